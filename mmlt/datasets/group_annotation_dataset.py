@@ -1,0 +1,102 @@
+"""A classification dataset read from CSV, OpenMMLab-2.0 JSON or txt lists,
+with an optional ``group_id`` per image."""
+import os.path as osp
+from typing import List, Optional, Sequence, Union
+
+from mmengine.fileio import get_file_backend, join_path
+from mmengine.fileio.backends import LocalBackend
+
+from mmlt.registry import DATASETS
+from .annotation_parsers import parse_annotation_file
+from .base_lt_dataset import BaseLTDataset
+
+__all__ = ['GroupAnnotationDataset']
+
+_MAX_LISTED = 10
+
+
+@DATASETS.register_module()
+class GroupAnnotationDataset(BaseLTDataset):
+    """Group-aware annotation dataset.
+
+    Args:
+        ann_file: Annotation file (``.csv``, ``.json`` or ``.txt``), relative
+            to ``data_root`` unless absolute. Formats: see
+            :mod:`mmlt.datasets.annotation_parsers`.
+        ann_format: ``'auto'`` (from the extension), ``'csv'``, ``'json'`` or
+            ``'txt'``.
+        classes: Class names, or a file with one name per line. May also come
+            from ``metainfo`` or the JSON file's ``metainfo``. When no
+            classes are given and every label is a name, the classes are the
+            sorted names; integer labels without classes are refused, since
+            the number of classes would be a guess.
+        check_images: Check at load time that every local image exists, and
+            raise ``FileNotFoundError`` listing the missing ones with their
+            annotation lines.
+        **kwargs: Passed to MMPretrain's ``BaseDataset`` (``data_root``,
+            ``data_prefix``, ``pipeline``, ``test_mode``, ...).
+    """
+
+    def __init__(self,
+                 ann_file: str,
+                 ann_format: str = 'auto',
+                 classes: Union[str, Sequence[str], None] = None,
+                 metainfo: Optional[dict] = None,
+                 check_images: bool = True,
+                 **kwargs) -> None:
+        if ann_format not in ('auto', 'csv', 'json', 'txt'):
+            raise ValueError(f'ann_format={ann_format!r} is not one of '
+                             '"auto", "csv", "json", "txt"')
+        self.ann_format = ann_format
+        self.check_images = check_images
+        super().__init__(
+            ann_file=ann_file, classes=classes, metainfo=metainfo, **kwargs)
+
+    def load_data_list(self) -> List[dict]:
+        classes = self._metainfo.get('classes')
+        rows, file_meta = parse_annotation_file(self.ann_file, classes,
+                                                self.ann_format)
+        if classes is None and 'classes' in file_meta:
+            classes = tuple(file_meta['classes'])
+            self._metainfo['classes'] = classes
+        if classes is None:
+            classes = self._classes_from_names(rows)
+            self._metainfo['classes'] = classes
+        img_prefix = self.data_prefix.get('img_path', '') or ''
+        for row in rows:
+            row['img_path'] = join_path(img_prefix, row['img_path']) \
+                if img_prefix else row['img_path']
+        if self.check_images:
+            self._check_images_exist(rows, img_prefix)
+        for row in rows:
+            row['ann_source'] = row.pop('source')
+        return rows
+
+    def _classes_from_names(self, rows: List[dict]) -> tuple:
+        ints = [r['source'] for r in rows if isinstance(r['gt_label'], int)]
+        if ints:
+            raise ValueError(
+                f'{self.ann_file}: integer labels (first at {ints[0]}) but '
+                'no class names: pass classes= (a list or a file), metainfo='
+                'dict(classes=...) or a JSON "metainfo", so that the number '
+                'of classes is known')
+        names = tuple(sorted({r['gt_label'] for r in rows}))
+        index = {name: i for i, name in enumerate(names)}
+        for r in rows:
+            r['gt_label'] = index[r['gt_label']]
+        return names
+
+    def _check_images_exist(self, rows: List[dict], img_prefix: str) -> None:
+        backend = get_file_backend(img_prefix or rows[0]['img_path']
+                                   if rows else '.', enable_singleton=True)
+        if not isinstance(backend, LocalBackend):
+            return
+        missing = [r for r in rows if not osp.isfile(r['img_path'])]
+        if missing:
+            listed = '\n'.join(f'  {r["img_path"]} ({r["source"]})'
+                               for r in missing[:_MAX_LISTED])
+            more = len(missing) - _MAX_LISTED
+            raise FileNotFoundError(
+                f'{len(missing)} image(s) named in {self.ann_file} do not '
+                f'exist:\n{listed}' + (f'\n  ... and {more} more'
+                                       if more > 0 else ''))

@@ -1,0 +1,144 @@
+"""Labels and group ids of any dataset, through mmengine's wrappers.
+
+Samplers, the class-count hook and the long-tail wrapper need every sample's
+class (and group) without decoding images. MMPretrain datasets have
+``get_gt_labels()``; mmengine's ``ConcatDataset`` and ``RepeatDataset`` have
+nothing; ``ClassBalancedDataset`` repeats indices; the Runner's
+``_SlicedDataset`` forwards attribute access to the *unsliced* dataset, so
+its ``get_gt_labels()`` would be too long. :func:`get_labels` and
+:func:`get_group_ids` recurse through all of them.
+"""
+from typing import Callable, Optional, Sequence
+
+import numpy as np
+from mmengine.dataset import (ClassBalancedDataset, ConcatDataset,
+                              RepeatDataset)
+from torch.utils.data import ConcatDataset as TorchConcatDataset
+from torch.utils.data import Subset
+
+__all__ = [
+    'get_labels', 'get_group_ids', 'get_class_counts', 'get_classes',
+    'zero_count_classes'
+]
+
+
+def _sliced_dataset_type() -> type:
+    from mmengine.runner.runner import _SlicedDataset
+    return _SlicedDataset
+
+
+def _full_init(dataset) -> None:
+    if hasattr(dataset, 'full_init') and not getattr(
+            dataset, '_fully_initialized', True):
+        dataset.full_init()
+
+
+def _through_wrappers(dataset, leaf: Callable[[object], np.ndarray]
+                      ) -> np.ndarray:
+    """Apply ``leaf`` to the innermost datasets and map through wrappers."""
+    if isinstance(dataset, _sliced_dataset_type()):
+        return _through_wrappers(dataset._dataset, leaf)[:len(dataset)]
+    if isinstance(dataset, (ConcatDataset, TorchConcatDataset)):
+        _full_init(dataset)
+        parts = [_through_wrappers(d, leaf) for d in dataset.datasets]
+        return np.concatenate(parts) if parts else np.zeros(0, np.int64)
+    if isinstance(dataset, RepeatDataset):
+        _full_init(dataset)
+        return np.tile(_through_wrappers(dataset.dataset, leaf),
+                       dataset.times)
+    if isinstance(dataset, ClassBalancedDataset):
+        _full_init(dataset)
+        inner = _through_wrappers(dataset.dataset, leaf)
+        return inner[np.asarray(dataset.repeat_indices, dtype=np.int64)]
+    if isinstance(dataset, Subset):
+        return _through_wrappers(dataset.dataset,
+                                 leaf)[np.asarray(dataset.indices)]
+    return leaf(dataset)
+
+
+def _leaf_labels(dataset) -> np.ndarray:
+    if hasattr(dataset, 'get_gt_labels'):
+        labels = np.asarray(dataset.get_gt_labels())
+    elif hasattr(dataset, 'targets'):  # torchvision-style datasets
+        labels = np.asarray(dataset.targets)
+    else:
+        raise TypeError(
+            f'cannot read labels of {type(dataset).__name__}: it has no '
+            'get_gt_labels() (MMPretrain datasets) nor targets, and is not a '
+            'known mmengine wrapper')
+    if labels.dtype == object or labels.ndim != 1:
+        raise ValueError(
+            f'{type(dataset).__name__} has multi-label or irregular labels '
+            f'(array of shape {labels.shape}, dtype {labels.dtype}); mmlt '
+            'needs one class index per sample')
+    return labels.astype(np.int64)
+
+
+def _leaf_groups(dataset) -> np.ndarray:
+    if hasattr(dataset, 'get_group_ids'):
+        groups = np.asarray(dataset.get_group_ids(), dtype=np.int64)
+    elif hasattr(dataset, 'get_data_info'):
+        _full_init(dataset)
+        groups = np.array([
+            int(dataset.get_data_info(i).get('group_id', 0))
+            for i in range(len(dataset))
+        ], dtype=np.int64)
+    else:
+        groups = np.zeros(len(dataset), dtype=np.int64)
+    if (groups < 0).any():
+        bad = int(np.flatnonzero(groups < 0)[0])
+        raise ValueError(f'{type(dataset).__name__}: sample {bad} has '
+                         f'negative group_id {groups[bad]}')
+    return groups
+
+
+def get_labels(dataset) -> np.ndarray:
+    """Class index of every sample of ``dataset``, in dataset order.
+
+    Works through mmengine's ConcatDataset, RepeatDataset,
+    ClassBalancedDataset, the Runner's sliced dataset, torch's Subset and
+    ConcatDataset, and mmlt's LongTailDataset. Never loads an image.
+    """
+    return _through_wrappers(dataset, _leaf_labels)
+
+
+def get_group_ids(dataset) -> np.ndarray:
+    """Group id of every sample (0 where the annotation has none)."""
+    return _through_wrappers(dataset, _leaf_groups)
+
+
+def get_classes(dataset) -> Optional[Sequence[str]]:
+    """Class names from the dataset's metainfo, or None."""
+    meta = getattr(dataset, 'metainfo', None)
+    if isinstance(meta, dict) and meta.get('classes') is not None:
+        return tuple(meta['classes'])
+    return None
+
+
+def get_class_counts(dataset, num_classes: Optional[int] = None
+                     ) -> np.ndarray:
+    """Samples per class; length ``num_classes`` (default: from metainfo).
+
+    Raises:
+        ValueError: If a label is outside ``[0, num_classes)``.
+    """
+    labels = get_labels(dataset)
+    if num_classes is None:
+        classes = get_classes(dataset)
+        num_classes = len(classes) if classes is not None else (
+            int(labels.max()) + 1 if len(labels) else 0)
+    if len(labels) and (labels.min() < 0 or labels.max() >= num_classes):
+        bad = labels[(labels < 0) | (labels >= num_classes)][0]
+        raise ValueError(f'{type(dataset).__name__} has label {bad}, outside '
+                         f'the {num_classes} classes 0..{num_classes - 1}')
+    return np.bincount(labels, minlength=num_classes)
+
+
+def zero_count_classes(counts: Sequence[int],
+                       classes: Optional[Sequence[str]] = None) -> list:
+    """Names (or indices) of the classes with no sample."""
+    counts = np.asarray(counts)
+    empty = np.flatnonzero(counts == 0).tolist()
+    if classes is None:
+        return empty
+    return [f'{i} ({classes[i]})' for i in empty]

@@ -1,0 +1,3 @@
+from .loading import StrictLoadImageFromFile
+
+__all__ = ['StrictLoadImageFromFile']

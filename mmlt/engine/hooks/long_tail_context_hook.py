@@ -1,0 +1,109 @@
+"""Hand the training set's class counts to the head and the metrics."""
+import os.path as osp
+from typing import Optional, Sequence
+
+import numpy as np
+from mmengine.dist import is_main_process
+from mmengine.hooks import Hook
+
+from mmlt.datasets.label_utils import (get_class_counts, get_classes,
+                                       zero_count_classes)
+from mmlt.models.heads import find_head
+from mmlt.registry import HOOKS
+
+__all__ = ['LongTailContextHook', 'check_num_classes']
+
+
+def check_num_classes(head_classes: Optional[int],
+                      classes: Optional[Sequence[str]], what: str) -> None:
+    """Raise if the head's ``num_classes`` differs from the dataset's."""
+    if head_classes is None or classes is None:
+        return
+    if head_classes != len(classes):
+        raise ValueError(
+            f'model.head.num_classes={head_classes} but the {what} has '
+            f'{len(classes)} classes {list(classes)[:20]}'
+            f'{"..." if len(classes) > 20 else ""}; set num_classes to '
+            f'{len(classes)}')
+
+
+def _metrics_of(evaluator) -> list:
+    return list(getattr(evaluator, 'metrics', []) or [])
+
+
+@HOOKS.register_module()
+class LongTailContextHook(Hook):
+    """Give the head and the long-tail metrics what they need to know.
+
+    When training starts it reads the training set's labels (through any
+    dataset wrapper, without decoding images), checks that the head's
+    ``num_classes`` matches the dataset's classes, warns about every class
+    with zero training images (naming it), fills the head's
+    ``class_counts`` buffer (saved in checkpoints) and, on the main process,
+    plots the class distribution to ``work_dir/class_distribution.png``.
+    Before validation and testing it hands the counts (from the head, so
+    they come from the checkpoint when testing) and the work dir to every
+    metric that has ``set_class_counts`` / ``set_out_dir``.
+
+    Args:
+        plot: Write the class-distribution plot.
+    """
+
+    priority = 'VERY_HIGH'
+
+    def __init__(self, plot: bool = True) -> None:
+        self.plot = plot
+        self.class_counts: Optional[np.ndarray] = None
+
+    def before_train(self, runner) -> None:
+        dataset = runner.train_dataloader.dataset
+        classes = get_classes(dataset)
+        head = find_head(runner.model)
+        head_classes = getattr(head, 'num_classes', None)
+        check_num_classes(head_classes, classes, 'training dataset')
+        num_classes = len(classes) if classes is not None else head_classes
+        counts = get_class_counts(dataset, num_classes)
+        empty = zero_count_classes(counts, classes)
+        if empty:
+            runner.logger.warning(
+                f'{len(empty)} class(es) have no training image: '
+                f'{", ".join(map(str, empty))}. Losses and samplers that '
+                'divide by class counts will refuse them.')
+        self.class_counts = counts
+        if head is not None and hasattr(head, 'set_class_counts'):
+            head.set_class_counts(counts)
+        runner.logger.info(
+            f'Training set: {int(counts.sum())} images in {len(counts)} '
+            f'classes; largest {int(counts.max())}, smallest '
+            f'{int(counts.min())}, imbalance ratio '
+            f'{counts.max() / max(counts.min(), 1):.1f}')
+        if self.plot and is_main_process():
+            from mmlt.visualization import plot_class_distribution
+            names = classes or [str(i) for i in range(len(counts))]
+            path = plot_class_distribution(
+                counts, names, osp.join(runner.work_dir,
+                                        'class_distribution.png'))
+            runner.logger.info(f'Class distribution plotted to {path}')
+
+    def _feed_metrics(self, runner, evaluator, dataloader, what: str) -> None:
+        head = find_head(runner.model)
+        check_num_classes(
+            getattr(head, 'num_classes', None),
+            get_classes(getattr(dataloader, 'dataset', None)), what)
+        counts = self.class_counts
+        if head is not None and getattr(head, 'class_counts_known', False):
+            counts = head.class_counts.cpu().numpy()
+        for metric in _metrics_of(evaluator):
+            if counts is not None and hasattr(metric, 'set_class_counts'):
+                metric.set_class_counts(counts)
+            if hasattr(metric, 'set_out_dir') and getattr(
+                    metric, 'out_dir', None) is None:
+                metric.set_out_dir(runner.work_dir)
+
+    def before_val(self, runner) -> None:
+        self._feed_metrics(runner, runner.val_evaluator,
+                           runner.val_dataloader, 'validation dataset')
+
+    def before_test(self, runner) -> None:
+        self._feed_metrics(runner, runner.test_evaluator,
+                           runner.test_dataloader, 'test dataset')

@@ -1,0 +1,214 @@
+"""Pure NumPy functions behind :class:`mmlt.evaluation.LongTailMetric`.
+
+Every function here works on plain arrays, returns fractions in ``[0, 1]``
+(the metric turns them into percent) and has no state, so each can be
+checked against scikit-learn on its own.
+
+The many/medium/few split follows Liu et al., "Large-Scale Long-Tailed
+Recognition in an Open World" (OLTR), CVPR 2019: a class is *many-shot*
+with more than ``many_shot_thr`` training images, *few-shot* with fewer
+than ``few_shot_thr``, and *medium-shot* otherwise (both thresholds
+included in medium).
+"""
+from typing import Dict, NamedTuple, Sequence, Union
+
+import numpy as np
+
+ArrayLike = Union[np.ndarray, Sequence[int], Sequence[float]]
+
+SHOT_NAMES = ('many', 'medium', 'few')
+
+
+class PerClassScores(NamedTuple):
+    """Per-class precision, recall, F1 (fractions) and support (counts)."""
+
+    precision: np.ndarray
+    recall: np.ndarray
+    f1: np.ndarray
+    support: np.ndarray
+
+
+def gt_rank(scores: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Position of the ground-truth class in each row sorted by score.
+
+    The position is 0-based and ties are broken by class index, so it equals
+    ``np.argsort(-scores, kind='stable')`` searched for the label, and
+    position 0 is ``scores.argmax()``. A sample is top-k correct iff its rank
+    is below k, which lets a metric keep one integer per sample instead of a
+    whole score vector.
+
+    Args:
+        scores (np.ndarray): Scores of shape ``(N, C)`` or ``(C,)``.
+        labels (np.ndarray): Ground-truth labels of shape ``(N,)`` or a
+            scalar, each in ``[0, C)``.
+
+    Returns:
+        np.ndarray: Integer ranks of shape ``(N,)`` (or a 0-d array).
+    """
+    scores = np.asarray(scores)
+    labels = np.asarray(labels, dtype=np.int64)
+    single = scores.ndim == 1
+    scores = np.atleast_2d(scores)
+    labels = np.atleast_1d(labels)
+    gt_score = np.take_along_axis(scores, labels[:, None], axis=1)
+    higher = (scores > gt_score).sum(axis=1)
+    index = np.arange(scores.shape[1])[None, :]
+    tied_before = ((scores == gt_score) & (index < labels[:, None])).sum(1)
+    ranks = higher + tied_before
+    return ranks[0] if single else ranks
+
+
+def topk_accuracy(ranks: np.ndarray, k: int) -> float:
+    """Fraction of samples whose ground truth is among the k best scores.
+
+    Args:
+        ranks (np.ndarray): Ground-truth ranks from :func:`gt_rank`.
+        k (int): Number of best predictions that count as a hit.
+
+    Returns:
+        float: Top-k accuracy in ``[0, 1]``; ``nan`` for no samples.
+    """
+    ranks = np.asarray(ranks)
+    if ranks.size == 0:
+        return float('nan')
+    return float(np.mean(ranks < k))
+
+
+def confusion_matrix(gt_labels: ArrayLike, pred_labels: ArrayLike,
+                     num_classes: int) -> np.ndarray:
+    """Count matrix with ground truth along rows and prediction along columns.
+
+    Equals ``sklearn.metrics.confusion_matrix(gt, pred,
+    labels=range(num_classes))``.
+
+    Args:
+        gt_labels (ArrayLike): Ground-truth labels, each in
+            ``[0, num_classes)``.
+        pred_labels (ArrayLike): Predicted labels, each in
+            ``[0, num_classes)``.
+        num_classes (int): Number of classes C.
+
+    Returns:
+        np.ndarray: Integer matrix of shape ``(C, C)``.
+    """
+    gt = np.asarray(gt_labels, dtype=np.int64)
+    pred = np.asarray(pred_labels, dtype=np.int64)
+    flat = np.bincount(
+        gt * num_classes + pred, minlength=num_classes * num_classes)
+    return flat.reshape(num_classes, num_classes)
+
+
+def per_class_scores(confusion: np.ndarray) -> PerClassScores:
+    """Per-class precision, recall and F1 from a confusion matrix.
+
+    Undefined ratios (a class never predicted, or absent from the ground
+    truth) are 0, as in scikit-learn with ``zero_division=0``. F1 is
+    :math:`2TP / (2TP + FP + FN)`, which equals :math:`2PR / (P + R)`
+    wherever the latter is defined.
+
+    Args:
+        confusion (np.ndarray): Matrix from :func:`confusion_matrix`.
+
+    Returns:
+        PerClassScores: Arrays of shape ``(C,)``.
+    """
+    confusion = np.asarray(confusion, dtype=np.float64)
+    tp = np.diag(confusion)
+    support = confusion.sum(axis=1)
+    predicted = confusion.sum(axis=0)
+
+    def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+        out = np.zeros_like(num)
+        np.divide(num, den, out=out, where=den > 0)
+        return out
+
+    precision = _ratio(tp, predicted)
+    recall = _ratio(tp, support)
+    f1 = _ratio(2 * tp, support + predicted)
+    return PerClassScores(precision, recall, f1, support.astype(np.int64))
+
+
+def balanced_accuracy(recall: np.ndarray, support: np.ndarray) -> float:
+    """Mean recall over the classes present in the ground truth.
+
+    Equals ``sklearn.metrics.balanced_accuracy_score``.
+
+    Args:
+        recall (np.ndarray): Per-class recall of shape ``(C,)``.
+        support (np.ndarray): Ground-truth count per class, shape ``(C,)``.
+
+    Returns:
+        float: Balanced accuracy in ``[0, 1]``; ``nan`` if no class is
+        present.
+    """
+    present = np.asarray(support) > 0
+    if not present.any():
+        return float('nan')
+    return float(np.asarray(recall)[present].mean())
+
+
+def weighted_mean(values: np.ndarray, support: np.ndarray) -> float:
+    """Support-weighted mean, as scikit-learn's ``average='weighted'``.
+
+    Args:
+        values (np.ndarray): Per-class values of shape ``(C,)``.
+        support (np.ndarray): Ground-truth count per class, shape ``(C,)``.
+
+    Returns:
+        float: The weighted mean; 0 when the support sums to zero.
+    """
+    support = np.asarray(support, dtype=np.float64)
+    total = support.sum()
+    if total == 0:
+        return 0.0
+    return float((np.asarray(values) * support).sum() / total)
+
+
+def shot_masks(class_counts: ArrayLike, many_shot_thr: float,
+               few_shot_thr: float) -> Dict[str, np.ndarray]:
+    """Split classes into many-, medium- and few-shot by training count.
+
+    Following OLTR (Liu et al., 2019): ``many = count > many_shot_thr``,
+    ``few = count < few_shot_thr`` and ``medium`` is the rest, i.e.
+    ``few_shot_thr <= count <= many_shot_thr``.
+
+    Args:
+        class_counts (ArrayLike): Training images per class, shape ``(C,)``.
+        many_shot_thr (float): Counts above this are many-shot.
+        few_shot_thr (float): Counts below this are few-shot. Must be
+            smaller than ``many_shot_thr``.
+
+    Returns:
+        Dict[str, np.ndarray]: Boolean masks of shape ``(C,)`` under the
+        keys ``'many'``, ``'medium'`` and ``'few'``; they partition the
+        classes.
+
+    Raises:
+        ValueError: If ``few_shot_thr >= many_shot_thr``.
+    """
+    if few_shot_thr >= many_shot_thr:
+        raise ValueError(f'few_shot_thr ({few_shot_thr}) must be smaller '
+                         f'than many_shot_thr ({many_shot_thr}).')
+    counts = np.asarray(class_counts)
+    many = counts > many_shot_thr
+    few = counts < few_shot_thr
+    return {'many': many, 'medium': ~(many | few), 'few': few}
+
+
+def masked_mean_recall(recall: np.ndarray, support: np.ndarray,
+                       mask: np.ndarray) -> float:
+    """Mean recall over the classes in ``mask`` that occur in the ground truth.
+
+    Args:
+        recall (np.ndarray): Per-class recall of shape ``(C,)``.
+        support (np.ndarray): Ground-truth count per class, shape ``(C,)``.
+        mask (np.ndarray): Boolean mask of shape ``(C,)`` selecting classes.
+
+    Returns:
+        float: The mean in ``[0, 1]``, or ``nan`` if no selected class
+        occurs in the ground truth (e.g. an empty shot bin).
+    """
+    keep = np.asarray(mask, dtype=bool) & (np.asarray(support) > 0)
+    if not keep.any():
+        return float('nan')
+    return float(np.asarray(recall)[keep].mean())

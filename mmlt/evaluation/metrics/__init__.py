@@ -1,0 +1,3 @@
+from .long_tail_metric import LongTailMetric
+
+__all__ = ['LongTailMetric']

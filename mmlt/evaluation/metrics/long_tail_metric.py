@@ -1,0 +1,367 @@
+"""Long-tailed classification metric: top-k, balanced and shot accuracies."""
+import os
+import os.path as osp
+from numbers import Integral, Real
+from typing import Any, Dict, List, Optional, Sequence, Union
+
+import numpy as np
+import torch
+from mmengine.evaluator import BaseMetric
+from mmengine.logging import MMLogger
+
+from mmlt.registry import METRICS
+from ..functional import (SHOT_NAMES, balanced_accuracy, confusion_matrix,
+                          gt_rank, masked_mean_recall, per_class_scores,
+                          shot_masks, topk_accuracy, weighted_mean)
+from ..report import (format_report, per_class_rows, write_per_class_csv,
+                      write_per_class_json)
+
+PathLike = Union[str, 'os.PathLike[str]']
+
+
+def _check_class_counts(counts: Any) -> Optional[np.ndarray]:
+    """Validate training images per class; return an int64 array or None."""
+    if counts is None:
+        return None
+    if isinstance(counts, torch.Tensor):
+        counts = counts.detach().cpu().numpy()
+    array = np.asarray(counts)
+    if array.ndim != 1 or array.size == 0 or array.dtype == bool or \
+            not np.issubdtype(array.dtype, np.number):
+        raise ValueError('class_counts must be a non-empty 1-D sequence of '
+                         f'non-negative ints, got {counts!r}.')
+    if not np.all(np.isfinite(array)) or np.any(array != np.round(array)):
+        raise ValueError(f'class_counts must be integers, got {counts!r}.')
+    if np.any(array < 0):
+        raise ValueError('class_counts must be non-negative, got minimum '
+                         f'{array.min()}.')
+    return array.astype(np.int64)
+
+
+def _check_threshold(value: Any, name: str) -> float:
+    """Validate a shot threshold (a non-negative number)."""
+    if isinstance(value, bool) or not isinstance(value, Real) or value < 0:
+        raise ValueError(f'{name} must be a non-negative number, got '
+                         f'{value!r}.')
+    return value
+
+
+def _check_topk(topk: Any) -> tuple:
+    """Validate ``topk`` (a positive int or a sequence of them)."""
+    ks = (topk, ) if isinstance(topk, Integral) else topk
+    if not isinstance(ks, Sequence) or isinstance(ks, str) or not ks or \
+            any(isinstance(k, bool) or not isinstance(k, Integral) or k < 1
+                for k in ks):
+        raise ValueError('topk must be a positive int or a non-empty '
+                         f'sequence of positive ints, got {topk!r}.')
+    return tuple(int(k) for k in ks)
+
+
+def _to_int(value: Any, name: str) -> int:
+    """Read an int from an int, or a tensor/array/list of one element."""
+    if isinstance(value, torch.Tensor):
+        value = value.detach().cpu().numpy()
+    array = np.asarray(value)
+    if array.size != 1 or not np.issubdtype(array.dtype, np.integer):
+        raise ValueError(f'{name} must be one integer, got {value!r}.')
+    return int(array.reshape(-1)[0])
+
+
+@METRICS.register_module()
+class LongTailMetric(BaseMetric):
+    """Accuracy report for long-tailed and group-imbalanced classification.
+
+    Computes, from the argmax of ``pred_score`` (not ``pred_label``, which
+    MMPretrain's ``AverageClsScoreTTA`` takes from the first view):
+
+    - ``top{k}``: top-k accuracy, as MMPretrain's ``Accuracy``;
+    - ``balanced_accuracy``: mean per-class recall over the classes present
+      in the ground truth (:math:`\\frac{1}{|C'|}\\sum_{c \\in C'}
+      TP_c / N_c`);
+    - ``macro_f1`` / ``weighted_f1``: over all C classes, an undefined F1
+      counting as 0 (scikit-learn's ``zero_division=0``);
+    - ``worst_class_accuracy`` and its index ``worst_class``;
+    - ``many_shot`` / ``medium_shot`` / ``few_shot`` and ``num_many`` /
+      ``num_medium`` / ``num_few`` when training class counts are known,
+      split as in Liu et al., "Large-Scale Long-Tailed Recognition in an
+      Open World" (OLTR), CVPR 2019: many = count > ``many_shot_thr``,
+      few = count < ``few_shot_thr``, medium = the rest. A bin's accuracy
+      is the mean recall of its classes present in the test set (``nan``
+      if none);
+    - ``group{g}_accuracy``: top-1 accuracy of each group id present
+      (samples without ``group_id`` are group 0);
+    - ``per_class_precision`` / ``per_class_recall`` / ``per_class_f1``:
+      lists over all C classes.
+
+    All values are in percent. Each sample is reduced in :meth:`process` to
+    a few ints (argmax, label, rank of the label, number of classes, group),
+    so results gathered across ranks are small and every number is computed
+    from the gathered results.
+
+    Args:
+        topk (int | Sequence[int]): The k of the top-k accuracies. A k larger
+            than the number of classes is skipped with a warning.
+        many_shot_thr (float): Classes with more training images are
+            many-shot (OLTR: 100).
+        few_shot_thr (float): Classes with fewer training images are
+            few-shot (OLTR: 20). Must be smaller than ``many_shot_thr``.
+        class_counts (Sequence[int], optional): Training images per class.
+            Usually left None and set at run time by mmlt's
+            ``LongTailContextHook`` through :meth:`set_class_counts`.
+        out_dir (str, optional): Folder for the files below; set at run time
+            to the work_dir by the hook through :meth:`set_out_dir`.
+        save_per_class (bool): Write ``per_class.csv`` and
+            ``per_class.json`` to ``out_dir``.
+        save_confusion_matrix (bool): Write ``confusion_matrix.png`` (and
+            ``accuracy_vs_count.png`` when class counts are known) to
+            ``out_dir``.
+        print_report (bool): Log a text report (summary and per-class table)
+            after each evaluation.
+        collect_device (str): ``'cpu'`` or ``'gpu'``, as in mmengine.
+        prefix (str, optional): Prefix of the metric keys; defaults to
+            ``'long_tail'``.
+        collect_dir (str, optional): Folder for cpu collection, as in
+            mmengine.
+    """
+
+    default_prefix: Optional[str] = 'long_tail'
+
+    def __init__(self,
+                 topk: Union[int, Sequence[int]] = (1, 5),
+                 many_shot_thr: float = 100,
+                 few_shot_thr: float = 20,
+                 class_counts: Optional[Sequence[int]] = None,
+                 out_dir: Optional[PathLike] = None,
+                 save_per_class: bool = False,
+                 save_confusion_matrix: bool = False,
+                 print_report: bool = True,
+                 collect_device: str = 'cpu',
+                 prefix: Optional[str] = None,
+                 collect_dir: Optional[str] = None) -> None:
+        if collect_device not in ('cpu', 'gpu'):
+            raise ValueError("collect_device must be 'cpu' or 'gpu', got "
+                             f'{collect_device!r}.')
+        super().__init__(
+            collect_device=collect_device,
+            prefix=prefix,
+            collect_dir=collect_dir)
+        self.topk = _check_topk(topk)
+        self.many_shot_thr = _check_threshold(many_shot_thr, 'many_shot_thr')
+        self.few_shot_thr = _check_threshold(few_shot_thr, 'few_shot_thr')
+        if self.few_shot_thr >= self.many_shot_thr:
+            raise ValueError(f'few_shot_thr ({few_shot_thr}) must be smaller '
+                             f'than many_shot_thr ({many_shot_thr}).')
+        for name, flag in (('save_per_class', save_per_class),
+                           ('save_confusion_matrix', save_confusion_matrix),
+                           ('print_report', print_report)):
+            if not isinstance(flag, bool):
+                raise ValueError(f'{name} must be a bool, got {flag!r}.')
+        self.save_per_class = save_per_class
+        self.save_confusion_matrix = save_confusion_matrix
+        self.print_report = print_report
+        self.class_counts: Optional[np.ndarray] = None
+        self.out_dir: Optional[str] = None
+        self.set_class_counts(class_counts)
+        self.set_out_dir(out_dir)
+        self._warned: set = set()
+
+    def set_class_counts(self, counts: Optional[Sequence[int]]) -> None:
+        """Set the training images per class (None to forget them).
+
+        Raises:
+            ValueError: If ``counts`` is not a non-empty 1-D sequence of
+                non-negative integers.
+        """
+        self.class_counts = _check_class_counts(counts)
+
+    def set_out_dir(self, path: Optional[PathLike]) -> None:
+        """Set the folder that files are written to (None to write none).
+
+        Raises:
+            ValueError: If ``path`` is neither None nor a path.
+        """
+        if path is not None and not isinstance(path, (str, os.PathLike)):
+            raise ValueError(f'out_dir must be a path or None, got {path!r}.')
+        self.out_dir = None if path is None else os.fspath(path)
+
+    def _warn_once(self, key: str, msg: str) -> None:
+        """Log ``msg`` as a warning the first time ``key`` is seen."""
+        if key not in self._warned:
+            self._warned.add(key)
+            MMLogger.get_current_instance().warning(msg)
+
+    def process(self, data_batch: Any, data_samples: Sequence[dict]) -> None:
+        """Reduce each sample to argmax, label, label rank and group.
+
+        Args:
+            data_batch (Any): Unused.
+            data_samples (Sequence[dict]): ``DataSample.to_dict()`` outputs
+                with ``pred_score`` (shape ``(C,)``), ``gt_label`` and
+                optionally ``group_id``.
+
+        Raises:
+            ValueError: If a sample lacks ``pred_score``/``gt_label`` or its
+                label is outside ``[0, C)``.
+        """
+        for sample in data_samples:
+            for key in ('pred_score', 'gt_label'):
+                if key not in sample:
+                    raise ValueError(f'LongTailMetric needs {key!r} in each '
+                                     f'data sample, got keys {list(sample)}.')
+            score = torch.as_tensor(sample['pred_score']).detach()
+            score = score.float().cpu().reshape(-1).numpy()
+            label = _to_int(sample['gt_label'], 'gt_label')
+            if not 0 <= label < score.size:
+                raise ValueError(f'gt_label {label} is outside [0, '
+                                 f'{score.size}).')
+            self.results.append({
+                'pred_label': int(score.argmax()),
+                'gt_label': label,
+                'gt_rank': int(gt_rank(score, label)),
+                'num_classes': int(score.size),
+                'group_id': _to_int(sample.get('group_id', 0), 'group_id'),
+            })
+
+    def compute_metrics(self, results: List[dict]) -> Dict[str, Any]:
+        """Compute all metrics from the per-sample results of all ranks.
+
+        Args:
+            results (List[dict]): Records made by :meth:`process`.
+
+        Returns:
+            Dict[str, Any]: The metrics described in the class docstring.
+
+        Raises:
+            ValueError: If samples disagree on the number of classes, a label
+                is out of range, or ``class_counts`` has another length than
+                the number of classes.
+        """
+        if not results:
+            return {}
+        num_classes = {r['num_classes'] for r in results}
+        if len(num_classes) != 1:
+            raise ValueError('All pred_score must have the same number of '
+                             f'classes, got {sorted(num_classes)}.')
+        num = num_classes.pop()
+        gt = np.array([r['gt_label'] for r in results], dtype=np.int64)
+        pred = np.array([r['pred_label'] for r in results], dtype=np.int64)
+        ranks = np.array([r['gt_rank'] for r in results], dtype=np.int64)
+        groups = np.array([r['group_id'] for r in results], dtype=np.int64)
+        bad = gt[(gt < 0) | (gt >= num)]
+        if bad.size:
+            raise ValueError(f'gt_label {bad[0]} is outside [0, {num}).')
+        counts = self.class_counts
+        if counts is not None and counts.size != num:
+            raise ValueError(f'class_counts has {counts.size} entries but '
+                             f'the scores have {num} classes.')
+
+        metrics: Dict[str, Any] = {}
+        for k in self.topk:
+            if k > num:
+                self._warn_once(
+                    f'top{k}', f'LongTailMetric: top-{k} accuracy skipped, '
+                    f'there are only {num} classes.')
+                continue
+            metrics[f'top{k}'] = 100 * topk_accuracy(ranks, k)
+        confusion = confusion_matrix(gt, pred, num)
+        scores = per_class_scores(confusion)
+        support = scores.support
+        metrics['balanced_accuracy'] = 100 * balanced_accuracy(
+            scores.recall, support)
+        metrics['macro_f1'] = 100 * float(scores.f1.mean())
+        metrics['weighted_f1'] = 100 * weighted_mean(scores.f1, support)
+        present_recall = np.where(support > 0, scores.recall, np.inf)
+        worst = int(np.argmin(present_recall))
+        metrics['worst_class_accuracy'] = 100 * float(scores.recall[worst])
+        metrics['worst_class'] = worst
+
+        shots = None
+        if counts is not None:
+            masks = shot_masks(counts, self.many_shot_thr, self.few_shot_thr)
+            for name in SHOT_NAMES:
+                metrics[f'{name}_shot'] = 100 * masked_mean_recall(
+                    scores.recall, support, masks[name])
+            for name in SHOT_NAMES:
+                metrics[f'num_{name}'] = int(masks[name].sum())
+            shots = [
+                next(n for n in SHOT_NAMES if masks[n][c])
+                for c in range(num)
+            ]
+        else:
+            self._warn_once(
+                'no_counts', 'LongTailMetric: training class counts are '
+                'unknown, so many/medium/few-shot accuracies are skipped. '
+                'Pass `class_counts` to the metric or add mmlt\'s '
+                "`dict(type='LongTailContextHook')` to `custom_hooks`.")
+        for g in np.unique(groups):
+            in_group = groups == g
+            metrics[f'group{g}_accuracy'] = 100 * float(
+                np.mean(pred[in_group] == gt[in_group]))
+        metrics['per_class_precision'] = (100 * scores.precision).tolist()
+        metrics['per_class_recall'] = (100 * scores.recall).tolist()
+        metrics['per_class_f1'] = (100 * scores.f1).tolist()
+
+        if self.print_report or self.out_dir is not None:
+            rows = per_class_rows(
+                self._class_names(num), support,
+                100 * scores.precision, 100 * scores.recall,
+                100 * scores.f1, counts, shots)
+            if self.print_report:
+                MMLogger.get_current_instance().info(
+                    '\n' + format_report(metrics, rows, self.many_shot_thr,
+                                         self.few_shot_thr))
+            if self.out_dir is not None:
+                self._write_files(metrics, rows, confusion, scores.recall,
+                                  support)
+        return metrics
+
+    def _class_names(self, num_classes: int) -> List[str]:
+        """Class names from ``dataset_meta``, else the indices as str."""
+        classes = (self.dataset_meta or {}).get('classes')
+        if classes is not None and len(classes) == num_classes:
+            return [str(c) for c in classes]
+        if classes is not None:
+            self._warn_once(
+                'names', f'LongTailMetric: dataset_meta has {len(classes)} '
+                f'classes but the scores have {num_classes}; using class '
+                'indices as names.')
+        return [str(i) for i in range(num_classes)]
+
+    def _write_files(self, metrics: Dict[str, Any], rows: List[dict],
+                     confusion: np.ndarray, recall: np.ndarray,
+                     support: np.ndarray) -> None:
+        """Write the files asked for by the flags into ``out_dir``."""
+        out_dir = self.out_dir
+        names = [r['class_name'] for r in rows]
+        written = []
+        if self.save_per_class:
+            summary = {
+                k: v
+                for k, v in metrics.items() if not isinstance(v, list)
+            }
+            summary.update(
+                many_shot_thr=self.many_shot_thr,
+                few_shot_thr=self.few_shot_thr)
+            written.append(
+                write_per_class_csv(rows, osp.join(out_dir, 'per_class.csv')))
+            written.append(
+                write_per_class_json(summary, rows,
+                                     osp.join(out_dir, 'per_class.json')))
+        if self.save_confusion_matrix:
+            # Imported here so that matplotlib loads only when plotting.
+            from mmlt.visualization.plots import (plot_accuracy_vs_count,
+                                                  plot_confusion_matrix)
+            written.append(
+                plot_confusion_matrix(
+                    confusion, names,
+                    osp.join(out_dir, 'confusion_matrix.png')))
+            if self.class_counts is not None:
+                accuracy = np.where(support > 0, 100 * recall, np.nan)
+                written.append(
+                    plot_accuracy_vs_count(
+                        self.class_counts, accuracy, names,
+                        osp.join(out_dir, 'accuracy_vs_count.png'),
+                        self.many_shot_thr, self.few_shot_thr))
+        if written:
+            MMLogger.get_current_instance().info(
+                'LongTailMetric wrote ' + ', '.join(written))

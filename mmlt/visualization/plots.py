@@ -1,0 +1,259 @@
+"""Plots of long-tailed class statistics, written straight to PNG files.
+
+Every function builds its own :class:`matplotlib.figure.Figure` on an Agg
+canvas and never touches ``matplotlib.pyplot``'s global state, so the
+functions are safe on headless machines, in worker threads and inside a
+training run that has its own figures open.
+"""
+import os
+import os.path as osp
+from typing import List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+PathLike = Union[str, 'os.PathLike[str]']
+
+#: Above this many classes, per-class tick labels are left out.
+MAX_TICK_LABELS = 50
+#: Above this many classes, confusion-matrix cells are not annotated.
+MAX_CELL_TEXT = 20
+
+
+def _as_1d(values: Sequence[float], name: str) -> np.ndarray:
+    """Convert ``values`` to a 1-D float array or raise ValueError."""
+    array = np.asarray(values, dtype=np.float64)
+    if array.ndim != 1 or array.size == 0:
+        raise ValueError(f'{name} must be a non-empty 1-D sequence, got '
+                         f'shape {array.shape}.')
+    return array
+
+
+def _names(class_names: Optional[Sequence[str]], num_classes: int,
+           name: str = 'class_names') -> List[str]:
+    """Return class names, or indices as strings when none are given."""
+    if class_names is None:
+        return [str(i) for i in range(num_classes)]
+    names = [str(n) for n in class_names]
+    if len(names) != num_classes:
+        raise ValueError(f'{name} has {len(names)} entries but there are '
+                         f'{num_classes} classes.')
+    return names
+
+
+def _new_figure(size: Tuple[float, float]) -> Figure:
+    """Create a figure attached to an Agg canvas (no pyplot)."""
+    fig = Figure(figsize=size, layout='constrained')
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _save(fig: Figure, out_file: PathLike, dpi: int = 100) -> str:
+    """Write ``fig`` as PNG to ``out_file``, creating its folder."""
+    out_file = os.fspath(out_file)
+    parent = osp.dirname(osp.abspath(out_file))
+    os.makedirs(parent, exist_ok=True)
+    fig.savefig(out_file, format='png', dpi=dpi)
+    return out_file
+
+
+def plot_class_distribution(counts: Sequence[int],
+                            class_names: Optional[Sequence[str]],
+                            out_file: PathLike,
+                            title: str = 'Training images per class',
+                            log_scale: bool = True) -> str:
+    """Bar chart of training images per class, sorted by count descending.
+
+    Args:
+        counts (Sequence[int]): Training images per class, shape ``(C,)``.
+        class_names (Sequence[str], optional): Names of the C classes; class
+            indices are used when None. Tick labels are drawn only for at
+            most :data:`MAX_TICK_LABELS` classes.
+        out_file (str | os.PathLike): PNG file to write; its folder is
+            created.
+        title (str): Figure title.
+        log_scale (bool): Whether to draw the count axis in log scale, which
+            keeps the few-shot tail visible.
+
+    Returns:
+        str: ``out_file``.
+
+    Raises:
+        ValueError: If ``counts`` is not a non-empty 1-D sequence of
+            non-negative numbers, or ``class_names`` has another length.
+    """
+    counts_arr = _as_1d(counts, 'counts')
+    if (counts_arr < 0).any():
+        raise ValueError(f'counts must be non-negative, got minimum '
+                         f'{counts_arr.min()}.')
+    names = _names(class_names, counts_arr.size)
+    order = np.argsort(-counts_arr, kind='stable')
+    num = counts_arr.size
+    fig = _new_figure((min(max(6.0, 0.25 * num), 30.0), 4.5))
+    ax = fig.add_subplot()
+    positions = np.arange(num)
+    ax.bar(positions, counts_arr[order], width=0.9 if num <= 200 else 1.0,
+           color='tab:blue')
+    if log_scale and (counts_arr > 0).any():
+        ax.set_yscale('log')
+    if num <= MAX_TICK_LABELS:
+        ax.set_xticks(positions)
+        ax.set_xticklabels([names[i] for i in order], rotation=90,
+                           fontsize=8)
+        ax.set_xlabel('class')
+    else:
+        ax.set_xlabel(f'class rank by training count ({num} classes)')
+    ax.set_xlim(-0.5, num - 0.5)
+    ax.set_ylabel('training images')
+    ratio = (counts_arr.max() / counts_arr.min()
+             if counts_arr.min() > 0 else float('inf'))
+    ax.set_title(f'{title} (imbalance ratio {ratio:.1f})')
+    return _save(fig, out_file)
+
+
+def plot_accuracy_vs_count(train_counts: Sequence[int],
+                           per_class_accuracy: Sequence[float],
+                           class_names: Optional[Sequence[str]],
+                           out_file: PathLike,
+                           many_shot_thr: float = 100,
+                           few_shot_thr: float = 20,
+                           title: str = 'Per-class accuracy vs. training '
+                           'images') -> str:
+    """Scatter per-class accuracy (%) against training count (log x-axis).
+
+    Vertical lines mark the many-/few-shot thresholds of Liu et al. (OLTR,
+    2019); points are coloured by shot bin (many: count > many_shot_thr,
+    few: count < few_shot_thr, medium otherwise). Classes with zero training
+    images are drawn on a symmetric-log axis so they stay visible.
+
+    Args:
+        train_counts (Sequence[int]): Training images per class, shape
+            ``(C,)``.
+        per_class_accuracy (Sequence[float]): Per-class accuracy (recall) in
+            percent, shape ``(C,)``; ``nan`` entries (classes absent from
+            the test set) are not drawn.
+        class_names (Sequence[str], optional): Names of the C classes; used
+            to label points when there are at most :data:`MAX_CELL_TEXT`.
+        out_file (str | os.PathLike): PNG file to write; its folder is
+            created.
+        many_shot_thr (float): Many-shot threshold (OLTR uses 100).
+        few_shot_thr (float): Few-shot threshold (OLTR uses 20).
+        title (str): Figure title.
+
+    Returns:
+        str: ``out_file``.
+
+    Raises:
+        ValueError: If the inputs are not 1-D, their lengths differ, a count
+            is negative or ``few_shot_thr >= many_shot_thr``.
+    """
+    counts = _as_1d(train_counts, 'train_counts')
+    acc = _as_1d(per_class_accuracy, 'per_class_accuracy')
+    if counts.size != acc.size:
+        raise ValueError(f'train_counts has {counts.size} entries but '
+                         f'per_class_accuracy has {acc.size}.')
+    if (counts < 0).any():
+        raise ValueError(f'train_counts must be non-negative, got minimum '
+                         f'{counts.min()}.')
+    if few_shot_thr >= many_shot_thr:
+        raise ValueError(f'few_shot_thr ({few_shot_thr}) must be smaller '
+                         f'than many_shot_thr ({many_shot_thr}).')
+    names = _names(class_names, counts.size)
+
+    fig = _new_figure((7.0, 4.5))
+    ax = fig.add_subplot()
+    many = counts > many_shot_thr
+    few = counts < few_shot_thr
+    bins = (('many', many, 'tab:blue'),
+            ('medium', ~(many | few), 'tab:orange'), ('few', few,
+                                                      'tab:red'))
+    for label, mask, color in bins:
+        shown = mask & ~np.isnan(acc)
+        if shown.any():
+            ax.scatter(counts[shown], acc[shown], s=14, color=color,
+                       alpha=0.8, label=f'{label} ({int(mask.sum())})')
+    if (counts == 0).any():
+        ax.set_xscale('symlog', linthresh=1.0)
+    else:
+        ax.set_xscale('log')
+    for thr, style in ((many_shot_thr, '--'), (few_shot_thr, ':')):
+        if thr > 0:
+            ax.axvline(thr, color='gray', linestyle=style, linewidth=1)
+    if counts.size <= MAX_CELL_TEXT:
+        for i in np.flatnonzero(~np.isnan(acc)):
+            ax.annotate(names[i], (counts[i], acc[i]), fontsize=7,
+                        textcoords='offset points', xytext=(3, 3))
+    ax.set_ylim(-2, 102)
+    ax.set_xlabel(f'training images (thresholds: few < {few_shot_thr:g}, '
+                  f'many > {many_shot_thr:g})')
+    ax.set_ylabel('accuracy (%)')
+    ax.set_title(title)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc='lower right', fontsize=8)
+    return _save(fig, out_file)
+
+
+def plot_confusion_matrix(confusion: Union[np.ndarray, Sequence[Sequence[
+        float]]],
+                          class_names: Optional[Sequence[str]],
+                          out_file: PathLike,
+                          normalize: bool = True,
+                          title: str = 'Confusion matrix') -> str:
+    """Draw a confusion matrix (rows: ground truth, columns: prediction).
+
+    Args:
+        confusion (np.ndarray): Count matrix of shape ``(C, C)``.
+        class_names (Sequence[str], optional): Names of the C classes; class
+            indices are used when None. Tick labels are drawn for at most
+            :data:`MAX_TICK_LABELS` classes, cell values for at most
+            :data:`MAX_CELL_TEXT`.
+        out_file (str | os.PathLike): PNG file to write; its folder is
+            created.
+        normalize (bool): Whether to divide each row by its ground-truth
+            count, so the diagonal shows per-class recall; rows of classes
+            absent from the ground truth stay zero.
+        title (str): Figure title.
+
+    Returns:
+        str: ``out_file``.
+
+    Raises:
+        ValueError: If ``confusion`` is not a non-empty square matrix or
+            ``class_names`` has another length.
+    """
+    matrix = np.asarray(confusion, dtype=np.float64)
+    if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1] or \
+            matrix.size == 0:
+        raise ValueError(f'confusion must be a non-empty square matrix, got '
+                         f'shape {matrix.shape}.')
+    num = matrix.shape[0]
+    names = _names(class_names, num)
+    if normalize:
+        rows = matrix.sum(axis=1, keepdims=True)
+        matrix = np.divide(matrix, rows, out=np.zeros_like(matrix),
+                           where=rows > 0)
+
+    side = min(max(5.0, 0.3 * num + 2.0), 20.0)
+    fig = _new_figure((side + 1.0, side))
+    ax = fig.add_subplot()
+    image = ax.imshow(matrix, cmap='Blues', interpolation='nearest',
+                      vmin=0.0, vmax=1.0 if normalize else None)
+    fig.colorbar(image, ax=ax, shrink=0.8)
+    if num <= MAX_TICK_LABELS:
+        ticks = np.arange(num)
+        ax.set_xticks(ticks)
+        ax.set_yticks(ticks)
+        ax.set_xticklabels(names, rotation=90, fontsize=8)
+        ax.set_yticklabels(names, fontsize=8)
+    if num <= MAX_CELL_TEXT:
+        peak = matrix.max() if matrix.size else 0.0
+        for (i, j), value in np.ndenumerate(matrix):
+            text = f'{value:.2f}' if normalize else f'{value:g}'
+            color = 'white' if peak > 0 and value > peak / 2 else 'black'
+            ax.text(j, i, text, ha='center', va='center', fontsize=7,
+                    color=color)
+    ax.set_xlabel('predicted class')
+    ax.set_ylabel('ground-truth class')
+    ax.set_title(f'{title} (row-normalized)' if normalize else title)
+    return _save(fig, out_file)

@@ -1,0 +1,42 @@
+"""Installation script of mmlt (``pip install -e .``)."""
+import os.path as osp
+
+from setuptools import find_packages, setup
+
+
+def read_requirements(path: str) -> list:
+    """Read a requirements file, skipping comments and ``-r`` includes."""
+    here = osp.dirname(osp.abspath(__file__))
+    reqs = []
+    with open(osp.join(here, path)) as f:
+        for line in f:
+            line = line.split('#', 1)[0].strip()
+            if line and not line.startswith('-'):
+                reqs.append(line)
+    return reqs
+
+
+def get_version() -> str:
+    scope: dict = {}
+    with open(osp.join(osp.dirname(osp.abspath(__file__)), 'mmlt',
+                       'version.py')) as f:
+        exec(f.read(), scope)
+    return scope['__version__']
+
+
+setup(
+    name='mmlt',
+    version=get_version(),
+    description='Long-tailed and group-imbalanced image classification '
+    'for MMPretrain',
+    long_description=open('README.md').read()
+    if osp.exists('README.md') else '',
+    long_description_content_type='text/markdown',
+    packages=find_packages(exclude=('configs', 'tools', 'tests',
+                                    'benchmarks', 'docs')),
+    python_requires='>=3.9',
+    install_requires=read_requirements('requirements/runtime.txt'),
+    extras_require={'tests': read_requirements('requirements/tests.txt')},
+    license='Apache License 2.0',
+    zip_safe=False,
+)

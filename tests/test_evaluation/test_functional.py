@@ -1,0 +1,60 @@
+import math
+
+import numpy as np
+import pytest
+from sklearn.metrics import confusion_matrix as sk_confusion_matrix
+
+from mmlt.evaluation.functional import (balanced_accuracy, confusion_matrix,
+                                        gt_rank, masked_mean_recall,
+                                        per_class_scores, shot_masks,
+                                        topk_accuracy, weighted_mean)
+
+
+def test_gt_rank_matches_stable_argsort_with_ties():
+    rng = np.random.default_rng(0)
+    # Few distinct values, so ties are frequent.
+    scores = rng.integers(0, 3, size=(200, 6)).astype(np.float32)
+    labels = rng.integers(0, 6, size=200)
+    order = np.argsort(-scores, axis=1, kind='stable')
+    expected = np.argmax(order == labels[:, None], axis=1)
+    np.testing.assert_array_equal(gt_rank(scores, labels), expected)
+    # Rank 0 is exactly argmax.
+    assert ((gt_rank(scores, labels) == 0) == (scores.argmax(1) == labels)
+            ).all()
+    assert int(gt_rank(scores[0], labels[0])) == expected[0]
+    for k in (1, 3, 6):
+        assert topk_accuracy(expected, k) == pytest.approx(
+            np.mean((order[:, :k] == labels[:, None]).any(1)))
+
+
+def test_confusion_and_scores():
+    gt = np.array([0, 0, 1, 2, 2, 2])
+    pred = np.array([0, 1, 1, 2, 0, 1])
+    cm = confusion_matrix(gt, pred, 4)
+    np.testing.assert_array_equal(
+        cm, sk_confusion_matrix(gt, pred, labels=np.arange(4)))
+    p, r, f, s = per_class_scores(cm)
+    np.testing.assert_allclose(r, [0.5, 1.0, 1 / 3, 0.0])
+    np.testing.assert_allclose(p, [0.5, 1 / 3, 1.0, 0.0])
+    np.testing.assert_array_equal(s, [2, 1, 3, 0])
+    assert f[3] == 0.0
+    assert balanced_accuracy(r, s) == pytest.approx((0.5 + 1 + 1 / 3) / 3)
+    assert weighted_mean(f, s) == pytest.approx((f * s).sum() / 6)
+    assert weighted_mean(f, np.zeros(4)) == 0.0
+
+
+def test_shot_masks_boundaries():
+    masks = shot_masks([101, 100, 20, 19, 0], 100, 20)
+    np.testing.assert_array_equal(masks['many'], [1, 0, 0, 0, 0])
+    np.testing.assert_array_equal(masks['medium'], [0, 1, 1, 0, 0])
+    np.testing.assert_array_equal(masks['few'], [0, 0, 0, 1, 1])
+    with pytest.raises(ValueError, match='few_shot_thr'):
+        shot_masks([1], 20, 20)
+
+
+def test_masked_mean_recall_skips_absent_classes():
+    recall = np.array([1.0, 0.0, 0.5])
+    support = np.array([3, 0, 2])
+    assert masked_mean_recall(recall, support, [1, 1, 0]) == 1.0
+    assert math.isnan(masked_mean_recall(recall, support, [0, 1, 0]))
+    assert math.isnan(masked_mean_recall(recall, support, [0, 0, 0]))

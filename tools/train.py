@@ -1,0 +1,25 @@
+"""Train a model: ``python tools/train.py CONFIG [options]``.
+
+Options as MMPretrain's tools/train.py; see ``--help``. With
+``--launcher pytorch`` on a machine without CUDA, training runs on gloo.
+"""
+import mmlt  # noqa: F401  (compat fixes and registration before configs)
+from mmengine.config import Config
+from mmengine.registry import RUNNERS
+from mmengine.runner import Runner
+
+from mmlt.apis import (merge_train_args, prepare_cpu_distributed,
+                       train_arg_parser)
+
+
+def main() -> None:
+    args = train_arg_parser().parse_args()
+    cfg = merge_train_args(Config.fromfile(args.config), args)
+    prepare_cpu_distributed(cfg, args.launcher)
+    runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg \
+        else RUNNERS.build(cfg)
+    runner.train()
+
+
+if __name__ == '__main__':
+    main()
