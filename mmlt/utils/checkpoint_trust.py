@@ -1,17 +1,19 @@
 """Which checkpoints mmlt lets ``torch.load`` fully unpickle.
 
-A ``.pth`` file is a pickle, and unpickling can run arbitrary code. torch >= 2.6
-loads with ``weights_only=True`` by default, which breaks mmengine 0.10.7
-resume ("Unsupported global: mmengine.logging.history_buffer.HistoryBuffer");
-mmengine's fix (``weights_only=False`` everywhere) would run code from any
-checkpoint, including a downloaded ``load_from`` one. mmlt's policy instead:
+A ``.pth`` file is a pickle, and unpickling can run arbitrary code.
+torch >= 2.6 loads with ``weights_only=True`` by default, which breaks
+mmengine 0.10.7 resume ("Unsupported global:
+mmengine.logging.history_buffer.HistoryBuffer"); mmengine's fix
+(``weights_only=False`` everywhere) would run code from any checkpoint,
+including a downloaded ``load_from`` one. mmlt's policy instead:
 
 Trusted (loaded with ``weights_only=False``, i.e. full pickle, so resume
 restores the message hub, optimizer and schedulers) are local files that are
 
 1. under the current run's ``work_dir`` (auto-resume; testing a checkpoint
    that lives in the config's work_dir): trusted while ``Runner.resume`` or
-   ``Runner.load_checkpoint`` runs;
+   ``Runner.load_checkpoint`` runs (and the checkpoint ``CheckpointHook``
+   has just saved, while it publishes it);
 2. the exact file given to ``Runner.resume`` (``--resume PATH``): the user
    explicitly continues that run;
 3. under a directory listed in the environment variable
@@ -34,11 +36,14 @@ full mmengine checkpoints of another work_dir (the stage-2 ``load_from``) load;
 anything else raises :class:`UntrustedCheckpointError` naming the file and the
 rejected global, before any of its code runs.
 
-``weights_only`` is always passed explicitly, so ``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD``
-(which torch only honours when the argument is omitted) cannot turn an
-untrusted load into a full unpickle. ``TORCH_FORCE_WEIGHTS_ONLY_LOAD=1``
-overrides even explicit ``False``: trusted loads then also go through the
-allow-list.
+``weights_only`` is always passed explicitly, so
+``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD`` (which torch only honours when the
+argument is omitted) cannot turn an untrusted load into a full unpickle.
+``TORCH_FORCE_WEIGHTS_ONLY_LOAD=1`` overrides even an explicit ``False``:
+trusted loads then also go through the allow-list.
+
+Not covered: code that calls ``torch.load`` itself (a few MMPretrain
+modules: SwAV queue, RAM, retriever prototypes) keeps torch's default.
 """
 import contextlib
 import contextvars
@@ -144,8 +149,10 @@ def _history_buffer_getattr(obj: Any, name: str) -> Callable:
     if (isinstance(obj, type) and issubclass(obj, HistoryBuffer)
             and name in _HB_STATISTICS):
         return getattr(HistoryBuffer, name)
+    owner = 'HistoryBuffer' if isinstance(obj, type) and issubclass(
+        obj, HistoryBuffer) else getattr(obj, '__qualname__', repr(obj))
     raise pickle.UnpicklingError(
-        f'Unsupported global: GLOBAL getattr({obj!r}, {name!r}) is not an '
+        f'Unsupported global: GLOBAL getattr({owner},{name!r}) is not an '
         'allowed lookup (mmlt only allows HistoryBuffer statistics)')
 
 
@@ -220,13 +227,20 @@ def safe_checkpoint_globals() -> Iterator[None]:
 
 def _rejected(message: str) -> str:
     """The part of torch's weights_only message that says what failed."""
-    detail = message.split('WeightsUnpickler error:', 1)[-1].strip()
-    detail = detail.splitlines()[0].strip() if detail else message
-    match = re.search(r'GLOBAL (\S+)', detail)
-    return match.group(1) if match else detail
+    match = re.search(r'GLOBAL (\S+)', message)
+    if match:
+        return match.group(1)
+    detail = message.split('WeightsUnpickler error:', 1)[-1]
+    boilerplate = ('Check the doc', 'Weights only')
+    lines = [line.strip() for line in detail.splitlines()]
+    lines = [line for line in lines
+             if line and not line.startswith(boilerplate)]
+    return lines[0] if lines else message
 
 
-def _refusal(name: str, exc: Exception, trusted: bool) -> UntrustedCheckpointError:
+def untrusted_error(name: str, exc: Exception,
+                    trusted: bool) -> UntrustedCheckpointError:
+    """The error for a weights-only refusal ``exc`` of checkpoint ``name``."""
     offending = _rejected(str(exc))
     if trusted:
         why = ('TORCH_FORCE_WEIGHTS_ONLY_LOAD is set, so even this trusted '
@@ -263,9 +277,13 @@ def load_checkpoint_file(f: Any,
         UntrustedCheckpointError: If the weights-only unpickler refuses it.
     """
     name = str(f) if name is None else name
+    forced = os.environ.get('TORCH_FORCE_WEIGHTS_ONLY_LOAD', '0').lower() \
+        in ('1', 'y', 'yes', 'true')  # torch's own test of this variable
     try:
         with safe_checkpoint_globals():
             return torch.load(
                 f, map_location=map_location, weights_only=not trusted)
     except pickle.UnpicklingError as e:
-        raise _refusal(name, e, trusted) from e
+        if trusted and not forced:  # a corrupt file, not a refusal
+            raise
+        raise untrusted_error(name, e, trusted) from e

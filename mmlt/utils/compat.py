@@ -27,9 +27,9 @@ import pickle
 from tempfile import TemporaryDirectory
 from typing import Any, Callable, Iterable
 
-from .checkpoint_trust import (_refusal, is_trusted_checkpoint,
-                               load_checkpoint_file, safe_checkpoint_globals,
-                               trusted_checkpoint_dirs)
+from .checkpoint_trust import (is_trusted_checkpoint, load_checkpoint_file,
+                               safe_checkpoint_globals,
+                               trusted_checkpoint_dirs, untrusted_error)
 from .pkg_resources_shim import install_pkg_resources_shim
 
 _PATCH_MARK = '__mmlt_trust_patched__'
@@ -61,7 +61,7 @@ def _load_url(url: str, map_location: Any, model_dir: Any,
                 url, model_dir=model_dir, map_location=map_location,
                 progress=progress, weights_only=True)
     except pickle.UnpicklingError as e:
-        raise _refusal(url, e, trusted=False) from e
+        raise untrusted_error(url, e, trusted=False) from e
 
 
 @_safe

@@ -125,8 +125,11 @@ class _ShimLoader(importlib.abc.Loader):
 class _ShimFinder(importlib.abc.MetaPathFinder):
     """Answer imports (and reloads) of ``pkg_resources`` with the shim."""
 
-    def find_spec(self, fullname: str, path: Any = None,
-                  target: Any = None) -> Optional[importlib.machinery.ModuleSpec]:
+    def find_spec(
+            self,
+            fullname: str,
+            path: Any = None,
+            target: Any = None) -> Optional[importlib.machinery.ModuleSpec]:
         if fullname != MODULE_NAME:
             return None
         return importlib.util.spec_from_loader(

@@ -69,10 +69,12 @@ def test_reload_keeps_the_same_objects(without_pkg_resources):
 
 
 def test_mmengine_package_utils_and_config(without_pkg_resources, tmp_path):
-    install_pkg_resources_shim()
     import mmpretrain
     from mmengine import Config
     from mmengine.utils import get_installed_path, is_installed
+    with pytest.raises(ImportError):  # what mmengine does without the shim
+        is_installed('mmpretrain')
+    install_pkg_resources_shim()
     assert is_installed('mmpretrain')
     assert not is_installed('no_such_package_mmlt')
     assert get_installed_path('mmpretrain') == osp.dirname(mmpretrain.__file__)

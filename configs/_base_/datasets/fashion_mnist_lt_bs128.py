@@ -13,11 +13,18 @@ data_preprocessor = dict(
     std=[90.02],
     to_rgb=False)
 
+# 28x28 images are resized to 32x32: ConvNeXt's stem and three 2x
+# downsamplings need a side divisible by 32.
 train_pipeline = [
-    dict(type='RandomCrop', crop_size=28, padding=2),
+    dict(type='Resize', scale=32, interpolation='bilinear'),
+    dict(type='RandomCrop', crop_size=32, padding=4),
+    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
     dict(type='PackInputs', algorithm_keys=['group_id']),
 ]
-test_pipeline = [dict(type='PackInputs', algorithm_keys=['group_id'])]
+test_pipeline = [
+    dict(type='Resize', scale=32, interpolation='bilinear'),
+    dict(type='PackInputs', algorithm_keys=['group_id']),
+]
 
 train_dataloader = dict(
     batch_size=128,
