@@ -8,7 +8,7 @@ import mmengine
 from mmengine.config import Config
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
-from mmpretrain.evaluation import DumpResults
+from mmengine.evaluator import DumpResults
 
 from mmlt.apis import merge_test_args, prepare_cpu_distributed, test_arg_parser
 

@@ -11,3 +11,5 @@ model = dict(
     head=dict(
         num_classes=10,
         loss=dict(type='FocalLoss', gamma=2.0, alpha=0.25, loss_weight=1.0)))
+# about 9 iterations per epoch per process: log every 5 for progress and ETA
+default_hooks = dict(logger=dict(interval=5))

@@ -2,6 +2,7 @@
 import math
 from typing import Optional
 
+import torch
 from mmengine.hooks import Hook
 
 from mmlt.registry import HOOKS
@@ -37,6 +38,8 @@ class CheckFiniteLossHook(Hook):
         for key, value in outputs.items():
             if 'loss' not in key:
                 continue
+            if isinstance(value, torch.Tensor):
+                value = value.detach()
             value = float(value)
             if not math.isfinite(value):
                 raise FloatingPointError(

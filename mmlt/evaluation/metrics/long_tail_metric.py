@@ -91,7 +91,10 @@ class LongTailMetric(BaseMetric):
     - ``group{g}_accuracy``: top-1 accuracy of each group id present
       (samples without ``group_id`` are group 0);
     - ``per_class_precision`` / ``per_class_recall`` / ``per_class_f1``:
-      lists over all C classes.
+      lists over all C classes, only with ``per_class_in_results=True``
+      (they are always in the printed report and the per-class files; as
+      results, mmengine's logger would print the whole lists every
+      evaluation).
 
     All values are in percent. Each sample is reduced in :meth:`process` to
     a few ints (argmax, label, rank of the label, number of classes, group),
@@ -117,6 +120,7 @@ class LongTailMetric(BaseMetric):
             ``out_dir``.
         print_report (bool): Log a text report (summary and per-class table)
             after each evaluation.
+        per_class_in_results (bool): Also return the per-class lists.
         collect_device (str): ``'cpu'`` or ``'gpu'``, as in mmengine.
         prefix (str, optional): Prefix of the metric keys; defaults to
             ``'long_tail'``.
@@ -135,6 +139,7 @@ class LongTailMetric(BaseMetric):
                  save_per_class: bool = False,
                  save_confusion_matrix: bool = False,
                  print_report: bool = True,
+                 per_class_in_results: bool = False,
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None,
                  collect_dir: Optional[str] = None) -> None:
@@ -153,12 +158,14 @@ class LongTailMetric(BaseMetric):
                              f'than many_shot_thr ({many_shot_thr}).')
         for name, flag in (('save_per_class', save_per_class),
                            ('save_confusion_matrix', save_confusion_matrix),
-                           ('print_report', print_report)):
+                           ('print_report', print_report),
+                           ('per_class_in_results', per_class_in_results)):
             if not isinstance(flag, bool):
                 raise ValueError(f'{name} must be a bool, got {flag!r}.')
         self.save_per_class = save_per_class
         self.save_confusion_matrix = save_confusion_matrix
         self.print_report = print_report
+        self.per_class_in_results = per_class_in_results
         self.class_counts: Optional[np.ndarray] = None
         self.out_dir: Optional[str] = None
         self.set_class_counts(class_counts)
@@ -297,9 +304,11 @@ class LongTailMetric(BaseMetric):
             in_group = groups == g
             metrics[f'group{g}_accuracy'] = 100 * float(
                 np.mean(pred[in_group] == gt[in_group]))
-        metrics['per_class_precision'] = (100 * scores.precision).tolist()
-        metrics['per_class_recall'] = (100 * scores.recall).tolist()
-        metrics['per_class_f1'] = (100 * scores.f1).tolist()
+        if self.per_class_in_results:
+            metrics['per_class_precision'] = (100 *
+                                              scores.precision).tolist()
+            metrics['per_class_recall'] = (100 * scores.recall).tolist()
+            metrics['per_class_f1'] = (100 * scores.f1).tolist()
 
         if self.print_report or self.out_dir is not None:
             rows = per_class_rows(

@@ -1,0 +1,35 @@
+# make demo: train + test the long-tail demo (2 processes, CPU or GPU)
+# make test: run the test suite
+# Both create the virtual environment in $(VENV) and install on first use.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.mmlt-installed
+CONFIG ?= configs/lt/convnext_focal.py
+NPROC ?= 2
+WORK_DIR ?= work_dirs/demo
+PORT ?= 29531
+PYTEST_ARGS ?= -q
+
+.PHONY: venv demo test clean-demo
+
+$(STAMP): requirements/runtime.txt requirements/tests.txt setup.py
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --upgrade pip 'setuptools<82' wheel
+	$(PY) -m pip install -r requirements/runtime.txt -r requirements/tests.txt
+	$(PY) -m pip install --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: venv
+	PORT=$(PORT) PYTHON=$(abspath $(PY)) bash tools/dist_train.sh \
+		$(CONFIG) $(NPROC) --work-dir $(WORK_DIR)
+	$(PY) tools/test.py $(CONFIG) "$$(cat $(WORK_DIR)/last_checkpoint)" \
+		--work-dir $(WORK_DIR)
+	@echo "Plots and per-class results: $(WORK_DIR)/{class_distribution,accuracy_vs_count,confusion_matrix}.png, per_class.csv"
+
+test: venv
+	$(PY) -m pytest tests $(PYTEST_ARGS)
+
+clean-demo:
+	rm -rf $(WORK_DIR)
