@@ -10,11 +10,12 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 from mmengine.evaluator import DumpResults
 
-from mmlt.apis import merge_test_args, prepare_cpu_distributed, test_arg_parser
+from mmlt.apis import (build_test_parser, merge_test_args,
+                       prepare_cpu_distributed)
 
 
 def main() -> None:
-    args = test_arg_parser().parse_args()
+    args = build_test_parser().parse_args()
     if args.out is None and args.out_item is not None:
         raise ValueError('--out-item needs --out')
     cfg = merge_test_args(Config.fromfile(args.config), args)

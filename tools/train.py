@@ -8,12 +8,12 @@ from mmengine.config import Config
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
-from mmlt.apis import (merge_train_args, prepare_cpu_distributed,
-                       train_arg_parser)
+from mmlt.apis import (build_train_parser, merge_train_args,
+                       prepare_cpu_distributed)
 
 
 def main() -> None:
-    args = train_arg_parser().parse_args()
+    args = build_train_parser().parse_args()
     cfg = merge_train_args(Config.fromfile(args.config), args)
     prepare_cpu_distributed(cfg, args.launcher)
     runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg \

@@ -12,7 +12,7 @@ from typing import List, Optional
 from mmengine.config import Config, ConfigDict, DictAction
 
 __all__ = [
-    'train_arg_parser', 'test_arg_parser', 'merge_train_args',
+    'build_train_parser', 'build_test_parser', 'merge_train_args',
     'merge_test_args', 'default_work_dir'
 ]
 
@@ -37,7 +37,7 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
         help='disable pin_memory in the dataloaders')
 
 
-def train_arg_parser() -> argparse.ArgumentParser:
+def build_train_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description='Train a model with mmlt')
     parser.add_argument('config', help='train config file path')
     parser.add_argument(
@@ -63,7 +63,7 @@ def train_arg_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def test_arg_parser() -> argparse.ArgumentParser:
+def build_test_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description='Test a model with mmlt')
     parser.add_argument('config', help='test config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
@@ -119,6 +119,11 @@ def merge_train_args(cfg: Config, args: argparse.Namespace) -> Config:
     cfg.launcher = args.launcher
     _set_work_dir(cfg, args)
     if args.amp:
+        from mmengine.device import get_device
+        if get_device() == 'cpu':
+            raise ValueError('--amp needs an accelerator (CUDA, NPU, MLU or '
+                             'MPS); mmengine\'s AmpOptimWrapper cannot run '
+                             'on CPU')
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
     if args.resume == 'auto':

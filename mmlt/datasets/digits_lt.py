@@ -46,9 +46,9 @@ class DigitsLT(BaseLTDataset):
     the rest, the training split keeps a long-tailed subset by the CIFAR-LT
     protocol (:mod:`mmlt.datasets.lt_profiles`), ``max_count`` images for
     the head class. Images are uint8 ``8x8x3`` arrays (grey levels 0-16
-    scaled to 0-255, repeated on 3 channels) under the key ``img`` (``digit_index``: the
-    position in ``load_digits()``), so
-    pipelines start after image loading.
+    scaled to 0-255, repeated on 3 channels) under the key ``img``, so
+    pipelines start after image loading; ``digit_index`` is the image's
+    position in ``load_digits()``.
 
     Groups (``group_by='ink'``): group 1 holds the images whose total ink is
     above the ``group_quantile`` of their class (heavy strokes, a quarter of

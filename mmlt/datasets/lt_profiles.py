@@ -56,8 +56,8 @@ def long_tail_counts(num_classes: int,
     order = np.arange(num_classes) if class_order is None else np.asarray(
         class_order)
     if sorted(order.tolist()) != list(range(num_classes)):
-        raise ValueError(f'class_order={order.tolist()} is not a permutation of '
-                         f'0..{num_classes - 1}')
+        raise ValueError(f'class_order={order.tolist()} is not a '
+                         f'permutation of 0..{num_classes - 1}')
     rank = np.arange(num_classes)
     if profile == 'exp':
         exponent = rank / (num_classes - 1) if num_classes > 1 else rank * 0.

@@ -1,0 +1,56 @@
+"""Every config parses, builds its model, and names mmlt the same way."""
+import glob
+import os.path as osp
+
+import pytest
+from mmengine.config import Config
+
+import mmlt  # noqa: F401
+from mmlt.datasets.lt_profiles import long_tail_counts
+from mmlt.registry import MODELS
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+CONFIGS = sorted(glob.glob(osp.join(ROOT, 'configs', 'lt', '*.py')))
+
+
+def test_there_are_configs():
+    assert osp.join(ROOT, 'configs', 'lt', 'convnext_focal.py') in CONFIGS
+    assert len(CONFIGS) >= 5
+
+
+@pytest.mark.parametrize('path', CONFIGS, ids=osp.basename)
+def test_config_builds_and_is_consistent(path):
+    cfg = Config.fromfile(path)
+    assert cfg.default_scope == 'mmpretrain'
+    assert 'mmlt' in cfg.custom_imports['imports']
+    hooks = [h['type'] for h in cfg.custom_hooks]
+    assert 'LongTailContextHook' in hooks and 'CheckFiniteLossHook' in hooks
+    model = MODELS.build(cfg.model)
+    num_classes = model.head.num_classes
+    assert cfg.data_preprocessor.num_classes == num_classes
+    # group ids are packed for the head and the metric
+    for split in ('train_dataloader', 'test_dataloader'):
+        pipeline = cfg[split].dataset.get('pipeline') or \
+            cfg[split].dataset.dataset.pipeline
+        assert pipeline[-1] == dict(
+            type='PackInputs', algorithm_keys=['group_id'])
+    # test sets are never wrapped: balanced test sets stay balanced
+    assert cfg.test_dataloader.dataset.type != 'LongTailDataset'
+    assert cfg.val_dataloader.dataset.type != 'LongTailDataset'
+
+
+def test_mmpretrain_base_inheritance(tmp_path):
+    cfg_file = tmp_path / 'child.py'
+    cfg_file.write_text(
+        "_base_ = ['mmpretrain::_base_/models/resnet18_cifar.py']\n"
+        "model = dict(head=dict(type='LTLinearClsHead', num_classes=7))\n")
+    cfg = Config.fromfile(str(cfg_file))
+    model = MODELS.build(cfg.model)
+    assert model.head.num_classes == 7
+    assert type(model.head).__name__ == 'LTLinearClsHead'
+
+
+def test_documented_lt_sizes_of_the_configs():
+    # configs/_base_/datasets/cifar*_lt_bs128.py state these sizes
+    assert long_tail_counts(10, 5000, 100).sum() == 12406
+    assert long_tail_counts(100, 500, 100).sum() == 10847
