@@ -17,7 +17,7 @@ from torch.utils.data import ConcatDataset as TorchConcatDataset
 from torch.utils.data import Subset
 
 __all__ = [
-    'get_labels', 'get_group_ids', 'get_class_counts', 'get_classes',
+    'get_labels', 'get_group_ids', 'get_field', 'get_class_counts', 'get_classes',
     'zero_count_classes'
 ]
 
@@ -74,17 +74,30 @@ def _leaf_labels(dataset) -> np.ndarray:
     return labels.astype(np.int64)
 
 
+def _leaf_field(dataset, key: str, default=None) -> np.ndarray:
+    """``key`` of every sample's annotation (``get_data_info``)."""
+    if not hasattr(dataset, 'get_data_info'):
+        if default is not None:
+            return np.full(len(dataset), default)
+        raise TypeError(f'cannot read annotation field {key!r} of '
+                        f'{type(dataset).__name__}: it has no get_data_info()')
+    _full_init(dataset)
+    values = []
+    for i in range(len(dataset)):
+        info = dataset.get_data_info(i)
+        if key not in info and default is None:
+            raise KeyError(f'sample {i} of {type(dataset).__name__} has no '
+                           f'annotation field {key!r} (fields: '
+                           f'{sorted(info)})')
+        values.append(info.get(key, default))
+    return np.asarray(values)
+
+
 def _leaf_groups(dataset) -> np.ndarray:
     if hasattr(dataset, 'get_group_ids'):
         groups = np.asarray(dataset.get_group_ids(), dtype=np.int64)
-    elif hasattr(dataset, 'get_data_info'):
-        _full_init(dataset)
-        groups = np.array([
-            int(dataset.get_data_info(i).get('group_id', 0))
-            for i in range(len(dataset))
-        ], dtype=np.int64)
     else:
-        groups = np.zeros(len(dataset), dtype=np.int64)
+        groups = _leaf_field(dataset, 'group_id', 0).astype(np.int64)
     if (groups < 0).any():
         bad = int(np.flatnonzero(groups < 0)[0])
         raise ValueError(f'{type(dataset).__name__}: sample {bad} has '
@@ -105,6 +118,12 @@ def get_labels(dataset) -> np.ndarray:
 def get_group_ids(dataset) -> np.ndarray:
     """Group id of every sample (0 where the annotation has none)."""
     return _through_wrappers(dataset, _leaf_groups)
+
+
+def get_field(dataset, key: str) -> np.ndarray:
+    """An annotation field (e.g. a CSV ``weight`` column) of every sample,
+    through the same wrappers; a sample without it raises ``KeyError``."""
+    return _through_wrappers(dataset, lambda d: _leaf_field(d, key))
 
 
 def get_classes(dataset) -> Optional[Sequence[str]]:

@@ -1,0 +1,87 @@
+"""Deferred re-sampling (DRS): switch the sampler's strategy at an epoch."""
+from typing import Optional
+
+from mmengine.hooks import Hook
+
+from mmlt.registry import HOOKS
+
+__all__ = ['DeferredResamplingHook', 'drs_active', 'find_train_sampler']
+
+
+def drs_active(epoch: int, switch_epoch: int) -> bool:
+    """True from ``switch_epoch`` on (0-based epochs, as mmengine's)."""
+    return epoch >= switch_epoch
+
+
+def find_train_sampler(runner):
+    """The training sampler, also behind a batch sampler."""
+    loader = runner.train_dataloader
+    sampler = getattr(loader, 'sampler', None)
+    if not hasattr(sampler, 'set_strategy'):
+        sampler = getattr(getattr(loader, 'batch_sampler', None), 'sampler',
+                          sampler)
+    if not hasattr(sampler, 'set_strategy'):
+        raise TypeError(
+            f'{type(sampler).__name__} cannot change its strategy; use '
+            "train_dataloader.sampler=dict(type='RebalancedSampler', ...) "
+            'with DeferredResamplingHook')
+    return sampler
+
+
+@HOOKS.register_module()
+class DeferredResamplingHook(Hook):
+    """Deferred re-sampling (Cao et al., NeurIPS 2019, "LDAM-DRW"; the DRS
+    stage of Zhang et al., "Bag of Tricks for Long-Tailed Visual
+    Recognition", AAAI 2021).
+
+    Epochs ``< switch_epoch`` (0-based) use the sampler's configured
+    strategy; from ``switch_epoch`` on, ``strategy`` (default
+    class-balanced). The decision is taken from ``runner.epoch`` before
+    every epoch, so it is right after ``--resume`` and does not depend on
+    the order of earlier epochs. The sampler lives in the main process, so
+    this works with persistent dataloader workers.
+
+    Args:
+        switch_epoch: First epoch (0-based) that uses ``strategy``.
+        strategy: The strategy of the deferred stage.
+        q: Exponent when ``strategy='power'``.
+    """
+
+    priority = 'NORMAL'
+
+    def __init__(self,
+                 switch_epoch: int,
+                 strategy: str = 'class_balanced',
+                 q: Optional[float] = None) -> None:
+        if not isinstance(switch_epoch, int) or switch_epoch < 0:
+            raise ValueError(f'switch_epoch={switch_epoch!r} must be a '
+                             'non-negative int (0-based epoch)')
+        from mmlt.datasets.samplers.sampling_probs import check_strategy
+        if strategy in ('progressive', 'dynamic'):
+            raise ValueError(f'strategy={strategy!r}: DRS switches to a '
+                             'fixed strategy')
+        check_strategy(strategy, q, None)
+        self.switch_epoch = switch_epoch
+        self.strategy = strategy
+        self.q = q
+        self._initial = None
+
+    def before_train(self, runner) -> None:
+        sampler = find_train_sampler(runner)
+        self._initial = (sampler.strategy, sampler.q)
+        max_epochs = getattr(runner, 'max_epochs', None)
+        if max_epochs is not None and self.switch_epoch >= max_epochs:
+            runner.logger.warning(
+                f'DeferredResamplingHook: switch_epoch={self.switch_epoch} '
+                f'>= max_epochs={max_epochs}: re-sampling never starts')
+
+    def before_train_epoch(self, runner) -> None:
+        sampler = find_train_sampler(runner)
+        if drs_active(runner.epoch, self.switch_epoch):
+            strategy, q = self.strategy, self.q
+        else:
+            strategy, q = self._initial
+        if (sampler.strategy, sampler.q) != (strategy, q):
+            sampler.set_strategy(strategy, q)
+            runner.logger.info(f'Epoch {runner.epoch} (0-based): sampler '
+                               f'strategy -> {strategy}')
