@@ -98,3 +98,29 @@ def test_two_process_training_resume_and_distributed_test(tmp_path):
     assert 'long_tail/many_shot' in single
     for key in single:
         assert single[key] == pytest.approx(double[key], nan_ok=True), key
+
+
+@pytest.mark.skipif(torch.cuda.is_available(),
+                    reason='checks the CPU (gloo) path')
+def test_two_process_rebalanced_sampler(tmp_path):
+    import numpy as np
+
+    from mmlt.datasets import DigitsLT
+    config = osp.join(ROOT, 'tests', 'data', 'configs',
+                      'digits_sampler_tiny.py')
+    work_dir = str(tmp_path)
+    run(['tools/dist_train.sh', config, '2', '--work-dir', work_dir])
+    rank0, rank1 = (np.load(osp.join(work_dir, f'rank{r}_indices.npy'))
+                    for r in (0, 1))
+    # equal lengths, different draws on the two ranks
+    assert rank0.shape == rank1.shape == (20, 272)
+    assert not np.array_equal(rank0, rank1)
+    # both ranks end training with the same weights
+    assert_same_weights(rank_states(work_dir))
+    # over both ranks, classes are drawn uniformly (class-balanced target)
+    labels = DigitsLT(split='train', test_per_class=40).get_gt_labels()
+    drawn = labels[np.concatenate([rank0.ravel(), rank1.ravel()])]
+    freq = np.bincount(drawn, minlength=10) / drawn.size
+    np.testing.assert_allclose(freq, 0.1, atol=0.012)
+    # instance sampling would give the head class about 134/544
+    assert freq[0] < 0.15
