@@ -46,7 +46,9 @@ class RebalancedSampler(Sampler):
         strategy: ``'instance'``, ``'class_balanced'``, ``'sqrt'``,
             ``'power'``, ``'progressive'`` or ``'dynamic'``.
         q: Class exponent of ``'power'`` (P(c) ∝ n_c^q).
-        num_epochs: Schedule length for progressive/dynamic.
+        num_epochs: Schedule length for progressive/dynamic; None takes
+            ``train_cfg.max_epochs`` when training starts (set by
+            ``LongTailContextHook``, in mmlt's base runtime config).
         group_weight: ``{group_id: weight}``; unnamed groups keep 1.0.
         sample_weight: Per-sample weights, or an annotation field name.
         replacement: Draw with replacement (default). Without it each index
@@ -110,12 +112,19 @@ class RebalancedSampler(Sampler):
         self._cell_of_sample = self.labels * num_groups + self._group_of_sample
         self._cells = build_cell_index(self._cell_of_sample,
                                        num_classes * num_groups)
-        self.sample_probs()  # validate now, not at the first epoch
+        # validate now, not at the first epoch (a zero-count class under a
+        # balanced strategy, group weights that leave nothing to draw)
+        self.sample_probs(num_epochs=num_epochs or 1)
 
     # ----------------------------------------------------------- schedule
     def set_epoch(self, epoch: int) -> None:
         """Called by mmengine's DistSamplerSeedHook before each epoch."""
         self.epoch = int(epoch)
+
+    def set_num_epochs(self, num_epochs: int) -> None:
+        """Set the schedule length of progressive/dynamic sampling."""
+        check_strategy(self.strategy, self.q, num_epochs)
+        self.num_epochs = num_epochs
 
     def set_strategy(self, strategy: str, q: Optional[float] = None,
                      num_epochs: Optional[int] = None) -> None:
@@ -123,14 +132,14 @@ class RebalancedSampler(Sampler):
         num_epochs = self.num_epochs if num_epochs is None else num_epochs
         check_strategy(strategy, q, num_epochs)
         class_probabilities(self.class_counts, strategy, q, self.epoch,
-                            num_epochs, self.classes)
+                            num_epochs or 1, self.classes)
         self.strategy, self.q, self.num_epochs = strategy, q, num_epochs
 
     # -------------------------------------------------------- probabilities
-    def _cell_probs(self) -> np.ndarray:
+    def _cell_probs(self, num_epochs: Optional[int] = None) -> np.ndarray:
         class_p = class_probabilities(self.class_counts, self.strategy,
-                                      self.q, self.epoch, self.num_epochs,
-                                      self.classes)
+                                      self.q, self.epoch, num_epochs or
+                                      self.num_epochs, self.classes)
         num_groups = len(self.group_ids)
         gw = np.array([self.group_weight.get(int(g), 1.0)
                        for g in self.group_ids])
@@ -143,9 +152,9 @@ class RebalancedSampler(Sampler):
                              f'weights {self.group_weight})')
         return probs / probs.sum()
 
-    def sample_probs(self) -> np.ndarray:
+    def sample_probs(self, num_epochs: Optional[int] = None) -> np.ndarray:
         """Probability of each sample in one draw, for the current epoch."""
-        cell_p = self._cell_probs()
+        cell_p = self._cell_probs(num_epochs)
         sizes = np.maximum(self._cells.sizes, 1)
         p = (cell_p / sizes)[self._cell_of_sample]
         if self.sample_weight is not None:
@@ -176,7 +185,9 @@ class RebalancedSampler(Sampler):
 
     def __iter__(self) -> Iterator[int]:
         plan = self.global_plan()
-        return iter(plan[self.rank:self.total_size:self.world_size].tolist())
+        # converted to Python ints lazily: a list of millions of ints would
+        # cost far more memory than the int64 plan
+        return map(int, plan[self.rank:self.total_size:self.world_size])
 
     def __len__(self) -> int:
         return self.total_size // self.world_size

@@ -42,11 +42,12 @@ def check_strategy(strategy: str, q: Optional[float],
     elif q is not None:
         raise ValueError(f'q={q!r} is only used with strategy="power" (got '
                          f'strategy={strategy!r})')
-    if strategy in ('progressive', 'dynamic'):
-        if not isinstance(num_epochs, int) or num_epochs < 1:
-            raise ValueError(f'strategy={strategy!r} needs num_epochs (the '
-                             f'schedule length, a positive int), got '
-                             f'{num_epochs!r}')
+    if strategy in ('progressive', 'dynamic') and num_epochs is not None:
+        if isinstance(num_epochs, bool) or not isinstance(
+                num_epochs, int) or num_epochs < 1:
+            raise ValueError(f'strategy={strategy!r}: num_epochs (the '
+                             f'schedule length) must be a positive int or '
+                             f'None, got {num_epochs!r}')
 
 
 def _power_probs(counts: np.ndarray, q: float,
@@ -80,7 +81,8 @@ def class_probabilities(counts: Sequence[int],
         strategy: One of :data:`STRATEGIES`.
         q: The exponent of ``'power'``.
         epoch: 0-based epoch (progressive/dynamic).
-        num_epochs: Schedule length T (progressive/dynamic).
+        num_epochs: Schedule length T (progressive/dynamic); required
+            here, None is refused.
         classes: Class names, for error messages.
 
     Returns:
@@ -94,6 +96,11 @@ def class_probabilities(counts: Sequence[int],
         return _power_probs(counts, _FIXED_Q[strategy], classes)
     if strategy == 'power':
         return _power_probs(counts, float(q), classes)
+    if num_epochs is None:
+        raise ValueError(
+            f'strategy={strategy!r} needs the schedule length num_epochs: '
+            'set it on the sampler, or keep LongTailContextHook in '
+            'custom_hooks to take it from train_cfg.max_epochs')
     ratio = min(max(epoch, 0) / num_epochs, 1.0)
     instance = _power_probs(counts, 1.0, classes)
     balanced = _power_probs(counts, 0.0, classes)

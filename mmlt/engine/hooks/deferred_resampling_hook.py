@@ -5,12 +5,25 @@ from mmengine.hooks import Hook
 
 from mmlt.registry import HOOKS
 
-__all__ = ['DeferredResamplingHook', 'drs_active', 'find_train_sampler']
+__all__ = [
+    'DeferredResamplingHook', 'drs_active', 'find_train_sampler',
+    'resolve_switch_epoch'
+]
 
 
 def drs_active(epoch: int, switch_epoch: int) -> bool:
     """True from ``switch_epoch`` on (0-based epochs, as mmengine's)."""
     return epoch >= switch_epoch
+
+
+def resolve_switch_epoch(switch_epoch: int, max_epochs: int) -> int:
+    """A negative switch epoch counts from the end: ``max_epochs + e``."""
+    if switch_epoch >= 0:
+        return switch_epoch
+    if -switch_epoch > max_epochs:
+        raise ValueError(f'switch_epoch={switch_epoch} is before the first '
+                         f'of {max_epochs} epochs')
+    return max_epochs + switch_epoch
 
 
 def find_train_sampler(runner):
@@ -42,7 +55,10 @@ class DeferredResamplingHook(Hook):
     this works with persistent dataloader workers.
 
     Args:
-        switch_epoch: First epoch (0-based) that uses ``strategy``.
+        switch_epoch: First epoch (0-based) that uses ``strategy``; a
+            negative value counts from the end of the schedule, like Python
+            indices (``-1``: only the last epoch), so configs keep "the last
+            k epochs" when ``max_epochs`` changes.
         strategy: The strategy of the deferred stage.
         q: Exponent when ``strategy='power'``.
     """
@@ -53,9 +69,10 @@ class DeferredResamplingHook(Hook):
                  switch_epoch: int,
                  strategy: str = 'class_balanced',
                  q: Optional[float] = None) -> None:
-        if not isinstance(switch_epoch, int) or switch_epoch < 0:
-            raise ValueError(f'switch_epoch={switch_epoch!r} must be a '
-                             'non-negative int (0-based epoch)')
+        if isinstance(switch_epoch, bool) or not isinstance(
+                switch_epoch, int):
+            raise ValueError(f'switch_epoch={switch_epoch!r} must be an int '
+                             '(0-based epoch; negative counts from the end)')
         from mmlt.datasets.samplers.sampling_probs import check_strategy
         if strategy in ('progressive', 'dynamic'):
             raise ValueError(f'strategy={strategy!r}: DRS switches to a '
@@ -69,15 +86,21 @@ class DeferredResamplingHook(Hook):
     def before_train(self, runner) -> None:
         sampler = find_train_sampler(runner)
         self._initial = (sampler.strategy, sampler.q)
-        max_epochs = getattr(runner, 'max_epochs', None)
-        if max_epochs is not None and self.switch_epoch >= max_epochs:
+        max_epochs = runner.max_epochs
+        self._switch = resolve_switch_epoch(self.switch_epoch, max_epochs)
+        if self._switch >= max_epochs:
             runner.logger.warning(
                 f'DeferredResamplingHook: switch_epoch={self.switch_epoch} '
                 f'>= max_epochs={max_epochs}: re-sampling never starts')
+        else:
+            runner.logger.info(
+                f'DeferredResamplingHook: {sampler.strategy} sampling until '
+                f'epoch {self._switch - 1}, {self.strategy} from epoch '
+                f'{self._switch} (0-based) of {max_epochs}')
 
     def before_train_epoch(self, runner) -> None:
         sampler = find_train_sampler(runner)
-        if drs_active(runner.epoch, self.switch_epoch):
+        if drs_active(runner.epoch, self._switch):
             strategy, q = self.strategy, self.q
         else:
             strategy, q = self._initial

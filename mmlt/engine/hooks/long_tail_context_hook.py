@@ -39,7 +39,9 @@ class LongTailContextHook(Hook):
     dataset wrapper, without decoding images), checks that the head's
     ``num_classes`` matches the dataset's classes, warns about every class
     with zero training images (naming it), fills the head's
-    ``class_counts`` buffer (saved in checkpoints) and, on the main process,
+    ``class_counts`` buffer (saved in checkpoints), gives a re-sampling
+    sampler without ``num_epochs`` the schedule length and, on the main
+    process,
     plots the class distribution to ``work_dir/class_distribution.png``.
     Before validation and testing it hands the counts (from the head, so
     they come from the checkpoint when testing) and the work dir to every
@@ -70,6 +72,11 @@ class LongTailContextHook(Hook):
                 f'{", ".join(map(str, empty))}. Losses and samplers that '
                 'divide by class counts will refuse them.')
         self.class_counts = counts
+        sampler = getattr(runner.train_dataloader, 'sampler', None)
+        if getattr(sampler, 'num_epochs', 0) is None and hasattr(
+                sampler, 'set_num_epochs') and getattr(
+                    runner, 'max_epochs', None):
+            sampler.set_num_epochs(runner.max_epochs)
         if head is not None and hasattr(head, 'set_class_counts'):
             head.set_class_counts(counts)
         runner.logger.info(

@@ -177,6 +177,16 @@ def test_registry_build_with_runner_default_args():
     assert len(sampler) == COUNTS.sum()
 
 
+def test_progressive_schedule_length_can_come_later():
+    sampler = RebalancedSampler(LabelSet(), strategy='progressive', seed=0)
+    with pytest.raises(ValueError, match='needs the schedule length'):
+        list(sampler)
+    sampler.set_num_epochs(4)
+    sampler.set_epoch(2)
+    idx = np.array(list(sampler))
+    assert len(idx) == COUNTS.sum()
+
+
 def test_set_strategy_validates_and_switches():
     dataset = LabelSet()
     sampler = RebalancedSampler(dataset, strategy='instance', seed=0,
@@ -194,7 +204,8 @@ def test_set_strategy_validates_and_switches():
     (dict(strategy='balanced'), ValueError, "strategy='balanced' is not"),
     (dict(strategy='power'), ValueError, 'needs a finite q'),
     (dict(strategy='sqrt', q=0.5), ValueError, 'only used with'),
-    (dict(strategy='progressive'), ValueError, 'needs num_epochs'),
+    (dict(strategy='progressive', num_epochs=0), ValueError,
+     'num_epochs .* must be a positive int or None, got 0'),
     (dict(sample_weight=[1.0] * 759 + [-1.0]), ValueError,
      r'sample_weight\[759\]=-1.0'),
     (dict(sample_weight=[0.0] * 760), ValueError, 'all zero'),

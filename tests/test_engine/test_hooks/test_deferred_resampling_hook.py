@@ -8,7 +8,8 @@ from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
 import mmlt  # noqa: F401
-from mmlt.engine.hooks.deferred_resampling_hook import drs_active
+from mmlt.engine.hooks.deferred_resampling_hook import (drs_active,
+                                                       resolve_switch_epoch)
 from mmlt.registry import HOOKS
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
@@ -83,7 +84,7 @@ def test_switch_at_the_boundary_epoch_and_exact_resume(tmp_path):
 def test_resume_before_the_switch_restores_the_initial_strategy(tmp_path):
     run(drs_cfg(tmp_path, 1), {})
     log = {}
-    cfg = drs_cfg(tmp_path, 3)
+    cfg = drs_cfg(tmp_path, 3, switch_epoch=-1)  # the last epoch: 2
     cfg.resume = True
     run(cfg, log)
     assert log['strategy'] == {1: 'instance', 2: 'class_balanced'}
@@ -91,8 +92,12 @@ def test_resume_before_the_switch_restores_the_initial_strategy(tmp_path):
 
 def test_pure_decision_and_bad_arguments():
     assert not drs_active(1, 2) and drs_active(2, 2) and drs_active(3, 2)
-    with pytest.raises(ValueError, match='switch_epoch=-1'):
-        HOOKS.build(dict(type='DeferredResamplingHook', switch_epoch=-1))
+    assert resolve_switch_epoch(3, 10) == 3
+    assert resolve_switch_epoch(-2, 10) == 8
+    with pytest.raises(ValueError, match='switch_epoch=-11 is before'):
+        resolve_switch_epoch(-11, 10)
+    with pytest.raises(ValueError, match='switch_epoch=1.5'):
+        HOOKS.build(dict(type='DeferredResamplingHook', switch_epoch=1.5))
     with pytest.raises(ValueError, match="strategy='progressive'"):
         HOOKS.build(
             dict(type='DeferredResamplingHook', switch_epoch=1,
