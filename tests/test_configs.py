@@ -10,7 +10,8 @@ from mmlt.datasets.lt_profiles import long_tail_counts
 from mmlt.registry import MODELS
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-CONFIGS = sorted(glob.glob(osp.join(ROOT, 'configs', 'lt', '*.py')))
+CONFIGS = sorted(
+    glob.glob(osp.join(ROOT, 'configs', 'lt', '**', '*.py'), recursive=True))
 
 
 def test_there_are_configs():

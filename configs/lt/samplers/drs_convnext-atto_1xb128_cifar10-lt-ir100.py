@@ -1,0 +1,12 @@
+# Deferred re-sampling (DRS; Cao et al. NeurIPS 2019): instance sampling,
+# then class-balanced for the last 20% of the epochs (LDAM-DRW defers at
+# epoch 160 of 200).
+_base_ = ['../convnext-atto_focal_1xb128_cifar10-lt-ir100.py']
+train_dataloader = dict(
+    sampler=dict(_delete_=True, type='RebalancedSampler', strategy='instance'))
+custom_hooks = [
+    dict(type='LongTailContextHook'),
+    dict(type='CheckFiniteLossHook'),
+    dict(type='DeferredResamplingHook', switch_epoch=-6,  # last 6 of 30 epochs
+         strategy='class_balanced'),
+]
