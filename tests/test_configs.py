@@ -55,3 +55,21 @@ def test_documented_lt_sizes_of_the_configs():
     # configs/_base_/datasets/cifar*_lt_bs128.py state these sizes
     assert long_tail_counts(10, 5000, 100).sum() == 12406
     assert long_tail_counts(100, 500, 100).sum() == 10847
+
+
+@pytest.mark.parametrize(
+    'path', [p for p in CONFIGS if 'digits' in osp.basename(p)
+             or osp.basename(p) == 'convnext_focal.py'], ids=osp.basename)
+def test_digits_configs_build_their_data_and_sampler(path):
+    from mmengine.registry import DefaultScope
+    from mmengine.runner import Runner
+    cfg = Config.fromfile(path)
+    DefaultScope.get_instance(f'test_{osp.basename(path)}',
+                              scope_name='mmpretrain')
+    loader = Runner.build_dataloader(cfg.train_dataloader, seed=0)
+    batch = next(iter(loader))
+    assert len(batch['data_samples']) == cfg.train_dataloader.batch_size
+    assert all('group_id' in s for s in batch['data_samples'])
+    # the config survives a dump and reload (as the Runner does)
+    dumped = Config.fromstring(cfg.pretty_text, '.py')
+    assert dumped.train_dataloader.sampler == cfg.train_dataloader.sampler
