@@ -7,6 +7,6 @@ train_dataloader = dict(
 custom_hooks = [
     dict(type='LongTailContextHook'),
     dict(type='CheckFiniteLossHook'),
-    dict(type='DeferredResamplingHook', switch_epoch=-6,  # last 6 of 30 epochs
+    dict(type='DeferredResamplingHook', switch_epoch=0.8,  # the last 20%
          strategy='class_balanced'),
 ]

@@ -1,5 +1,6 @@
 """Deferred re-sampling (DRS): switch the sampler's strategy at an epoch."""
-from typing import Optional
+import math
+from typing import Optional, Union
 
 from mmengine.hooks import Hook
 
@@ -16,8 +17,13 @@ def drs_active(epoch: int, switch_epoch: int) -> bool:
     return epoch >= switch_epoch
 
 
-def resolve_switch_epoch(switch_epoch: int, max_epochs: int) -> int:
-    """A negative switch epoch counts from the end: ``max_epochs + e``."""
+def resolve_switch_epoch(switch_epoch: Union[int, float],
+                         max_epochs: int) -> int:
+    """The 0-based switch epoch: an int as is, a negative int counted from
+    the end (``max_epochs + e``), a float in (0, 1) as a fraction of the
+    schedule (``floor(f * max_epochs)``)."""
+    if isinstance(switch_epoch, float):
+        return int(math.floor(switch_epoch * max_epochs))
     if switch_epoch >= 0:
         return switch_epoch
     if -switch_epoch > max_epochs:
@@ -57,8 +63,10 @@ class DeferredResamplingHook(Hook):
     Args:
         switch_epoch: First epoch (0-based) that uses ``strategy``; a
             negative value counts from the end of the schedule, like Python
-            indices (``-1``: only the last epoch), so configs keep "the last
-            k epochs" when ``max_epochs`` changes.
+            indices (``-1``: only the last epoch); a float in (0, 1) is a
+            fraction of ``max_epochs`` (``0.8``: the last 20%, as LDAM-DRW's
+            epoch 160 of 200), so a config keeps its meaning when
+            ``max_epochs`` changes.
         strategy: The strategy of the deferred stage.
         q: Exponent when ``strategy='power'``.
     """
@@ -66,13 +74,18 @@ class DeferredResamplingHook(Hook):
     priority = 'NORMAL'
 
     def __init__(self,
-                 switch_epoch: int,
+                 switch_epoch: Union[int, float],
                  strategy: str = 'class_balanced',
                  q: Optional[float] = None) -> None:
-        if isinstance(switch_epoch, bool) or not isinstance(
+        if isinstance(switch_epoch, float):
+            if not 0 < switch_epoch < 1:
+                raise ValueError(f'switch_epoch={switch_epoch!r}: a float is '
+                                 'a fraction of the schedule, in (0, 1)')
+        elif isinstance(switch_epoch, bool) or not isinstance(
                 switch_epoch, int):
             raise ValueError(f'switch_epoch={switch_epoch!r} must be an int '
-                             '(0-based epoch; negative counts from the end)')
+                             '(0-based epoch; negative counts from the end) '
+                             'or a float in (0, 1)')
         from mmlt.datasets.samplers.sampling_probs import check_strategy
         if strategy in ('progressive', 'dynamic'):
             raise ValueError(f'strategy={strategy!r}: DRS switches to a '

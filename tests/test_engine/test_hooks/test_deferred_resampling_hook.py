@@ -96,8 +96,12 @@ def test_pure_decision_and_bad_arguments():
     assert resolve_switch_epoch(-2, 10) == 8
     with pytest.raises(ValueError, match='switch_epoch=-11 is before'):
         resolve_switch_epoch(-11, 10)
-    with pytest.raises(ValueError, match='switch_epoch=1.5'):
+    assert resolve_switch_epoch(0.8, 200) == 160
+    assert resolve_switch_epoch(0.8, 4) == 3
+    with pytest.raises(ValueError, match=r'switch_epoch=1.5: a float'):
         HOOKS.build(dict(type='DeferredResamplingHook', switch_epoch=1.5))
+    with pytest.raises(ValueError, match="switch_epoch='2'"):
+        HOOKS.build(dict(type='DeferredResamplingHook', switch_epoch='2'))
     with pytest.raises(ValueError, match="strategy='progressive'"):
         HOOKS.build(
             dict(type='DeferredResamplingHook', switch_epoch=1,
