@@ -1,4 +1,5 @@
 """Every config parses, builds its model, and names mmlt the same way."""
+import copy
 import glob
 import os.path as osp
 
@@ -7,11 +8,15 @@ from mmengine.config import Config
 
 import mmlt  # noqa: F401
 from mmlt.datasets.lt_profiles import long_tail_counts
-from mmlt.registry import MODELS
+from mmlt.registry import HOOKS, MODELS
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIGS = sorted(
     glob.glob(osp.join(ROOT, 'configs', 'lt', '**', '*.py'), recursive=True))
+FASHION_CE = osp.join(ROOT, 'configs', 'lt',
+                      'convnext-atto_ce_1xb128_fashion-mnist-lt-ir100.py')
+LOSS_CONFIGS = sorted(
+    glob.glob(osp.join(ROOT, 'configs', 'lt', 'losses', '*.py')))
 
 
 def test_there_are_configs():
@@ -19,13 +24,19 @@ def test_there_are_configs():
     assert len(CONFIGS) >= 5
 
 
-@pytest.mark.parametrize('path', CONFIGS, ids=osp.basename)
+def _config_id(path):
+    return osp.relpath(path, osp.join(ROOT, 'configs', 'lt'))
+
+
+@pytest.mark.parametrize('path', CONFIGS, ids=_config_id)
 def test_config_builds_and_is_consistent(path):
     cfg = Config.fromfile(path)
     assert cfg.default_scope == 'mmpretrain'
     assert 'mmlt' in cfg.custom_imports['imports']
     hooks = [h['type'] for h in cfg.custom_hooks]
     assert 'LongTailContextHook' in hooks and 'CheckFiniteLossHook' in hooks
+    for hook in cfg.custom_hooks:
+        HOOKS.build(copy.deepcopy(hook))
     model = MODELS.build(cfg.model)
     num_classes = model.head.num_classes
     assert cfg.data_preprocessor.num_classes == num_classes
@@ -73,3 +84,29 @@ def test_digits_configs_build_their_data_and_sampler(path):
     # the config survives a dump and reload (as the Runner does)
     dumped = Config.fromstring(cfg.pretty_text, '.py')
     assert dumped.train_dataloader.sampler == cfg.train_dataloader.sampler
+
+
+def test_loss_configs_cover_both_datasets():
+    names = {osp.basename(p).split('_')[0] for p in LOSS_CONFIGS}
+    for name in names - {'ce-group1x2', 'ce-group1-curriculum'}:
+        for dataset in ('fashion-mnist-lt-ir100', 'cifar10-lt-ir100'):
+            assert osp.isfile(
+                osp.join(ROOT, 'configs', 'lt', 'losses',
+                         f'{name}_convnext-atto_1xb128_{dataset}.py')), (
+                             name, dataset)
+
+
+@pytest.mark.parametrize(
+    'path', [p for p in LOSS_CONFIGS if 'fashion-mnist' in p],
+    ids=osp.basename)
+def test_fashion_mnist_loss_configs_change_only_loss_and_hooks(path):
+    # same data, model, schedule and runtime as the cross-entropy row
+    cfg = Config.fromfile(path).to_dict()
+    base = Config.fromfile(FASHION_CE).to_dict()
+    for c in (cfg, base):
+        head = c['model']['head']
+        for key in ('type', 'loss', 'logit_adjust_tau', 'group_weight'):
+            head.pop(key, None)
+        c.pop('custom_hooks')
+        c['data_preprocessor'].pop('batch_augments', None)
+    assert cfg == base

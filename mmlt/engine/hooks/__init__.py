@@ -1,8 +1,18 @@
+from .batch_augment_off_hook import BatchAugmentOffHook, batch_augments_on
 from .check_finite_loss_hook import CheckFiniteLossHook
 from .deferred_resampling_hook import DeferredResamplingHook
+from .deferred_reweighting_hook import (DeferredReweightingHook,
+                                        drw_class_weight)
+from .group_weight_curriculum_hook import (GroupWeightCurriculumHook,
+                                           parse_schedule, piecewise_value)
+from .ib_warm_start_hook import IBWarmStartHook, ib_active
 from .long_tail_context_hook import LongTailContextHook, check_num_classes
+from .schedule_utils import resolve_epoch
 
 __all__ = [
-    'CheckFiniteLossHook', 'DeferredResamplingHook', 'LongTailContextHook',
-    'check_num_classes'
+    'BatchAugmentOffHook', 'CheckFiniteLossHook', 'DeferredResamplingHook',
+    'DeferredReweightingHook', 'GroupWeightCurriculumHook',
+    'IBWarmStartHook', 'LongTailContextHook', 'batch_augments_on',
+    'check_num_classes', 'drw_class_weight', 'ib_active', 'parse_schedule',
+    'piecewise_value', 'resolve_epoch'
 ]

@@ -1,3 +1,8 @@
-from .lt_linear_head import LTLinearClsHead, find_head, gather_group_ids
+from .lt_linear_head import (LTLinearClsHead, LTNormedLinearClsHead,
+                             find_head, gather_group_ids,
+                             group_sample_weights, parse_group_weight)
 
-__all__ = ['LTLinearClsHead', 'find_head', 'gather_group_ids']
+__all__ = [
+    'LTLinearClsHead', 'LTNormedLinearClsHead', 'find_head',
+    'gather_group_ids', 'group_sample_weights', 'parse_group_weight'
+]

@@ -1,6 +1,7 @@
 """Linear classification head that gives its loss class counts and groups."""
 import inspect
-from typing import List, Optional, Sequence
+import math
+from typing import Dict, List, Mapping, Optional, Sequence
 
 import numpy as np
 import torch
@@ -9,7 +10,10 @@ from mmpretrain.structures import DataSample
 
 from mmlt.registry import MODELS
 
-__all__ = ['LTLinearClsHead', 'gather_group_ids']
+__all__ = [
+    'LTLinearClsHead', 'LTNormedLinearClsHead', 'gather_group_ids',
+    'group_sample_weights', 'parse_group_weight'
+]
 
 # Extra keyword arguments a long-tail loss may accept from the head.
 LOSS_CONTEXT_KEYS = ('class_counts', 'group_id', 'feats')
@@ -29,12 +33,60 @@ def gather_group_ids(data_samples: Sequence[DataSample],
     return torch.tensor(groups, dtype=torch.long, device=device)
 
 
-def accepted_loss_kwargs(loss_module: torch.nn.Module) -> frozenset:
-    """Which of ``LOSS_CONTEXT_KEYS`` the loss's ``forward`` accepts."""
+def accepted_loss_kwargs(loss_module: torch.nn.Module,
+                         keys: Sequence[str] = LOSS_CONTEXT_KEYS
+                         ) -> frozenset:
+    """Which of ``keys`` the loss's ``forward`` names as parameters.
+
+    A ``**kwargs`` catch-all does not count: MMPretrain's
+    ``CrossEntropyLoss`` and ``LabelSmoothLoss`` take ``**kwargs`` and hand
+    them to functions that reject unknown names.
+    """
     params = inspect.signature(loss_module.forward).parameters
-    if any(p.kind is p.VAR_KEYWORD for p in params.values()):
-        return frozenset(LOSS_CONTEXT_KEYS)
-    return frozenset(k for k in LOSS_CONTEXT_KEYS if k in params)
+    return frozenset(
+        k for k in keys
+        if k in params and params[k].kind is not params[k].VAR_KEYWORD)
+
+
+def parse_group_weight(group_weight: Optional[Mapping]
+                       ) -> Optional[Dict[int, float]]:
+    """Validated ``{group id: loss weight}`` (None stays None).
+
+    Keys are non-negative ints (or their decimal strings, as
+    ``--cfg-options`` gives them); values finite numbers >= 0.
+    """
+    if group_weight is None:
+        return None
+    if not isinstance(group_weight, Mapping):
+        raise TypeError(f'group_weight must be a dict {{group id: weight}}, '
+                        f'got {type(group_weight).__name__}')
+    parsed = {}
+    for key, value in group_weight.items():
+        if isinstance(key, str) and key.isdigit():
+            key = int(key)
+        if isinstance(key, bool) or not isinstance(key, (int, np.integer)) \
+                or key < 0:
+            raise ValueError(f'group_weight key {key!r} must be a '
+                             'non-negative int group id')
+        if isinstance(value, bool) or not isinstance(
+                value, (int, float, np.number)) or \
+                not math.isfinite(value) or value < 0:
+            raise ValueError(f'group_weight[{key}]={value!r} must be a '
+                             'finite number >= 0')
+        parsed[int(key)] = float(value)
+    return parsed
+
+
+def group_sample_weights(group_id: torch.Tensor,
+                         group_weight: Mapping[int, float]) -> torch.Tensor:
+    """Each sample's loss weight: its group's weight, 1.0 for a group not in
+    ``group_weight``."""
+    size = max([int(group_id.max()) + 1 if group_id.numel() else 0] +
+               [k + 1 for k in group_weight])
+    table = torch.ones(size, device=group_id.device)
+    for key, value in group_weight.items():
+        table[key] = value
+    return table[group_id]
 
 
 @MODELS.register_module()
@@ -45,7 +97,8 @@ class LTLinearClsHead(LinearClsHead):
     ``class_counts`` (training images per class, a long tensor of length
     ``num_classes``), ``group_id`` (a long tensor with each sample's group)
     and ``feats`` (the classifier's input ``h``). The head passes exactly
-    those the loss's ``forward`` names, so MMPretrain's own losses work
+    those the loss's ``forward`` names as parameters (a ``**kwargs``
+    catch-all gets none of them), so MMPretrain's own losses work
     unchanged.
 
     The counts live in the ``class_counts`` buffer, so they are saved in
@@ -56,16 +109,37 @@ class LTLinearClsHead(LinearClsHead):
     Args:
         num_classes: Number of classes.
         in_channels: Channels of the input feature.
+        group_weight: ``{group id: weight}``: each sample's loss is scaled
+            by its group's weight (a group not listed keeps 1.0), passed to
+            the loss as its per-sample ``weight``. E.g. ``{1: 2.0}`` counts
+            group 1 twice. ``GroupWeightCurriculumHook`` changes it during
+            training.
+        logit_adjust_tau: Post-hoc logit adjustment at inference (Menon et
+            al., "Long-tail learning via logit adjustment", ICLR 2021):
+            ``predict`` uses ``z - tau * log(pi)`` with ``pi`` the training
+            label distribution; training is unchanged. 0 (default) is off,
+            the paper uses 1.
         **kwargs: ``loss``, ``topk``, ``cal_acc``, ``init_cfg`` as in
             ``LinearClsHead``.
     """
 
-    def __init__(self, num_classes: int, in_channels: int, **kwargs) -> None:
+    def __init__(self,
+                 num_classes: int,
+                 in_channels: int,
+                 group_weight: Optional[Mapping[int, float]] = None,
+                 logit_adjust_tau: float = 0.,
+                 **kwargs) -> None:
         super().__init__(
             num_classes=num_classes, in_channels=in_channels, **kwargs)
         self.register_buffer(
             'class_counts', torch.zeros(num_classes, dtype=torch.long))
         self._loss_kwargs = accepted_loss_kwargs(self.loss_module)
+        if not math.isfinite(logit_adjust_tau) or logit_adjust_tau < 0:
+            raise ValueError(f'logit_adjust_tau={logit_adjust_tau!r} must '
+                             'be a finite number >= 0')
+        self.logit_adjust_tau = float(logit_adjust_tau)
+        self.group_weight: Optional[Dict[int, float]] = None
+        self.set_group_weight(group_weight)
 
     @property
     def class_counts_known(self) -> bool:
@@ -83,6 +157,18 @@ class LTLinearClsHead(LinearClsHead):
                              f'got {counts.tolist()}')
         self.class_counts.copy_(torch.as_tensor(counts, dtype=torch.long))
 
+    def set_group_weight(self,
+                         group_weight: Optional[Mapping[int, float]]) -> None:
+        """Set (or with None remove) the per-group loss weights."""
+        group_weight = parse_group_weight(group_weight)
+        if group_weight is not None and not accepted_loss_kwargs(
+                self.loss_module, ('weight', )):
+            raise ValueError(
+                f'group_weight needs a loss that takes a per-sample weight; '
+                f'{type(self.loss_module).__name__}.forward has no weight '
+                'argument')
+        self.group_weight = group_weight
+
     def loss(self, feats, data_samples: List[DataSample], **kwargs) -> dict:
         pre_logits = self.pre_logits(feats)
         cls_score = self.fc(pre_logits)
@@ -93,18 +179,65 @@ class LTLinearClsHead(LinearClsHead):
     def _get_loss(self, cls_score: torch.Tensor,
                   data_samples: List[DataSample], **kwargs) -> dict:
         if 'class_counts' in self._loss_kwargs:
-            if not self.class_counts_known:
+            if self.class_counts_known:
+                kwargs['class_counts'] = self.class_counts
+            elif getattr(self.loss_module, 'requires_class_counts', True):
                 raise RuntimeError(
                     f'{type(self.loss_module).__name__} needs the training '
                     'class counts, which were never set: add '
                     "dict(type='LongTailContextHook') to custom_hooks (mmlt's "
                     'base runtime config has it) or call '
                     'head.set_class_counts()')
-            kwargs['class_counts'] = self.class_counts
+        group_id = None
+        if 'group_id' in self._loss_kwargs or self.group_weight is not None:
+            group_id = gather_group_ids(data_samples, cls_score.device)
         if 'group_id' in self._loss_kwargs:
-            kwargs['group_id'] = gather_group_ids(data_samples,
-                                                  cls_score.device)
+            kwargs['group_id'] = group_id
+        if self.group_weight is not None:
+            weight = group_sample_weights(group_id, self.group_weight)
+            if kwargs.get('weight') is not None:
+                weight = weight * kwargs['weight']
+            kwargs['weight'] = weight
         return super()._get_loss(cls_score, data_samples, **kwargs)
+
+    def _get_predictions(self, cls_score: torch.Tensor, data_samples):
+        if self.logit_adjust_tau:
+            cls_score = cls_score - self.logit_adjust_tau * \
+                self._log_prior().to(cls_score)
+        return super()._get_predictions(cls_score, data_samples)
+
+    def _log_prior(self) -> torch.Tensor:
+        if not self.class_counts_known:
+            raise RuntimeError(
+                'logit_adjust_tau needs the training class counts, which '
+                'this head (or its checkpoint) does not have: train with '
+                "dict(type='LongTailContextHook') in custom_hooks or call "
+                'head.set_class_counts()')
+        from mmlt.models.losses import check_class_counts
+        counts = check_class_counts(self.class_counts, self.num_classes,
+                                    'logit_adjust_tau')
+        return torch.log(counts / counts.sum())
+
+
+@MODELS.register_module()
+class LTNormedLinearClsHead(LTLinearClsHead):
+    """:class:`LTLinearClsHead` with a normalised (cosine) linear classifier.
+
+    The logits are ``cos(h, w_c) = h^T w_c / (|h| |w_c|)``, in [-1, 1], with
+    no bias: the classifier LDAM is trained with (Cao et al., NeurIPS 2019;
+    ``LDAMLoss`` scales them by ``s``). MMPretrain's ``NormProduct`` (of its
+    ArcFace head) computes them. Predictions rank classes by the cosine.
+
+    Args:
+        num_classes: Number of classes.
+        in_channels: Channels of the input feature.
+        **kwargs: As :class:`LTLinearClsHead`.
+    """
+
+    def __init__(self, num_classes: int, in_channels: int, **kwargs) -> None:
+        super().__init__(num_classes, in_channels, **kwargs)
+        from mmpretrain.models.heads.margin_head import NormProduct
+        self.fc = NormProduct(in_channels, num_classes, bias=False)
 
 
 def find_head(model: torch.nn.Module) -> Optional[torch.nn.Module]:

@@ -62,14 +62,27 @@ def test_head_passes_counts_and_groups_the_loss_names():
     assert seen['group_id'].dtype == torch.long
 
 
-def test_head_passes_everything_to_var_keyword_losses():
+def test_head_passes_only_named_context_to_var_keyword_losses():
     head = build(dict(type='_FeatsLoss'))
     head.set_class_counts([1, 1, 1])
     x = torch.randn(2, 4)
     head.loss((x, ), samples([0, 2]))
     feats, keys = head.loss_module.seen
     assert torch.equal(feats, x)
-    assert keys == ['avg_factor', 'class_counts', 'group_id']
+    # **kwargs gets none of class_counts / group_id
+    assert keys == ['avg_factor']
+
+
+@pytest.mark.parametrize('loss', [
+    dict(type='CrossEntropyLoss'),
+    dict(type='LabelSmoothLoss', label_smooth_val=0.1)
+])
+def test_mmpretrain_var_keyword_losses_train(loss):
+    # they forward **kwargs to functions that reject unknown names
+    head = build(loss)
+    head.set_class_counts([1, 1, 1])
+    losses = head.loss((torch.randn(2, 4), ), samples([0, 2], [1, 0]))
+    assert torch.isfinite(losses['loss'])
 
 
 def test_mmpretrain_losses_get_nothing_extra():
@@ -107,3 +120,117 @@ def test_predict_is_unchanged():
     head = build(dict(type='CrossEntropyLoss'))
     out = head.predict((torch.randn(2, 4), ))
     assert out[0].pred_score.shape == (3, )
+
+
+def test_group_weight_scales_each_samples_loss():
+    head = MODELS.build(
+        dict(
+            type='LTLinearClsHead',
+            num_classes=3,
+            in_channels=4,
+            group_weight={1: 2.0, '3': 0.5},
+            loss=dict(type='CrossEntropyLoss')))
+    assert head.group_weight == {1: 2.0, 3: 0.5}
+    x = torch.randn(4, 4)
+    data = samples([0, 1, 2, 1], [1, 0, 3, 7])  # group 7 is not listed: 1.0
+    per_sample = nn.functional.cross_entropy(
+        head.fc(x), torch.tensor([0, 1, 2, 1]), reduction='none')
+    expected = (per_sample * torch.tensor([2.0, 1.0, 0.5, 1.0])).mean()
+    torch.testing.assert_close(head.loss((x, ), data)['loss'], expected)
+    head.set_group_weight(None)
+    torch.testing.assert_close(head.loss((x, ), data)['loss'],
+                               per_sample.mean())
+
+
+def test_group_weight_with_mmlt_loss_and_soft_labels():
+    head = MODELS.build(
+        dict(
+            type='LTLinearClsHead',
+            num_classes=3,
+            in_channels=4,
+            group_weight={1: 0.0},
+            loss=dict(type='LogitAdjustedLoss')))
+    head.set_class_counts([5, 3, 1])
+    data = samples([0, 1], [1, 1])
+    for s in data:
+        s.set_gt_score(torch.tensor([0.5, 0.5, 0.0]))
+    assert head.loss((torch.randn(2, 4), ), data)['loss'].item() == 0
+
+
+@pytest.mark.parametrize('group_weight, message', [
+    ({-1: 2.0}, 'key -1'),
+    ({True: 2.0}, 'key True'),
+    ({'a': 2.0}, "key 'a'"),
+    ({1: -0.5}, r'group_weight\[1\]=-0.5'),
+    ({1: float('nan')}, r'group_weight\[1\]=nan'),
+])
+def test_group_weight_is_validated(group_weight, message):
+    with pytest.raises(ValueError, match=message):
+        MODELS.build(
+            dict(
+                type='LTLinearClsHead',
+                num_classes=3,
+                in_channels=4,
+                group_weight=group_weight))
+    with pytest.raises(TypeError, match='dict'):
+        build(dict(type='CrossEntropyLoss')).set_group_weight([2.0])
+
+
+def test_group_weight_needs_a_loss_taking_weight():
+    with pytest.raises(ValueError, match='no weight argument'):
+        build(dict(type='_FeatsLoss')).set_group_weight({1: 2.0})
+
+
+def test_post_hoc_logit_adjustment_in_predict_only():
+    head = MODELS.build(
+        dict(
+            type='LTLinearClsHead',
+            num_classes=3,
+            in_channels=4,
+            logit_adjust_tau=1.0,
+            loss=dict(type='CrossEntropyLoss')))
+    x = torch.randn(5, 4)
+    with pytest.raises(RuntimeError, match='class counts'):
+        head.predict((x, ))
+    head.set_class_counts([60, 30, 10])
+    prior = torch.tensor([0.6, 0.3, 0.1])
+    out = head.predict((x, ))
+    expected = torch.softmax(head.fc(x) - torch.log(prior), dim=1)
+    torch.testing.assert_close(torch.stack([o.pred_score for o in out]),
+                               expected)
+    # training is unchanged
+    plain = build(dict(type='CrossEntropyLoss'))
+    plain.load_state_dict(head.state_dict())
+    data = samples([0, 1, 2, 0, 1])
+    torch.testing.assert_close(head.loss((x, ), data)['loss'],
+                               plain.loss((x, ), data)['loss'])
+    head.set_class_counts([60, 0, 10])
+    with pytest.raises(ValueError, match=r'class\(es\) \[1\] have none'):
+        head.predict((x, ))
+    with pytest.raises(ValueError, match='logit_adjust_tau=-1'):
+        MODELS.build(
+            dict(
+                type='LTLinearClsHead',
+                num_classes=3,
+                in_channels=4,
+                logit_adjust_tau=-1))
+
+
+def test_normed_head_gives_cosines_for_ldam():
+    head = MODELS.build(
+        dict(
+            type='LTNormedLinearClsHead',
+            num_classes=3,
+            in_channels=4,
+            loss=dict(type='LDAMLoss')))
+    head.set_class_counts([50, 10, 2])
+    assert head.fc.bias is None
+    x = torch.randn(6, 4) * 10
+    cos = head((x, ))
+    expected = nn.functional.normalize(x) @ nn.functional.normalize(
+        head.fc.weight).t()
+    torch.testing.assert_close(cos, expected)
+    assert cos.abs().max() <= 1 + 1e-6
+    losses = head.loss((x, ), samples([0, 1, 2, 0, 1, 2]))
+    losses['loss'].backward()
+    assert torch.isfinite(head.fc.weight.grad).all()

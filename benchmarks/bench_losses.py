@@ -1,0 +1,216 @@
+"""Forward+backward time of each mmlt loss relative to plain cross-entropy.
+
+Usage: ``python benchmarks/bench_losses.py [--batch 512] [--classes 1000]``.
+
+Every loss gets the same random ``batch x classes`` logits (float32, CPU,
+standard normal; LDAM gets cosines in [-1, 1], what its normalised head
+produces) and hard labels (class indices, as MMPretrain's head passes them without
+Mixup/CutMix); losses that need them get long-tailed class counts (imbalance
+ratio 100) and, for the influence-balanced losses, a ``batch x 768`` feature
+``h`` that also requires gradients. The baseline is MMPretrain's
+``CrossEntropyLoss`` called as its head calls it.
+
+How the ratio is measured: in each round, every loss runs ``--iters``
+forward+backward passes right after the baseline runs as many; the loss's
+ratio for that round is its time over that baseline time, and the printed
+ratio is the median over ``--rounds`` rounds, so load from other processes
+on a shared machine affects both sides of a ratio alike. One
+thread by default (``--threads``): on a loaded 2-core machine, multi-threaded
+element-wise kernels were far noisier. ``--soft`` adds the same table with
+Mixup-style soft labels for the losses that accept them.
+"""
+import argparse
+import platform
+import statistics
+import sys
+import time
+from typing import Callable, Dict, List, Optional, Tuple
+
+import torch
+
+LIMIT = 1.5
+
+
+def long_tail_counts(num_classes: int, max_count: int,
+                     ratio: float) -> torch.Tensor:
+    """``n_i = int(n_max * ratio^(-i / (C - 1)))`` (Cao et al. profile)."""
+    i = torch.arange(num_classes, dtype=torch.float64)
+    return (max_count * ratio**(-i / max(num_classes - 1, 1))).long()
+
+
+def loss_configs() -> List[Tuple[str, dict]]:
+    """(row name, loss config) for every loss, baseline first."""
+    return [
+        ('CrossEntropyLoss (MMPretrain, baseline)',
+         dict(type='CrossEntropyLoss')),
+        ('SoftmaxFocalLoss', dict(type='SoftmaxFocalLoss')),
+        ('SoftmaxFocalLoss alpha=inverse_frequency',
+         dict(type='SoftmaxFocalLoss', alpha='inverse_frequency')),
+        ('JointFocalCELoss', dict(type='JointFocalCELoss')),
+        ('ClassBalancedLoss softmax', dict(type='ClassBalancedLoss')),
+        ('ClassBalancedLoss focal',
+         dict(type='ClassBalancedLoss', loss_type='focal')),
+        ('ClassBalancedLoss sigmoid',
+         dict(type='ClassBalancedLoss', loss_type='sigmoid')),
+        ('ClassBalancedLoss sigmoid_focal',
+         dict(type='ClassBalancedLoss', loss_type='sigmoid_focal')),
+        ('CostSensitiveCELoss', dict(type='CostSensitiveCELoss')),
+        ('LDAMLoss (cosine logits)', dict(type='LDAMLoss')),
+        ('LDAMLoss + DRW weights (cosine logits)',
+         dict(type='LDAMLoss', class_weight='drw')),
+        ('BalancedSoftmaxLoss', dict(type='BalancedSoftmaxLoss')),
+        ('LogitAdjustedLoss', dict(type='LogitAdjustedLoss')),
+        ('SoftmaxEQLLoss', dict(type='SoftmaxEQLLoss')),
+        ('InfluenceBalancedLoss', dict(type='InfluenceBalancedLoss')),
+        ('InfluenceBalancedFocalLoss',
+         dict(type='InfluenceBalancedFocalLoss')),
+        ('CDTLoss', dict(type='CDTLoss')),
+        ('FocalHeatmapLoss (N x C)', dict(type='FocalHeatmapLoss')),
+    ]
+
+
+SOFT_LABEL_LOSSES = ('CrossEntropyLoss', 'SoftmaxFocalLoss',
+                     'JointFocalCELoss', 'ClassBalancedLoss',
+                     'CostSensitiveCELoss', 'BalancedSoftmaxLoss',
+                     'LogitAdjustedLoss', 'SoftmaxEQLLoss',
+                     'InfluenceBalancedLoss', 'InfluenceBalancedFocalLoss',
+                     'CDTLoss', 'FocalHeatmapLoss')
+
+
+def make_step(cfg: dict, logits: torch.Tensor, label: torch.Tensor,
+              counts: torch.Tensor, feats: torch.Tensor
+              ) -> Callable[[], None]:
+    """One forward+backward of the loss, called as mmlt's head calls it."""
+    import inspect
+
+    from mmlt.models.losses import effective_number_weights
+    from mmlt.registry import MODELS
+    cfg = dict(cfg)
+    drw = cfg.get('class_weight') == 'drw'
+    if drw:
+        cfg['class_weight'] = effective_number_weights(counts,
+                                                       0.9999).tolist()
+    if cfg['type'] == 'CrossEntropyLoss' and label.dim() == 2:
+        cfg['use_soft'] = True
+    loss = MODELS.build(cfg)
+    if cfg['type'] == 'LDAMLoss':
+        # LDAM's logits are cosines (LTNormedLinearClsHead), scaled by s=30
+        # inside the loss; 30 x N(0, 1) logits would put a fifth of the
+        # softmax terms in float32's slow denormal range
+        logits = (torch.rand(logits.shape, generator=torch.Generator(
+        ).manual_seed(1)) * 2 - 1).requires_grad_()
+    params = inspect.signature(loss.forward).parameters
+    kwargs = dict(avg_factor=logits.shape[0])
+    if 'class_counts' in params:
+        kwargs['class_counts'] = counts
+    if 'feats' in params:
+        kwargs['feats'] = feats
+
+    def step() -> None:
+        logits.grad = None
+        feats.grad = None
+        loss(logits, label, **kwargs).backward()
+
+    return step
+
+
+def _time(step: Callable[[], None], iters: int) -> float:
+    start = time.perf_counter()
+    for _ in range(iters):
+        step()
+    return (time.perf_counter() - start) / iters
+
+
+def measure(steps: Dict[str, Callable[[], None]], rounds: int,
+            iters: int) -> Dict[str, Tuple[float, float]]:
+    """{name: (median ms per forward+backward, median ratio to the first)}.
+
+    In every round each loss is timed right after the baseline (the first
+    step), and its ratio for the round is the quotient of the two.
+    """
+    names = list(steps)
+    base_step = steps[names[0]]
+    for step in steps.values():  # warm-up
+        for _ in range(3):
+            step()
+    times: Dict[str, List[float]] = {name: [] for name in names}
+    ratios: Dict[str, List[float]] = {name: [] for name in names}
+    for _ in range(rounds):
+        for name in names:
+            base = _time(base_step, iters)
+            took = base if name == names[0] else _time(steps[name], iters)
+            times[name].append(took)
+            ratios[name].append(took / base)
+    return {
+        name: (statistics.median(times[name]) * 1e3,
+               statistics.median(ratios[name]))
+        for name in names
+    }
+
+
+def print_table(title: str, results: Dict[str, Tuple[float, float]],
+                limit: float) -> List[str]:
+    print(f'\n{title}')
+    width = max(len(n) for n in results)
+    print(f'{"loss":<{width}}  {"ms":>7}  {"ratio":>6}')
+    slow = []
+    for name, (ms, ratio) in results.items():
+        flag = '' if ratio <= limit else f'  > {limit}x'
+        if ratio > limit:
+            slow.append(name)
+        print(f'{name:<{width}}  {ms:7.3f}  {ratio:6.2f}{flag}')
+    return slow
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--batch', type=int, default=512)
+    parser.add_argument('--classes', type=int, default=1000)
+    parser.add_argument('--rounds', type=int, default=21)
+    parser.add_argument('--iters', type=int, default=10)
+    parser.add_argument('--threads', type=int, default=1)
+    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--soft', action='store_true',
+                        help='also time Mixup-style soft labels')
+    args = parser.parse_args(argv)
+
+    import mmlt  # noqa: F401  (registers the losses)
+    torch.set_num_threads(args.threads)
+    gen = torch.Generator().manual_seed(args.seed)
+    n, c = args.batch, args.classes
+    logits = torch.randn(n, c, generator=gen).requires_grad_()
+    feats = torch.randn(n, 768, generator=gen).abs().requires_grad_()
+    label = torch.randint(0, c, (n, ), generator=gen)
+    counts = long_tail_counts(c, 500, 100)
+    print(f'bench_losses: {n} x {c} float32 logits, forward+backward, '
+          f'{args.rounds} rounds x {args.iters} iterations, '
+          f'{torch.get_num_threads()} thread(s); torch {torch.__version__}, '
+          f'{platform.processor() or platform.machine()}, '
+          f'python {platform.python_version()}')
+    print(f'ratio = median over rounds of (loss time / baseline time measured '
+          f'just before it); limit {LIMIT}x')
+    steps = {
+        name: make_step(cfg, logits, label, counts, feats)
+        for name, cfg in loss_configs()
+    }
+    slow = print_table('hard labels (class indices)',
+                       measure(steps, args.rounds, args.iters), LIMIT)
+    if args.soft:
+        lam = torch.rand(n, 1, generator=gen)
+        perm = torch.randperm(n, generator=gen)
+        one_hot = torch.nn.functional.one_hot(label, c).float()
+        soft = lam * one_hot + (1 - lam) * one_hot[perm]
+        soft_steps = {
+            name: make_step(cfg, logits, soft, counts, feats)
+            for name, cfg in loss_configs()
+            if cfg['type'] in SOFT_LABEL_LOSSES
+        }
+        print_table('soft labels (Mixup-style, for information)',
+                    measure(soft_steps, args.rounds, args.iters), LIMIT)
+    print('\nall within the limit' if not slow else
+          f'\nabove {LIMIT}x: {", ".join(slow)}')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

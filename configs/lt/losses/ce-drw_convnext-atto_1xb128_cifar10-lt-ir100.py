@@ -1,0 +1,19 @@
+# Cross-entropy with deferred re-weighting (Cao et al., NeurIPS 2019):
+# class-balanced weights (beta=0.9999) from 80% of training.
+# CIFAR-10-LT (IR 100); data: see configs/_base_/datasets/cifar10_lt_bs128.py.
+_base_ = [
+    '../../_base_/models/convnext_atto_lt.py',
+    '../../_base_/datasets/cifar10_lt_bs128.py',
+    '../../_base_/schedules/adamw_cosine_30e.py',
+    '../../_base_/default_runtime.py',
+]
+model = dict(head=dict(
+    num_classes=10,
+    loss=dict(_delete_=True, type='CrossEntropyLoss', loss_weight=1.0)))
+custom_hooks = [
+    dict(type='LongTailContextHook'),
+    dict(type='CheckFiniteLossHook'),
+    dict(type='DeferredReweightingHook', start_epoch=0.8, beta=0.9999),
+]
+# lr of the schedule is for 64 images per iteration: scale to 128
+optim_wrapper = dict(optimizer=dict(lr=4e-3))

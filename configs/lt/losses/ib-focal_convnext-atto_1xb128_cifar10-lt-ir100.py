@@ -1,0 +1,21 @@
+# Influence-balanced focal loss (Park et al., ICCV 2021), alpha=1000,
+# gamma=1, after a cross-entropy warm start over the first half of training.
+# CIFAR-10-LT (IR 100); data: see configs/_base_/datasets/cifar10_lt_bs128.py.
+_base_ = [
+    '../../_base_/models/convnext_atto_lt.py',
+    '../../_base_/datasets/cifar10_lt_bs128.py',
+    '../../_base_/schedules/adamw_cosine_30e.py',
+    '../../_base_/default_runtime.py',
+]
+model = dict(head=dict(num_classes=10,
+                       loss=dict(_delete_=True,
+                                 type='InfluenceBalancedFocalLoss',
+                                 alpha=1000.0,
+                                 gamma=1.0)))
+custom_hooks = [
+    dict(type='LongTailContextHook'),
+    dict(type='CheckFiniteLossHook'),
+    dict(type='IBWarmStartHook', start_epoch=0.5),
+]
+# lr of the schedule is for 64 images per iteration: scale to 128
+optim_wrapper = dict(optimizer=dict(lr=4e-3))

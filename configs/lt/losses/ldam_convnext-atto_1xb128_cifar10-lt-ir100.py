@@ -1,0 +1,15 @@
+# LDAM loss (Cao et al., NeurIPS 2019): max margin 0.5, scale 30, on the
+# normalised (cosine) classifier, without re-weighting.
+# CIFAR-10-LT (IR 100); data: see configs/_base_/datasets/cifar10_lt_bs128.py.
+_base_ = [
+    '../../_base_/models/convnext_atto_lt.py',
+    '../../_base_/datasets/cifar10_lt_bs128.py',
+    '../../_base_/schedules/adamw_cosine_30e.py',
+    '../../_base_/default_runtime.py',
+]
+model = dict(
+    head=dict(num_classes=10,
+              type='LTNormedLinearClsHead',
+              loss=dict(_delete_=True, type='LDAMLoss', max_m=0.5, s=30.0)))
+# lr of the schedule is for 64 images per iteration: scale to 128
+optim_wrapper = dict(optimizer=dict(lr=4e-3))

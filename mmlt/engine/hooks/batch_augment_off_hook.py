@@ -1,0 +1,78 @@
+"""Switch off MMPretrain's batch augments (Mixup/CutMix) for the last
+epochs."""
+from typing import Optional
+
+from mmengine.hooks import Hook
+from mmengine.model import is_model_wrapper
+
+from mmlt.registry import HOOKS
+from .schedule_utils import (EpochLike, max_epochs_of, resolve_epoch)
+
+__all__ = ['BatchAugmentOffHook', 'batch_augments_on']
+
+
+def batch_augments_on(epoch: int, max_epochs: int,
+                      num_last_epochs: int) -> bool:
+    """Whether epoch ``epoch`` (0-based) of ``max_epochs`` uses the batch
+    augments: all but the last ``num_last_epochs``."""
+    return epoch < max_epochs - num_last_epochs
+
+
+def _preprocessor(model):
+    if is_model_wrapper(model):
+        model = model.module
+    return getattr(model, 'data_preprocessor', None)
+
+
+@HOOKS.register_module()
+class BatchAugmentOffHook(Hook):
+    """Train the last ``num_last_epochs`` epochs without MMPretrain's batch
+    augments (``data_preprocessor.batch_augments``: Mixup, CutMix...).
+
+    Bag of Tricks for long-tailed recognition (Zhang et al., AAAI 2021)
+    fine-tunes without mixup after training with it. Before every epoch
+    the data preprocessor's batch augments are set from ``runner.epoch`` (off
+    for epochs ``max_epochs - num_last_epochs`` and later), so a resumed run
+    matches the uninterrupted one. The preprocessor keeps producing one-hot
+    ``gt_score`` labels (``to_onehot``), which every loss taking soft labels
+    and those needing hard labels (one-hot rows are converted) accept.
+
+    Args:
+        num_last_epochs: Epochs at the end without batch augments, or a
+            fraction of the training epochs in (0, 1). No paper default: set
+            it in the config.
+    """
+
+    priority = 'NORMAL'
+
+    def __init__(self, num_last_epochs: EpochLike) -> None:
+        resolve_epoch(num_last_epochs, 1, 'num_last_epochs')
+        self.num_last_epochs = num_last_epochs
+        self._augments = None
+        self._on: Optional[bool] = None
+
+    def before_train(self, runner) -> None:
+        preprocessor = _preprocessor(runner.model)
+        augments = getattr(preprocessor, 'batch_augments', None)
+        if augments is None:
+            raise ValueError(
+                f'{type(self).__name__}: the data preprocessor has no '
+                'batch_augments to switch off; configure them in '
+                'model.data_preprocessor or data_preprocessor '
+                "(e.g. batch_augments=dict(augments=[dict(type='Mixup', "
+                'alpha=0.2)]))')
+        self._augments = augments
+
+    def before_train_epoch(self, runner) -> None:
+        max_epochs = max_epochs_of(runner, type(self).__name__)
+        last = resolve_epoch(self.num_last_epochs, max_epochs,
+                             'num_last_epochs')
+        on = batch_augments_on(runner.epoch, max_epochs, last)
+        _preprocessor(runner.model).batch_augments = \
+            self._augments if on else None
+        if on != self._on:
+            runner.logger.info(
+                f'{type(self).__name__}: epoch {runner.epoch} (0-based) '
+                + ('uses the batch augments' if on else
+                   'trains without batch augments'))
+        self._on = on

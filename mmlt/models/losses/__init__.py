@@ -1,0 +1,35 @@
+"""Long-tail and group-weighted losses (registered in MMPretrain's MODELS).
+
+Each loss is a pure function on tensors plus a thin module with
+MMPretrain's loss signature; losses that need the training class counts
+take ``class_counts`` in ``forward`` (mmlt's head passes them).
+"""
+from .balanced_softmax_loss import BalancedSoftmaxLoss
+from .cdt_loss import CDTLoss, cdt_loss, cdt_temperatures
+from .class_balanced_loss import ClassBalancedLoss, class_balanced_loss
+from .cost_sensitive_ce_loss import CostSensitiveCELoss
+from .focal_heatmap_loss import FocalHeatmapLoss, focal_heatmap_loss
+from .influence_balanced_loss import (InfluenceBalancedFocalLoss,
+                                      InfluenceBalancedLoss,
+                                      influence_balanced_loss,
+                                      sample_influence)
+from .joint_focal_ce_loss import JointFocalCELoss, joint_focal_ce_loss
+from .ldam_loss import LDAMLoss, ldam_loss, ldam_margins
+from .logit_adjusted_loss import LogitAdjustedLoss, logit_adjusted_loss
+from .softmax_eql_loss import SoftmaxEQLLoss, softmax_eql_loss
+from .softmax_focal_loss import (SoftmaxFocalLoss, focal_modulator,
+                                 softmax_focal_loss)
+from .utils import (check_class_counts, effective_number_weights,
+                    inverse_power_weights)
+
+__all__ = [
+    'BalancedSoftmaxLoss', 'CDTLoss', 'ClassBalancedLoss',
+    'CostSensitiveCELoss', 'FocalHeatmapLoss', 'InfluenceBalancedFocalLoss',
+    'InfluenceBalancedLoss', 'JointFocalCELoss', 'LDAMLoss',
+    'LogitAdjustedLoss', 'SoftmaxEQLLoss', 'SoftmaxFocalLoss', 'cdt_loss',
+    'cdt_temperatures', 'check_class_counts', 'class_balanced_loss',
+    'effective_number_weights', 'focal_heatmap_loss', 'focal_modulator',
+    'influence_balanced_loss', 'inverse_power_weights', 'joint_focal_ce_loss',
+    'ldam_loss', 'ldam_margins', 'logit_adjusted_loss', 'sample_influence',
+    'softmax_eql_loss', 'softmax_focal_loss'
+]

@@ -1,0 +1,191 @@
+"""Influence-balanced loss (Park et al., ICCV 2021)."""
+from typing import Optional, Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from mmlt.registry import MODELS
+from .fused_ops import adjusted_cross_entropy
+from .softmax_focal_loss import focal_modulator, softmax_focal_loss
+from .utils import (BaseLTLoss, inverse_power_weights, reduce_loss_with_weight,
+                    split_label, upcast)
+
+__all__ = [
+    'InfluenceBalancedLoss', 'InfluenceBalancedFocalLoss',
+    'influence_balanced_loss', 'sample_influence'
+]
+
+
+def _influence(log_p: Optional[Tensor],
+               label: Tensor,
+               soft: bool,
+               feats: Tensor,
+               log_pt: Optional[Tensor] = None) -> Tensor:
+    """``|p - y|_1 |h|_1`` from ``log p`` (soft labels) or ``log p_y``."""
+    dtype = (log_p if log_p is not None else log_pt).dtype
+    h_norm = torch.linalg.vector_norm(
+        upcast(feats).flatten(1), ord=1, dim=1).to(dtype)
+    if soft:
+        grad_norm = (torch.softmax(log_p, dim=1) -
+                     label.to(log_p.dtype)).abs().sum(dim=1)
+    else:
+        # |p - onehot|_1 = (1 - p_y) + sum_{j != y} p_j = 2 (1 - p_y)
+        if log_pt is None:
+            log_pt = log_p.gather(1, label[:, None]).squeeze(1)
+        grad_norm = -2.0 * torch.expm1(log_pt)
+    return grad_norm * h_norm
+
+
+def sample_influence(cls_score: Tensor, label: Tensor,
+                     feats: Tensor) -> Tensor:
+    r"""Per-sample influence :math:`\lVert p - y \rVert_1 \cdot
+    \lVert h \rVert_1`: the L1 norm of the gradient of the cross-entropy
+    w.r.t. the final linear layer's weights (Park et al. 2021), with
+    ``p = softmax(z)`` and ``h`` that layer's input.
+    """
+    logits = upcast(cls_score)
+    label, soft = split_label(label, logits)
+    return _influence(F.log_softmax(logits, dim=1), label, soft, feats)
+
+
+def influence_balanced_loss(cls_score: Tensor,
+                            label: Tensor,
+                            feats: Tensor,
+                            class_weight: Optional[Tensor] = None,
+                            alpha: float = 1000.0,
+                            epsilon: float = 1e-3,
+                            gamma: float = 0.0) -> Tensor:
+    r"""Per-sample influence-balanced loss (Park et al. 2021).
+
+    .. math::
+        L_{IB} = \frac{\alpha \, \lambda_y \, L(y, f(x))}
+        {\lVert p - y \rVert_1 \cdot \lVert h \rVert_1 + \epsilon}
+
+    with ``L`` cross-entropy (``gamma=0``) or the softmax focal loss
+    ``-(1 - p_t)^gamma log p_t`` (IB-focal), ``lambda`` the class weights
+    and ``h`` the input of the final linear layer (see
+    :func:`sample_influence`). As in the authors' code the gradient flows
+    through the influence as well. Soft labels ``y`` use
+    :math:`-\sum_c \lambda_c y_c (1 - p_c)^\gamma \log p_c` and
+    :math:`\lVert p - y \rVert_1` with the soft ``y``.
+
+    Returns:
+        Tensor: ``(N,)`` losses.
+    """
+    logits = upcast(cls_score)
+    label, soft = split_label(label, logits)
+    if soft:
+        log_p = F.log_softmax(logits, dim=1)
+        loss = -label.to(log_p.dtype) * focal_modulator(log_p, gamma) * log_p
+        if class_weight is not None:
+            loss = loss * class_weight
+        loss = loss.sum(dim=1)
+        influence = _influence(log_p, label, soft, feats)
+    else:
+        # log p_y as minus the cross-entropy: one N x C pass less than
+        # log_softmax + gather in the backward
+        log_pt = -adjusted_cross_entropy(logits, label)
+        loss = -focal_modulator(log_pt, gamma) * log_pt
+        if class_weight is not None:
+            loss = loss * class_weight[label]
+        influence = _influence(None, label, soft, feats, log_pt)
+    return alpha * loss / (influence + epsilon)
+
+
+@MODELS.register_module()
+class InfluenceBalancedLoss(BaseLTLoss):
+    r"""Influence-balanced loss (Park et al., "Influence-Balanced Loss for
+    Imbalanced Visual Classification", ICCV 2021).
+
+    Each sample's loss is divided by its influence on the final layer,
+    :math:`\lVert p - y \rVert_1 \lVert h \rVert_1`, and weighted by
+    :math:`\lambda_k \propto n_k^{-1}` (normalised to sum to ``C``, the
+    authors' "IBReweight") and ``alpha`` (see
+    :func:`influence_balanced_loss`). The head passes ``h`` (``feats``).
+
+    The paper trains with plain cross-entropy first and switches to IB
+    halfway (epoch 100 of 200): ``IBWarmStartHook`` sets :attr:`use_ib`;
+    while it is False the loss is cross-entropy. Soft labels (Mixup/CutMix)
+    are supported (see :func:`influence_balanced_loss`).
+
+    Args:
+        alpha: Scale of the influence-balanced term (1000 in the authors'
+            CIFAR training script).
+        epsilon: Added to the influence (1e-3 in the authors' code).
+        gamma: Focusing parameter; 0 is IB, > 0 the IB-focal variant.
+        class_reweight: Use the class weights ``lambda_k ∝ 1/n_k``; False
+            gives ``lambda = 1``.
+        use_ib: Start with the IB loss (True) or with cross-entropy until a
+            hook switches (``IBWarmStartHook`` sets it every epoch).
+        reduction: ``'mean'``, ``'sum'`` or ``'none'``.
+        loss_weight: Factor on the loss.
+        class_counts: Training images per class when used without mmlt's
+            head (which passes them).
+    """
+
+    def __init__(self,
+                 alpha: float = 1000.0,
+                 epsilon: float = 1e-3,
+                 gamma: float = 0.0,
+                 class_reweight: bool = True,
+                 use_ib: bool = True,
+                 reduction: str = 'mean',
+                 loss_weight: float = 1.0,
+                 class_counts: Optional[Sequence[int]] = None) -> None:
+        super().__init__(reduction, loss_weight, class_counts)
+        if alpha <= 0:
+            raise ValueError(f'alpha={alpha} must be > 0')
+        if epsilon <= 0:
+            raise ValueError(f'epsilon={epsilon} must be > 0')
+        if gamma < 0:
+            raise ValueError(f'gamma={gamma} must be >= 0')
+        self.alpha = float(alpha)
+        self.epsilon = float(epsilon)
+        self.gamma = float(gamma)
+        self.class_reweight = bool(class_reweight)
+        self.use_ib = bool(use_ib)
+
+    def forward(self,
+                cls_score: Tensor,
+                label: Tensor,
+                weight: Optional[Tensor] = None,
+                avg_factor: Optional[float] = None,
+                reduction_override: Optional[str] = None,
+                class_counts: Optional[Tensor] = None,
+                feats: Optional[Tensor] = None) -> Tensor:
+        logits = upcast(cls_score)
+        if not self.use_ib:
+            loss = softmax_focal_loss(logits, label, 0.0)
+        else:
+            if feats is None:
+                raise RuntimeError(
+                    f'{type(self).__name__} needs the final layer input h: '
+                    "use mmlt's LTLinearClsHead (it passes feats) or pass "
+                    'feats=')
+            if feats.shape[0] != logits.shape[0]:
+                raise ValueError(
+                    f'feats of shape {tuple(feats.shape)} do not match '
+                    f'{logits.shape[0]} scores')
+            class_weight = None
+            if self.class_reweight:
+                class_weight = self._per_class(
+                    'lambda', class_counts, logits,
+                    lambda counts: inverse_power_weights(counts, 1.0))
+            loss = influence_balanced_loss(logits, label, feats,
+                                           class_weight, self.alpha,
+                                           self.epsilon, self.gamma)
+        return self.loss_weight * reduce_loss_with_weight(
+            loss, weight, self._reduction(reduction_override), avg_factor)
+
+
+@MODELS.register_module()
+class InfluenceBalancedFocalLoss(InfluenceBalancedLoss):
+    """IB-focal: :class:`InfluenceBalancedLoss` with the focal term.
+
+    ``gamma`` defaults to 1, the authors' CIFAR training script's value;
+    the other arguments are those of :class:`InfluenceBalancedLoss`.
+    """
+
+    def __init__(self, gamma: float = 1.0, **kwargs) -> None:
+        super().__init__(gamma=gamma, **kwargs)

@@ -1,0 +1,284 @@
+"""Helpers shared by mmlt's losses: counts, labels, weights and reduction.
+
+Every loss in this package is a pure function on tensors plus a thin
+registered module with MMPretrain's signature
+``(cls_score, label, weight=None, avg_factor=None, reduction_override=None)``.
+This module holds what they share:
+
+* class-count validation (a class with zero training images is refused,
+  naming it) and count-derived class weights;
+* hard/soft label handling (MMPretrain's Mixup/CutMix hand losses an
+  ``N x C`` score instead of ``N`` indices);
+* per-sample weights (group weights from the head) and reduction through
+  MMPretrain's ``weight_reduce_loss``.
+"""
+from typing import Callable, Dict, Optional, Sequence, Tuple, Union
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from mmpretrain.models.losses.utils import weight_reduce_loss
+from torch import Tensor, nn
+
+__all__ = [
+    'BaseLTLoss', 'ClassWeightMixin', 'check_class_counts', 'class_prior',
+    'cross_entropy_per_sample', 'effective_number_weights', 'hard_label',
+    'inverse_power_weights', 'reduce_loss_with_weight',
+    'split_label', 'upcast'
+]
+
+REDUCTIONS = ('none', 'mean', 'sum')
+CountsLike = Union[Tensor, Sequence[int], np.ndarray]
+
+
+def upcast(x: Tensor) -> Tensor:
+    """``x`` in float32 if it is a half type (bf16/fp16), else unchanged.
+
+    Losses compute in at least float32 so that logits of +-1e4 under bf16
+    autocast stay finite; float64 inputs stay float64 (gradcheck).
+    """
+    if x.dtype in (torch.float16, torch.bfloat16):
+        return x.float()
+    return x
+
+
+def check_class_counts(counts: CountsLike,
+                       num_classes: Optional[int] = None,
+                       what: str = 'loss') -> Tensor:
+    """Validated class counts as a float64 tensor (on the counts' device).
+
+    Raises:
+        ValueError: counts that are not 1-D, have a length other than
+            ``num_classes``, are negative, or have a class with zero images
+            (every such class is named).
+    """
+    counts = torch.as_tensor(counts)
+    if counts.ndim != 1:
+        raise ValueError(f'{what}: class counts must be 1-D, got shape '
+                         f'{tuple(counts.shape)}')
+    if num_classes is not None and counts.numel() != num_classes:
+        raise ValueError(f'{what}: got class counts for {counts.numel()} '
+                         f'classes but the scores have {num_classes} classes')
+    counts = counts.to(torch.float64)
+    if (counts < 0).any():
+        raise ValueError(f'{what}: class counts must be non-negative, got '
+                         f'{counts.tolist()}')
+    empty = torch.nonzero(counts == 0).flatten().tolist()
+    if empty:
+        raise ValueError(
+            f'{what} needs at least one training image per class; class(es) '
+            f'{empty} have none. Remove them from the classes or use a loss '
+            'that does not depend on class counts.')
+    return counts
+
+
+def class_prior(counts: Tensor) -> Tensor:
+    """Training label distribution ``pi_c = n_c / sum(n)``."""
+    return counts / counts.sum()
+
+
+def effective_number_weights(counts: Tensor, beta: float) -> Tensor:
+    """Class-balanced weights of Cui et al., CVPR 2019.
+
+    ``w_c = (1 - beta) / (1 - beta^{n_c})``, the inverse of the effective
+    number of samples ``E_n = (1 - beta^n) / (1 - beta)``, normalised so
+    that ``sum_c w_c = C`` as in the paper's reference code. ``beta=0``
+    gives equal weights.
+    """
+    if not 0 <= beta < 1:
+        raise ValueError(f'beta={beta} must be in [0, 1)')
+    counts = counts.to(torch.float64)
+    weights = (1.0 - beta) / (1.0 - torch.pow(beta, counts))
+    return weights / weights.sum() * counts.numel()
+
+
+def inverse_power_weights(counts: Tensor, power: float) -> Tensor:
+    """Weights ``w_c ∝ n_c^{-power}``, normalised so that ``sum_c w_c = C``."""
+    counts = counts.to(torch.float64)
+    weights = counts.pow(-float(power))
+    return weights / weights.sum() * counts.numel()
+
+
+def split_label(label: Tensor, cls_score: Tensor) -> Tuple[Tensor, bool]:
+    """``(label, is_soft)``: class indices ``(N,)`` or scores ``(N, C)``.
+
+    MMPretrain passes indices, or an ``N x C`` score (``gt_score``) when a
+    batch augment (Mixup/CutMix) or ``to_onehot`` is on.
+    """
+    if label.dim() == 2 and label.shape == cls_score.shape and \
+            label.is_floating_point():
+        return label, True
+    if label.dim() == 2 and label.shape[1] == 1:
+        label = label.view(-1)
+    if label.dim() != 1 or label.shape[0] != cls_score.shape[0]:
+        raise ValueError(
+            f'label of shape {tuple(label.shape)} does not fit scores of '
+            f'shape {tuple(cls_score.shape)}: expected ({cls_score.shape[0]},)'
+            f' class indices or a ({cls_score.shape[0]}, {cls_score.shape[1]})'
+            ' float score')
+    return label.long(), False
+
+
+def hard_label(label: Tensor, cls_score: Tensor, what: str) -> Tensor:
+    """Class indices; a one-hot ``N x C`` score is converted, a mixed one
+    (Mixup/CutMix) is refused with a ValueError naming the loss."""
+    label, soft = split_label(label, cls_score)
+    if not soft:
+        return label
+    one_hot = ((label == 0) | (label == 1)).all() and \
+        bool((label.sum(dim=1) == 1).all())
+    if not one_hot:
+        raise ValueError(
+            f'{what} needs hard labels (one class per sample), but got mixed '
+            'soft labels (MMPretrain Mixup/CutMix batch augments); remove '
+            'the batch augments or use a loss that supports soft labels')
+    return label.argmax(dim=1)
+
+
+def cross_entropy_per_sample(logits: Tensor,
+                             label: Tensor,
+                             class_weight: Optional[Tensor] = None
+                             ) -> Tensor:
+    """Per-sample cross-entropy ``(N,)`` with optional class weights.
+
+    Hard labels: ``w_y * CE`` (torch's ``cross_entropy``); soft labels
+    ``(N, C)``: ``-sum_c w_c y_c log softmax(z)_c`` (MMPretrain's soft CE).
+    """
+    label, soft = split_label(label, logits)
+    if not soft:
+        return F.cross_entropy(
+            logits, label, weight=class_weight, reduction='none')
+    loss = -label.to(logits.dtype) * F.log_softmax(logits, dim=1)
+    if class_weight is not None:
+        loss = loss * class_weight
+    return loss.sum(dim=1)
+
+
+def reduce_loss_with_weight(loss: Tensor,
+                            weight: Optional[Tensor] = None,
+                            reduction: str = 'mean',
+                            avg_factor: Optional[float] = None) -> Tensor:
+    """Per-sample loss ``(N,)`` times per-sample weights, then reduced.
+
+    ``weight`` is the head's per-sample (group) weight, shape ``(N,)``. The
+    reduction is MMPretrain's: ``mean`` divides by ``avg_factor`` when
+    given (the head passes the batch size), else by ``N``.
+    """
+    if weight is not None:
+        weight = weight.to(loss.dtype)
+        if weight.shape != loss.shape:
+            raise ValueError(
+                f'weight of shape {tuple(weight.shape)} must hold one value '
+                f'per sample, shape {tuple(loss.shape)}')
+    return weight_reduce_loss(loss, weight, reduction, avg_factor)
+
+
+class BaseLTLoss(nn.Module):
+    """What every mmlt loss module shares: reduction, loss weight, counts.
+
+    Args:
+        reduction: ``'mean'``, ``'sum'`` or ``'none'``.
+        loss_weight: Factor on the loss.
+        class_counts: Training images per class, for use without mmlt's
+            head. With ``LTLinearClsHead`` leave it None: the head passes
+            the counts of the training set to ``forward``.
+    """
+
+    def __init__(self,
+                 reduction: str = 'mean',
+                 loss_weight: float = 1.0,
+                 class_counts: Optional[CountsLike] = None) -> None:
+        super().__init__()
+        if reduction not in REDUCTIONS:
+            raise ValueError(f'reduction={reduction!r} must be one of '
+                             f'{REDUCTIONS}')
+        self.reduction = reduction
+        self.loss_weight = float(loss_weight)
+        if class_counts is not None:
+            class_counts = check_class_counts(class_counts,
+                                              what=type(self).__name__)
+        self.register_buffer('default_class_counts', class_counts,
+                             persistent=False)
+        # name -> (counts they were derived from, per-class tensor)
+        self._per_class_cache: Dict[str, Tuple[Tensor, Tensor]] = {}
+
+    def _reduction(self, reduction_override: Optional[str]) -> str:
+        if reduction_override is None:
+            return self.reduction
+        if reduction_override not in REDUCTIONS:
+            raise ValueError(f'reduction_override={reduction_override!r} '
+                             f'must be None or one of {REDUCTIONS}')
+        return reduction_override
+
+    def _counts(self, class_counts: Optional[Tensor],
+                cls_score: Tensor) -> Tensor:
+        """Validated counts (float64) from ``forward`` or the constructor."""
+        if class_counts is None:
+            class_counts = self.default_class_counts
+        if class_counts is None:
+            raise RuntimeError(
+                f'{type(self).__name__} needs the training class counts: use '
+                "it in mmlt's LTLinearClsHead (which passes them) or give "
+                'class_counts= to the loss')
+        return check_class_counts(
+            class_counts, cls_score.shape[-1],
+            what=type(self).__name__).to(cls_score.device)
+
+    def _per_class(self, name: str, class_counts: Optional[Tensor],
+                   cls_score: Tensor,
+                   derive: Callable[[Tensor], Tensor]) -> Tensor:
+        """``derive(validated counts)`` in the scores' (float) dtype and
+        device, recomputed only when the counts change (validating and
+        deriving on every call was measurable next to a cross-entropy)."""
+        counts = class_counts if class_counts is not None else \
+            self.default_class_counts
+        cached = self._per_class_cache.get(name)
+        if cached is None or counts is None or \
+                cached[0].shape != counts.shape or \
+                cached[0].device != counts.device or \
+                not torch.equal(cached[0], counts):
+            value = derive(self._counts(counts, cls_score))
+            if counts is not None:
+                self._per_class_cache[name] = (counts.detach().clone(),
+                                               value)
+        else:
+            value = cached[1]
+            if value.numel() != cls_score.shape[-1]:
+                self._counts(counts, cls_score)  # raises the length error
+        return value.to(cls_score.device, upcast(cls_score).dtype)
+
+
+class ClassWeightMixin:
+    """A per-class weight that a schedule hook may switch (e.g. DRW).
+
+    ``set_class_weight(None)`` switches it off; the weight is a
+    non-persistent buffer (hooks re-derive it from the epoch on resume).
+    """
+
+    def _init_class_weight(self, class_weight: Optional[Sequence[float]]
+                           ) -> None:
+        self.register_buffer('class_weight', None, persistent=False)
+        self.set_class_weight(class_weight)
+
+    def set_class_weight(self,
+                         class_weight: Optional[CountsLike]) -> None:
+        if class_weight is None:
+            self.class_weight = None
+            return
+        weight = torch.as_tensor(class_weight, dtype=torch.float32)
+        if weight.ndim != 1 or not torch.isfinite(weight).all() or \
+                (weight < 0).any():
+            raise ValueError(
+                f'{type(self).__name__}: class_weight must be a 1-D list of '
+                f'finite non-negative numbers, got {class_weight!r}')
+        self.class_weight = weight
+
+    def _class_weight_for(self, cls_score: Tensor) -> Optional[Tensor]:
+        if self.class_weight is None:
+            return None
+        if self.class_weight.numel() != cls_score.shape[-1]:
+            raise ValueError(
+                f'{type(self).__name__}: class_weight has '
+                f'{self.class_weight.numel()} entries but the scores have '
+                f'{cls_score.shape[-1]} classes')
+        return self.class_weight.to(cls_score.device, upcast(cls_score).dtype)

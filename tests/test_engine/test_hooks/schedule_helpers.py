@@ -1,0 +1,43 @@
+"""Fake runners for the schedule hooks' unit tests (no training)."""
+import logging
+from types import SimpleNamespace
+
+from torch import nn
+
+import mmlt  # noqa: F401
+from mmlt.registry import MODELS
+
+
+class Classifier(nn.Module):
+    """Just enough of an ImageClassifier: a head and a data preprocessor."""
+
+    def __init__(self, loss, batch_augments=None, **head):
+        super().__init__()
+        self.head = MODELS.build(
+            dict(
+                type='LTLinearClsHead',
+                num_classes=3,
+                in_channels=4,
+                loss=loss,
+                **head))
+        self.head.set_class_counts([30, 10, 2])
+        self.data_preprocessor = SimpleNamespace(
+            batch_augments=batch_augments)
+
+
+def fake_runner(model, max_epochs=10, epoch=0):
+    return SimpleNamespace(
+        model=model,
+        epoch=epoch,
+        train_loop=SimpleNamespace(max_epochs=max_epochs),
+        logger=logging.getLogger('test_schedule_hooks'))
+
+
+def run_epochs(hook, runner, epochs):
+    """``before_train`` then ``before_train_epoch`` at each epoch; returns
+    ``probe(runner)`` per epoch."""
+    hook.before_train(runner)
+    for epoch in epochs:
+        runner.epoch = epoch
+        hook.before_train_epoch(runner)
+        yield epoch

@@ -1,0 +1,77 @@
+import pytest
+import torch
+
+from mmlt.engine.hooks import drw_class_weight
+from mmlt.models.losses import effective_number_weights
+from mmlt.registry import HOOKS
+from .schedule_helpers import Classifier, fake_runner, run_epochs
+
+COUNTS = torch.tensor([30, 10, 2])
+
+
+def test_switch_epoch_is_the_first_reweighted_one():
+    assert drw_class_weight(COUNTS, 159, 160, 0.9999) is None
+    torch.testing.assert_close(
+        drw_class_weight(COUNTS, 160, 160, 0.9999),
+        effective_number_weights(COUNTS, 0.9999).float())
+    assert drw_class_weight(COUNTS, 199, 160, 0.9999) is not None
+    with pytest.raises(ValueError, match='have none'):
+        drw_class_weight(torch.tensor([3, 0, 1]), 5, 0, 0.9999)
+
+
+@pytest.mark.parametrize('loss', [
+    dict(type='CrossEntropyLoss', class_weight=[1.0, 2.0, 3.0]),
+    dict(type='LabelSmoothLoss', label_smooth_val=0.1),
+    dict(type='LDAMLoss'),
+])
+def test_weights_follow_the_epoch_and_restore_the_loss_own(loss):
+    model = Classifier(loss)
+    own = getattr(model.head.loss_module, 'class_weight', None)
+    if own is None and hasattr(model.head.loss_module, 'ce'):
+        own = model.head.loss_module.ce.class_weight
+    hook = HOOKS.build(dict(type='DeferredReweightingHook', start_epoch=0.5,
+                            beta=0.999))
+    runner = fake_runner(model, max_epochs=4)
+    cb = effective_number_weights(COUNTS, 0.999).float().tolist()
+    seen = []
+    for _ in run_epochs(hook, runner, [0, 1, 2, 3, 1]):
+        loss_module = model.head.loss_module
+        weight = getattr(loss_module, 'ce', loss_module).class_weight
+        seen.append(None if weight is None else list(map(float, weight)))
+    own = None if own is None else list(map(float, own))
+    assert seen[:2] == [own, own]
+    assert seen[2] == pytest.approx(cb) and seen[3] == pytest.approx(cb)
+    assert seen[4] == own  # going back (a resume before the switch) restores
+
+
+def test_unsupported_loss_is_refused_when_training_starts():
+    hook = HOOKS.build(dict(type='DeferredReweightingHook'))
+    runner = fake_runner(Classifier(dict(type='FocalLoss')))
+    with pytest.raises(TypeError, match='cannot re-weight FocalLoss'):
+        hook.before_train(runner)
+    with pytest.raises(ValueError, match='beta=1'):
+        HOOKS.build(dict(type='DeferredReweightingHook', beta=1))
+    with pytest.raises(ValueError, match='start_epoch=-1'):
+        HOOKS.build(dict(type='DeferredReweightingHook', start_epoch=-1))
+
+
+def test_reaches_the_loss_through_ddp(tmp_path):
+    import torch.distributed as dist
+    from mmengine.model import MMDistributedDataParallel
+    dist.init_process_group(
+        'gloo', init_method=f'file://{tmp_path}/store', rank=0,
+        world_size=1)
+    try:
+        model = Classifier(dict(type='LDAMLoss'))
+        wrapped = MMDistributedDataParallel(model, device_ids=None)
+        hook = HOOKS.build(dict(type='DeferredReweightingHook',
+                                start_epoch=1))
+        runner = fake_runner(wrapped)
+        list(run_epochs(hook, runner, [0, 1]))
+        assert model.head.loss_module.class_weight is not None
+        curriculum = HOOKS.build(
+            dict(type='GroupWeightCurriculumHook', schedule={0: 1.0, 1: 3.0}))
+        list(run_epochs(curriculum, runner, [1]))
+        assert model.head.group_weight == {1: 3.0}
+    finally:
+        dist.destroy_process_group()

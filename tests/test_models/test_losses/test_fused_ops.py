@@ -1,0 +1,67 @@
+"""The hand-written gradients of the shared fused computations."""
+import pytest
+import torch
+import torch.nn.functional as F
+
+import mmlt  # noqa: F401
+from mmlt.models.losses.fused_ops import (adjusted_cross_entropy,
+                                          sigmoid_focal_one_hot)
+
+GEN = torch.Generator().manual_seed(0)
+Z = torch.randn(4, 5, dtype=torch.float64, generator=GEN)
+Y = torch.tensor([0, 3, 3, 1])
+SOFT = 0.75 * F.one_hot(Y, 5).double() + 0.25 * F.one_hot(Y.flip(0),
+                                                           5).double()
+SCALE = torch.rand(5, dtype=torch.float64, generator=GEN) + 0.5
+OFFSET = torch.randn(5, dtype=torch.float64, generator=GEN)
+WEIGHT = torch.rand(5, dtype=torch.float64, generator=GEN) + 0.1
+MASK = torch.zeros(4, 5, dtype=torch.bool)
+MASK[0, 4] = MASK[2, 1] = True
+
+
+@pytest.mark.parametrize('target', [Y, SOFT], ids=['hard', 'soft'])
+@pytest.mark.parametrize('kwargs', [
+    dict(),
+    dict(scale=2.5, class_weight=WEIGHT),
+    dict(scale=SCALE, offset=OFFSET),
+    dict(mask=MASK, class_weight=WEIGHT),
+], ids=['plain', 'scalar-scale-weight', 'scale-offset', 'mask-weight'])
+def test_adjusted_cross_entropy(target, kwargs):
+    z = Z.clone().requires_grad_()
+    zz = Z * kwargs.get('scale', 1.0) + kwargs.get('offset', 0.0)
+    zz = zz.masked_fill(kwargs.get('mask', torch.zeros_like(MASK)),
+                        float('-inf'))
+    t = F.one_hot(target, 5).double() if target.dim() == 1 else target
+    w = kwargs.get('class_weight', torch.ones(5, dtype=torch.float64))
+    log_p = F.log_softmax(zz, 1).clamp_min(-1e300)
+    expected = -(t * w * log_p).sum(1)
+    torch.testing.assert_close(adjusted_cross_entropy(z, target, **kwargs),
+                               expected)
+    assert torch.autograd.gradcheck(
+        lambda z: adjusted_cross_entropy(z, target, **kwargs), (z, ))
+
+
+def test_target_offset_needs_indices():
+    z = Z.clone().requires_grad_()
+    offset = torch.tensor([0.5, -1.0, 0.2, 0.3], dtype=torch.float64)
+    expected = F.cross_entropy(
+        Z.scatter_add(1, Y[:, None], offset[:, None]), Y, reduction='none')
+    torch.testing.assert_close(
+        adjusted_cross_entropy(z, Y, target_offset=offset), expected)
+    assert torch.autograd.gradcheck(
+        lambda z: adjusted_cross_entropy(z, Y, target_offset=offset), (z, ))
+    with pytest.raises(ValueError, match='class indices'):
+        adjusted_cross_entropy(z, SOFT, target_offset=offset)
+
+
+@pytest.mark.parametrize('gamma', [0.0, 0.5, 1.0, 2.0, 4.0])
+def test_sigmoid_focal_one_hot(gamma):
+    z = (Z * 4).requires_grad_()
+    t = F.one_hot(Y, 5).double()
+    p = torch.sigmoid(z.detach())
+    expected = (F.binary_cross_entropy_with_logits(
+        z.detach(), t, reduction='none') *
+        ((1 - p) * t + p * (1 - t))**gamma).sum(1)
+    torch.testing.assert_close(sigmoid_focal_one_hot(z, Y, gamma), expected)
+    assert torch.autograd.gradcheck(
+        lambda z: sigmoid_focal_one_hot(z, Y, gamma), (z, ))

@@ -1,0 +1,62 @@
+import pytest
+import torch
+
+import mmlt  # noqa: F401
+from mmlt.models.losses import (check_class_counts, effective_number_weights,
+                                inverse_power_weights)
+from mmlt.models.losses.utils import hard_label, reduce_loss_with_weight
+
+
+def test_class_counts_are_validated():
+    assert check_class_counts([3, 1], 2).dtype == torch.float64
+    with pytest.raises(ValueError, match=r'class\(es\) \[1, 3\] have none'):
+        check_class_counts([5, 0, 2, 0], 4)
+    with pytest.raises(ValueError, match='counts for 3 classes but the '
+                       'scores have 4'):
+        check_class_counts([1, 2, 3], 4)
+    with pytest.raises(ValueError, match='non-negative'):
+        check_class_counts([1, -2])
+    with pytest.raises(ValueError, match='1-D'):
+        check_class_counts([[1, 2]])
+
+
+def test_class_weights_sum_to_num_classes():
+    counts = torch.tensor([500., 50., 5.])
+    for weights in (effective_number_weights(counts, 0.9999),
+                    inverse_power_weights(counts, 0.5)):
+        assert weights.sum().item() == pytest.approx(3)
+        assert weights[0] < weights[1] < weights[2]
+    # beta = 0: every class counts once; power 0: equal weights
+    assert effective_number_weights(counts, 0).tolist() == [1, 1, 1]
+    assert inverse_power_weights(counts, 0).tolist() == [1, 1, 1]
+    # beta -> 1 approaches inverse frequency
+    torch.testing.assert_close(
+        effective_number_weights(counts, 1 - 1e-9),
+        inverse_power_weights(counts, 1), rtol=1e-4, atol=0)
+    with pytest.raises(ValueError, match='beta=1'):
+        effective_number_weights(counts, 1)
+
+
+def test_hard_label_from_one_hot_scores_or_refused():
+    scores = torch.zeros(2, 3)
+    assert hard_label(torch.tensor([2, 0]), scores, 'X').tolist() == [2, 0]
+    one_hot = torch.tensor([[0., 0., 1.], [1., 0., 0.]])
+    assert hard_label(one_hot, scores, 'X').tolist() == [2, 0]
+    mixed = torch.tensor([[0., 0.3, 0.7], [1., 0., 0.]])
+    with pytest.raises(ValueError, match='X needs hard labels'):
+        hard_label(mixed, scores, 'X')
+    with pytest.raises(ValueError, match='does not fit scores'):
+        hard_label(torch.tensor([0, 1, 2]), scores, 'X')
+
+
+def test_per_sample_weight_and_reduction():
+    loss = torch.tensor([1., 2., 3.])
+    w = torch.tensor([2., 1., 0.])
+    assert reduce_loss_with_weight(loss, w, 'sum').item() == 4
+    assert reduce_loss_with_weight(loss, w, 'mean').item() == pytest.approx(
+        4 / 3)
+    assert reduce_loss_with_weight(loss, w, 'mean', avg_factor=8).item() \
+        == 0.5
+    assert reduce_loss_with_weight(loss, w, 'none').tolist() == [2, 2, 0]
+    with pytest.raises(ValueError, match='one value per sample'):
+        reduce_loss_with_weight(loss, torch.ones(3, 1))
