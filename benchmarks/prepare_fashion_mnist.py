@@ -1,4 +1,6 @@
-"""Unpack Fashion-MNIST for the benchmarks: ``python benchmarks/prepare_fashion_mnist.py``.
+"""Unpack Fashion-MNIST for the benchmarks.
+
+Usage: ``python benchmarks/prepare_fashion_mnist.py [--src DIR] [--dst DIR]``.
 
 Gunzips the four standard idx files from ``--src`` (default: where Debian's
 ``dataset-fashion-mnist`` package installs them) into ``--dst`` (default:
