@@ -91,6 +91,7 @@ class LongTailDataset(BaseDataset):
         self.indices = sample_long_tail_indices(source_labels,
                                                 self.target_counts, self.seed)
         self._labels = source_labels[self.indices]
+        self._groups = None
         self._fully_initialized = True
 
     @force_full_init
@@ -99,7 +100,9 @@ class LongTailDataset(BaseDataset):
 
     @force_full_init
     def get_group_ids(self) -> np.ndarray:
-        return get_group_ids(self.dataset)[self.indices]
+        if self._groups is None:  # read once: it walks every annotation
+            self._groups = get_group_ids(self.dataset)[self.indices]
+        return self._groups.copy()
 
     @force_full_init
     def get_cat_ids(self, idx: int) -> List[int]:
