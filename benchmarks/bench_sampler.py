@@ -137,6 +137,8 @@ def main():
     met = 'met' if ours['seconds'] < 2 and ours['extra_mb'] < 500 \
         else 'NOT met'
     lines = [
+        '## Re-sampling plan at scale (benchmarks/bench_sampler.py)',
+        '',
         f'RebalancedSampler, strategy={args.strategy}: '
         f'{args.num_samples:,} samples, {args.num_classes} classes (IR 100), '
         f'world size {args.world_size}, 1 torch thread',
