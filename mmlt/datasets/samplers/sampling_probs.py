@@ -21,6 +21,8 @@ from typing import Dict, Optional, Sequence
 
 import numpy as np
 
+from ..label_utils import zero_count_classes
+
 __all__ = [
     'STRATEGIES', 'class_probabilities', 'check_strategy',
     'check_group_weight', 'check_sample_weight'
@@ -54,12 +56,9 @@ def _power_probs(counts: np.ndarray, q: float,
                  classes: Optional[Sequence[str]]) -> np.ndarray:
     empty = counts == 0
     if q <= 0 and empty.any():
-        names = [
-            f'{i} ({classes[i]})' if classes is not None else str(i)
-            for i in np.flatnonzero(empty)
-        ]
+        names = zero_count_classes(counts, classes)
         raise ValueError(
-            f'class(es) {", ".join(names)} have no sample, so a strategy '
+            f'class(es) {", ".join(map(str, names))} have no sample, so a strategy '
             f'with class exponent q={q} cannot give them their share; '
             'remove the classes or use instance/sqrt sampling')
     with np.errstate(divide='ignore'):
