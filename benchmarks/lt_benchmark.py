@@ -94,9 +94,15 @@ produced it. Timings come from a shared 2-core machine and are noisy.
 
 @dataclass
 class ConfigSpec:
-    """A row of the table: its display name and config path."""
+    """A row of the table: its display name and config path, and for the
+    second stage of a two-stage recipe, what chains it to the first (see
+    ``--after``, ``--prepare``, ``--row-cfg``, ``--test-only``)."""
     name: str
     path: str
+    after: Optional[str] = None
+    prepare: Optional[str] = None
+    cfg: List[str] = field(default_factory=list)
+    test_only: Optional[str] = None
 
 
 @dataclass
@@ -159,13 +165,44 @@ def schedule_overrides(epochs: int, seed: int) -> List[str]:
     ]
 
 
-def train_command(python: str, config: str, work_dir: str, epochs: int,
-                  seed: int) -> List[str]:
+def train_command(python: str,
+                  config: str,
+                  work_dir: str,
+                  epochs: int,
+                  seed: int,
+                  extra: Sequence[str] = ()) -> List[str]:
     return [
         python,
         osp.join(ROOT, 'tools', 'train.py'), config, '--work-dir', work_dir,
         '--cfg-options'
-    ] + schedule_overrides(epochs, seed)
+    ] + schedule_overrides(epochs, seed) + list(extra)
+
+
+PLACEHOLDERS = ('python', 'run_dir', 'seed', 'stage1_config',
+                'stage1_checkpoint', 'stage1_dir')
+
+
+def fill_placeholders(template: str, context: Dict[str, str],
+                      what: str) -> str:
+    """``template`` with ``{python}``, ``{run_dir}``, ``{seed}`` and, for
+    a row with ``--after``, ``{stage1_config}``, ``{stage1_checkpoint}``,
+    ``{stage1_dir}`` filled in.
+
+    Raises:
+        ValueError: For a placeholder that is unknown or not available for
+            this row.
+    """
+    for name in re.findall(r'{([^{}]*)}', template):
+        if name not in context:
+            known = [k for k in PLACEHOLDERS if k in context]
+            raise ValueError(f'{what} {template!r}: placeholder {{{name}}} '
+                             f'is not one of {known}')
+    return template.format(**context)
+
+
+def run_dir_of(args: argparse.Namespace, name: str, seed: int) -> str:
+    return osp.abspath(
+        osp.join(args.work_dir, args.section, slugify(name), f'seed{seed}'))
 
 
 def test_command(python: str, config: str, checkpoint: str, work_dir: str,
@@ -503,12 +540,37 @@ def describe_data(config: str) -> str:
             'images')
 
 
+def describe_row(spec: ConfigSpec) -> str:
+    """``name: `path``` plus how a two-stage row is chained."""
+    text = f'{spec.name}: `{spec.path}`'
+    notes = []
+    if spec.after:
+        notes.append(f"starts from {spec.after}'s final checkpoint "
+                     '(same seed)')
+    if spec.prepare:
+        notes.append(f'after `{spec.prepare}`')
+    if spec.cfg:
+        notes.append('with ' + ', '.join(f'`{c}`' for c in spec.cfg))
+    if spec.test_only:
+        notes.append(f'not trained: tests `{spec.test_only}`')
+    return text + (f' ({"; ".join(notes)})' if notes else '')
+
+
 def command_line(args: argparse.Namespace) -> str:
     """The harness command with every option spelled out."""
     parts = ['python', 'benchmarks/lt_benchmark.py', '--configs']
     parts += [f'{c.name}={c.path}' for c in args.configs]
     parts += ['--seeds'] + [str(s) for s in args.seeds]
     parts += ['--epochs', str(args.epochs), '--section', args.section]
+    for c in args.configs:
+        if c.after:
+            parts += ['--after', f'{c.name}={c.after}']
+        if c.prepare:
+            parts += ['--prepare', f'{c.name}={c.prepare}']
+        for opt in c.cfg:
+            parts += ['--row-cfg', f'{c.name}={opt}']
+        if c.test_only:
+            parts += ['--test-only', f'{c.name}={c.test_only}']
     return shlex.join(parts)
 
 
@@ -528,12 +590,16 @@ def load_result(path: str, spec: ConfigSpec,
     return RunResult(**data)
 
 
-def run_one(spec: ConfigSpec, seed: int,
-            args: argparse.Namespace) -> RunResult:
-    """Train and test one (config, seed) in a fresh work dir."""
-    run_dir = osp.abspath(
-        osp.join(args.work_dir, args.section, slugify(spec.name),
-                 f'seed{seed}'))
+def run_one(spec: ConfigSpec, seed: int, args: argparse.Namespace,
+            specs: Optional[Dict[str, ConfigSpec]] = None) -> RunResult:
+    """Train and test one (config, seed) in a fresh work dir.
+
+    A row with ``after`` starts from the final checkpoint of that (earlier)
+    row's run with the same seed (``load_from``); ``prepare`` runs first
+    (e.g. a tool that writes data the row's config reads); a ``test_only``
+    row is not trained and tests the checkpoint it names.
+    """
+    run_dir = run_dir_of(args, spec.name, seed)
     saved = osp.join(run_dir, RESULT_FILE)
     if args.reuse:
         earlier = load_result(saved, spec, args.epochs)
@@ -543,18 +609,47 @@ def run_one(spec: ConfigSpec, seed: int,
         shutil.rmtree(run_dir)
     os.makedirs(run_dir)
 
-    rc, train_wall, rss = run_measured(
-        train_command(args.python, spec.path, run_dir, args.epochs, seed),
-        osp.join(run_dir, 'train.log'))
-    if rc != 0:
-        raise RuntimeError(f'training {spec.name} seed {seed} failed '
-                           f'(exit {rc}); see {run_dir}/train.log')
-    scalars = read_json_lines(find_scalars(run_dir))
+    context = dict(python=args.python, run_dir=run_dir, seed=str(seed))
+    extra = []
+    if spec.after:
+        stage1 = (specs or {})[spec.after]
+        stage1_dir = run_dir_of(args, stage1.name, seed)
+        context.update(
+            stage1_config=stage1.path,
+            stage1_dir=stage1_dir,
+            stage1_checkpoint=final_checkpoint(stage1_dir, args.epochs))
+        extra.append(f'load_from={context["stage1_checkpoint"]}')
+    extra += [fill_placeholders(c, context, '--row-cfg') for c in spec.cfg]
+    prepare_wall = 0.0
+    if spec.prepare:
+        cmd = shlex.split(
+            fill_placeholders(spec.prepare, context, '--prepare'))
+        rc, prepare_wall, _ = run_measured(cmd,
+                                           osp.join(run_dir, 'prepare.log'))
+        if rc != 0:
+            raise RuntimeError(f'preparing {spec.name} seed {seed} failed '
+                               f'(exit {rc}); see {run_dir}/prepare.log')
+
+    if spec.test_only:
+        checkpoint = fill_placeholders(spec.test_only, context,
+                                       '--test-only')
+        scalars, train_wall, rss, spe = [], 0.0, math.nan, math.nan
+    else:
+        rc, train_wall, rss = run_measured(
+            train_command(args.python, spec.path, run_dir, args.epochs, seed,
+                          extra), osp.join(run_dir, 'train.log'))
+        if rc != 0:
+            raise RuntimeError(f'training {spec.name} seed {seed} failed '
+                               f'(exit {rc}); see {run_dir}/train.log')
+        scalars = read_json_lines(find_scalars(run_dir))
+        spe = seconds_per_epoch(scalars)
+        checkpoint = final_checkpoint(run_dir, args.epochs)
     metrics_path = osp.join(run_dir, 'test_metrics.json')
-    rc, test_wall, _ = run_measured(
-        test_command(args.python, spec.path,
-                     final_checkpoint(run_dir, args.epochs), run_dir,
-                     metrics_path), osp.join(run_dir, 'test.log'))
+    test_cmd = test_command(args.python, spec.path, checkpoint, run_dir,
+                            metrics_path)
+    if spec.test_only and extra:
+        test_cmd += ['--cfg-options'] + extra
+    rc, test_wall, _ = run_measured(test_cmd, osp.join(run_dir, 'test.log'))
     if rc != 0:
         raise RuntimeError(f'testing {spec.name} seed {seed} failed '
                            f'(exit {rc}); see {run_dir}/test.log')
@@ -565,10 +660,11 @@ def run_one(spec: ConfigSpec, seed: int,
         name=spec.name,
         seed=seed,
         metrics=metrics,
-        sec_per_epoch=seconds_per_epoch(scalars),
+        sec_per_epoch=spe,
         peak_rss_mb=rss,
-        wall_s=train_wall + test_wall,
+        wall_s=prepare_wall + train_wall + test_wall,
         extra=dict(
+            prepare_wall_s=prepare_wall,
             train_wall_s=train_wall,
             test_wall_s=test_wall,
             val_top1=val_top1[-1] if val_top1 else math.nan))
@@ -635,13 +731,87 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         action='store_true',
         help='keep finished runs (same config and epochs) of an earlier, '
         'interrupted invocation instead of training them again')
+    parser.add_argument(
+        '--after',
+        action='append',
+        default=[],
+        metavar='ROW=STAGE1',
+        help='two-stage rows: ROW starts from the final checkpoint of the '
+        'earlier row STAGE1 with the same seed (load_from)')
+    parser.add_argument(
+        '--prepare',
+        action='append',
+        default=[],
+        metavar='ROW=COMMAND',
+        help='a command run before training ROW (e.g. a data generator); '
+        'placeholders: ' + ', '.join(f'{{{p}}}' for p in PLACEHOLDERS))
+    parser.add_argument(
+        '--row-cfg',
+        action='append',
+        default=[],
+        metavar='ROW=KEY=VALUE',
+        help='an extra --cfg-options item for ROW (placeholders as '
+        '--prepare)')
+    parser.add_argument(
+        '--test-only',
+        action='append',
+        default=[],
+        metavar='ROW=CHECKPOINT',
+        help='ROW is not trained: its config is tested with CHECKPOINT '
+        '(placeholders as --prepare), e.g. a checkpoint --prepare wrote')
     args = parser.parse_args(argv)
     if args.epochs < 2:
         parser.error(f'--epochs must be >= 2, got {args.epochs}')
     names = [c.name for c in args.configs]
     if len(set(names)) != len(names):
         parser.error(f'row names must be unique, got {names}')
+    try:
+        attach_row_options(args)
+    except ValueError as e:
+        parser.error(str(e))
     return args
+
+
+def attach_row_options(args: argparse.Namespace) -> None:
+    """Move ``--after/--prepare/--row-cfg/--test-only`` onto their rows.
+
+    Raises:
+        ValueError: For an unknown row, a malformed item, a row given
+            twice, or a stage-1 row that is not listed before its row.
+    """
+    order = {c.name: i for i, c in enumerate(args.configs)}
+    by_name = {c.name: c for c in args.configs}
+
+    def split(option: str, item: str) -> Tuple[ConfigSpec, str]:
+        row, sep, value = item.partition('=')
+        if not sep or not value:
+            raise ValueError(f'{option} {item!r}: expected ROW=VALUE')
+        if row not in by_name:
+            raise ValueError(f'{option} {item!r}: no row named {row!r} in '
+                             f'--configs ({list(by_name)})')
+        return by_name[row], value
+
+    for option, attr in (('--after', 'after'), ('--prepare', 'prepare'),
+                         ('--test-only', 'test_only')):
+        for item in getattr(args, attr):
+            spec, value = split(option, item)
+            if getattr(spec, attr) is not None:
+                raise ValueError(f'{option} given twice for row {spec.name!r}')
+            setattr(spec, attr, value)
+    for item in args.row_cfg:
+        spec, value = split('--row-cfg', item)
+        if '=' not in value:
+            raise ValueError(f'--row-cfg {item!r}: expected ROW=KEY=VALUE')
+        spec.cfg.append(value)
+    for spec in args.configs:
+        if spec.after is None:
+            continue
+        if spec.after not in order:
+            raise ValueError(f'--after {spec.name}={spec.after}: no row named '
+                             f'{spec.after!r} in --configs')
+        if order[spec.after] >= order[spec.name]:
+            raise ValueError(f'--after {spec.name}={spec.after}: the stage-1 '
+                             'row must come before its row in --configs')
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -658,13 +828,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         data=describe_data(args.configs[0].path),
         provenance=git_provenance(),
         note=args.note,
-        rows='; '.join(f'{c.name}: `{c.path}`' for c in args.configs),
+        rows='; '.join(describe_row(c) for c in args.configs),
         command=command_line(args))
     results = []
     for spec in args.configs:
         for seed in args.seeds:
             print(f'[bench] {spec.name} seed {seed} ...', flush=True)
-            r = run_one(spec, seed, args)
+            r = run_one(spec, seed, args,
+                        {c.name: c for c in args.configs})
             results.append(r)
             print(f'[bench] {spec.name} seed {seed}: top-1 '
                   f'{r.metrics["long_tail/top1"]:.2f}, '

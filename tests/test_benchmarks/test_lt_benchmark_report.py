@@ -201,3 +201,49 @@ def test_load_result_round_trip(tmp_path):
     other = bench.ConfigSpec(name='ce', path='configs/b.py')
     assert bench.load_result(str(path), other, 4) is None
     assert bench.load_result(str(tmp_path / 'none.json'), spec, 4) is None
+
+
+def _args(*extra):
+    return bench.parse_args([
+        '--configs', 'ce=configs/a.py', 'crt=configs/b.py',
+        'tau=configs/a.py', '--seeds', '0'
+    ] + list(extra))
+
+
+def test_two_stage_row_options_attach_to_rows():
+    args = _args('--after', 'crt=ce', '--after', 'tau=ce', '--prepare',
+                 'tau={python} tools/x.py {stage1_checkpoint} {run_dir}/t.pth',
+                 '--row-cfg', 'crt=model.head.x={run_dir}/y', '--row-cfg',
+                 'crt=a.b=1', '--test-only', 'tau={run_dir}/t.pth')
+    ce, crt, tau = args.configs
+    assert ce.after is None and ce.cfg == [] and ce.test_only is None
+    assert crt.after == 'ce' and crt.cfg == ['model.head.x={run_dir}/y',
+                                             'a.b=1']
+    assert tau.test_only == '{run_dir}/t.pth'
+    line = bench.command_line(args)
+    # the command in the docs reproduces the chaining
+    again = bench.parse_args(__import__('shlex').split(line)[2:])
+    assert [vars(c) for c in again.configs] == [vars(c) for c in args.configs]
+    assert "starts from ce's final checkpoint" in bench.describe_row(crt)
+
+
+@pytest.mark.parametrize('extra, match', [
+    (('--after', 'ce=crt'), 'must come before'),
+    (('--after', 'nope=ce'), "no row named 'nope'"),
+    (('--after', 'crt=nope'), "no row named 'nope'"),
+    (('--after', 'crt'), 'expected ROW=VALUE'),
+    (('--after', 'crt=ce', '--after', 'crt=ce'), 'given twice'),
+    (('--row-cfg', 'crt=novalue'), 'ROW=KEY=VALUE'),
+])
+def test_two_stage_row_options_are_validated(extra, match, capsys):
+    with pytest.raises(SystemExit):
+        _args(*extra)
+    assert match in capsys.readouterr().err
+
+
+def test_fill_placeholders():
+    ctx = dict(python='py', run_dir='/r', seed='1')
+    assert bench.fill_placeholders('{python} x {run_dir}/{seed}', ctx,
+                                   '--prepare') == 'py x /r/1'
+    with pytest.raises(ValueError, match='stage1_checkpoint'):
+        bench.fill_placeholders('{stage1_checkpoint}', ctx, '--prepare')

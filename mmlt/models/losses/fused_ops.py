@@ -33,7 +33,7 @@ class _AdjustedCrossEntropy(torch.autograd.Function):
     @staticmethod
     def forward(ctx, logits: Tensor, target: Tensor, scale: Scale,
                 offset: Optional[Tensor], target_offset: Optional[Tensor],
-                mask: Optional[Tensor],
+                mask: Optional[Tensor], keep_index: Optional[Tensor],
                 class_weight: Optional[Tensor]) -> Tensor:
         hard = target.dim() == 1
         z = logits if scale is None else logits * scale
@@ -44,6 +44,12 @@ class _AdjustedCrossEntropy(torch.autograd.Function):
             z.scatter_add_(1, target[:, None], target_offset[:, None])
         if mask is not None:
             z = z.masked_fill(mask, float('-inf'))
+        if keep_index is not None:
+            # a few kept entries into a tensor of -inf: much cheaper than a
+            # masked_fill over N x C; the backward needs no mask either,
+            # since p = 0 where a logit was removed
+            kept = torch.full_like(z, float('-inf'))
+            z = kept.put_(keep_index, z.take(keep_index))
         log_p = torch.log_softmax(z, dim=1)
         del z
         if hard:
@@ -79,7 +85,7 @@ class _AdjustedCrossEntropy(torch.autograd.Function):
             grad.mul_(scale_t)
         elif ctx.scalar_scale is not None:
             grad.mul_(ctx.scalar_scale)
-        return grad, None, None, None, None, None, None
+        return grad, None, None, None, None, None, None, None
 
 
 def adjusted_cross_entropy(logits: Tensor,
@@ -88,7 +94,8 @@ def adjusted_cross_entropy(logits: Tensor,
                            offset: Optional[Tensor] = None,
                            target_offset: Optional[Tensor] = None,
                            mask: Optional[Tensor] = None,
-                           class_weight: Optional[Tensor] = None) -> Tensor:
+                           class_weight: Optional[Tensor] = None,
+                           keep_index: Optional[Tensor] = None) -> Tensor:
     r"""Per-sample cross-entropy of adjusted logits.
 
     .. math::
@@ -105,12 +112,18 @@ def adjusted_cross_entropy(logits: Tensor,
         target_offset: ``t``: ``(N,)``, added to each sample's target logit
             (class indices only).
         mask: ``(N, C)`` bool; True removes the logit from the softmax.
+        keep_index: The other way to remove logits, fast when few stay:
+            flat indices into ``(N, C)`` of the logits that stay (each
+            target class among them); all others are removed.
         class_weight: ``(C,)`` weights ``w``.
     """
     if target_offset is not None and target.dim() != 1:
         raise ValueError('target_offset needs class indices')
+    if mask is not None and keep_index is not None:
+        raise ValueError('give mask or keep_index, not both')
     return _AdjustedCrossEntropy.apply(logits, target, scale, offset,
-                                       target_offset, mask, class_weight)
+                                       target_offset, mask, keep_index,
+                                       class_weight)
 
 
 def _power_(x: Tensor, exponent: float) -> Tensor:
