@@ -66,7 +66,10 @@ def build_train_parser() -> argparse.ArgumentParser:
 def build_test_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description='Test a model with mmlt')
     parser.add_argument('config', help='test config file path')
-    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument(
+        'checkpoint',
+        help="checkpoint file, or 'none' for a model that loads its own "
+        'weights (ScoreEnsemble, GroupRoutedEnsemble)')
     parser.add_argument('--out', help='dump predictions to this pickle file')
     parser.add_argument(
         '--out-item',
@@ -145,6 +148,23 @@ def merge_train_args(cfg: Config, args: argparse.Namespace) -> Config:
     return cfg
 
 
+def _test_checkpoint(cfg: Config, checkpoint: str) -> Optional[str]:
+    """``load_from`` for tools/test.py: None for ``'none'``, which only
+    models that load their own weights (the ensembles) accept."""
+    if checkpoint != 'none' or osp.isfile(checkpoint):
+        return checkpoint
+    from mmlt.models.classifiers import BaseEnsemble
+    from mmlt.registry import MODELS
+    kind = cfg.model.get('type', None)
+    cls = MODELS.get(kind) if isinstance(kind, str) else kind
+    if not (isinstance(cls, type) and issubclass(cls, BaseEnsemble)):
+        raise ValueError(
+            f"checkpoint 'none' would test model type {kind!r} with untrained "
+            'weights; only ensembles, which load their members\' '
+            'checkpoints themselves, take it')
+    return None
+
+
 def merge_test_args(cfg: Config, args: argparse.Namespace) -> Config:
     """Apply tools/test.py's options to ``cfg`` (as MMPretrain does).
 
@@ -158,7 +178,7 @@ def merge_test_args(cfg: Config, args: argparse.Namespace) -> Config:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
     cfg.launcher = args.launcher
     _set_work_dir(cfg, args)
-    cfg.load_from = args.checkpoint
+    cfg.load_from = _test_checkpoint(cfg, args.checkpoint)
     if args.amp:
         cfg.test_cfg = cfg.get('test_cfg') or ConfigDict()
         cfg.test_cfg.fp16 = True

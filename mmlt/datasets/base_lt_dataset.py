@@ -4,6 +4,8 @@ from typing import List, Optional
 import numpy as np
 from mmpretrain.datasets import BaseDataset
 
+from .transforms.class_frequency_pipeline import bind_class_counts
+
 __all__ = ['BaseLTDataset']
 
 
@@ -33,6 +35,8 @@ class BaseLTDataset(BaseDataset):
                                    dtype=np.int64)
         self._group_ids = np.array([int(x.get('group_id', 0)) for x in infos],
                                    dtype=np.int64)
+        if not self.test_mode:  # training counts for ApplyByClassFrequency
+            bind_class_counts(self.pipeline, lambda: self.class_counts)
 
     @property
     def num_classes(self) -> int:

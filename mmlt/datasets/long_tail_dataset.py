@@ -8,6 +8,7 @@ from mmengine.dataset import BaseDataset, force_full_init
 from mmlt.registry import DATASETS
 from .label_utils import get_classes, get_group_ids, get_labels
 from .lt_profiles import long_tail_counts, sample_long_tail_indices
+from .transforms.class_frequency_pipeline import bind_class_counts
 
 __all__ = ['LongTailDataset']
 
@@ -93,6 +94,11 @@ class LongTailDataset(BaseDataset):
         self._labels = source_labels[self.indices]
         self._groups = None
         self._fully_initialized = True
+        # the long-tailed counts, for ApplyByClassFrequency in the source's
+        # pipeline (a source wrapped in another wrapper is not searched)
+        bind_class_counts(
+            getattr(self.dataset, 'pipeline', None), lambda: np.bincount(
+                self._labels, minlength=len(self.target_counts)))
 
     @force_full_init
     def get_gt_labels(self) -> np.ndarray:

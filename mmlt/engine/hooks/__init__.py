@@ -1,5 +1,6 @@
 from .batch_augment_off_hook import BatchAugmentOffHook, batch_augments_on
 from .check_finite_loss_hook import CheckFiniteLossHook
+from .classifier_retrain_hook import ClassifierRetrainHook
 from .deferred_resampling_hook import DeferredResamplingHook
 from .deferred_reweighting_hook import (DeferredReweightingHook,
                                         drw_class_weight)
@@ -14,5 +15,5 @@ __all__ = [
     'DeferredReweightingHook', 'GroupWeightCurriculumHook',
     'IBWarmStartHook', 'LongTailContextHook', 'batch_augments_on',
     'check_num_classes', 'drw_class_weight', 'ib_active', 'parse_schedule',
-    'piecewise_value', 'resolve_epoch'
+    'piecewise_value', 'resolve_epoch', 'ClassifierRetrainHook'
 ]

@@ -67,6 +67,19 @@ def _to_int(value: Any, name: str) -> int:
     return int(array.reshape(-1)[0])
 
 
+def _group_prediction(sample: dict) -> Optional[int]:
+    """The predicted group of a sample with a group prediction and a
+    ``group_id``, else None."""
+    if 'group_id' not in sample:
+        return None
+    if 'pred_group_score' in sample:
+        score = torch.as_tensor(sample['pred_group_score']).detach()
+        return int(score.float().cpu().reshape(-1).argmax())
+    if 'pred_group_label' in sample:
+        return _to_int(sample['pred_group_label'], 'pred_group_label')
+    return None
+
+
 @METRICS.register_module()
 class LongTailMetric(BaseMetric):
     """Accuracy report for long-tailed and group-imbalanced classification.
@@ -90,6 +103,11 @@ class LongTailMetric(BaseMetric):
       if none);
     - ``group{g}_accuracy``: top-1 accuracy of each group id present
       (samples without ``group_id`` are group 0);
+    - ``group_head_accuracy``: when samples carry a group prediction
+      (``pred_group_score`` / ``pred_group_label``, set by mmlt's
+      ``GroupMultiTaskHead``), the accuracy of that prediction against
+      ``group_id``, over the samples that have both (the argmax of
+      ``pred_group_score`` when present, like the class prediction);
     - ``per_class_precision`` / ``per_class_recall`` / ``per_class_f1``:
       lists over all C classes, only with ``per_class_in_results=True``
       (they are always in the printed report and the per-class files; as
@@ -204,7 +222,8 @@ class LongTailMetric(BaseMetric):
             data_batch (Any): Unused.
             data_samples (Sequence[dict]): ``DataSample.to_dict()`` outputs
                 with ``pred_score`` (shape ``(C,)``), ``gt_label`` and
-                optionally ``group_id``.
+                optionally ``group_id`` and a group prediction
+                (``pred_group_score`` / ``pred_group_label``).
 
         Raises:
             ValueError: If a sample lacks ``pred_score``/``gt_label`` or its
@@ -227,6 +246,7 @@ class LongTailMetric(BaseMetric):
                 'gt_rank': int(gt_rank(score, label)),
                 'num_classes': int(score.size),
                 'group_id': _to_int(sample.get('group_id', 0), 'group_id'),
+                'pred_group': _group_prediction(sample),
             })
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, Any]:
@@ -304,6 +324,12 @@ class LongTailMetric(BaseMetric):
             in_group = groups == g
             metrics[f'group{g}_accuracy'] = 100 * float(
                 np.mean(pred[in_group] == gt[in_group]))
+        group_hits = [
+            r['pred_group'] == r['group_id'] for r in results
+            if r.get('pred_group') is not None
+        ]
+        if group_hits:
+            metrics['group_head_accuracy'] = 100 * float(np.mean(group_hits))
         if self.per_class_in_results:
             metrics['per_class_precision'] = (100 *
                                               scores.precision).tolist()

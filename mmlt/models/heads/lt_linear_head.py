@@ -9,6 +9,7 @@ from mmpretrain.models.heads import LinearClsHead
 from mmpretrain.structures import DataSample
 
 from mmlt.registry import MODELS
+from .tau_norm import check_tau, tau_normalize
 
 __all__ = [
     'LTLinearClsHead', 'LTNormedLinearClsHead', 'gather_group_ids',
@@ -119,6 +120,18 @@ class LTLinearClsHead(LinearClsHead):
             ``predict`` uses ``z - tau * log(pi)`` with ``pi`` the training
             label distribution; training is unchanged. 0 (default) is off,
             the paper uses 1.
+        tau_norm: τ-normalised classifier at inference (Kang et al.,
+            "Decoupling Representation and Classifier for Long-Tailed
+            Recognition", ICLR 2020): ``predict`` scores with
+            ``w_c / ||w_c||^tau`` and no bias (see
+            :mod:`mmlt.models.heads.tau_norm`); training is unchanged. None
+            (default) is off; the paper picks τ on a validation split
+            (``tools/analysis_tools/tau_norm_search.py``).
+        lws: Learnable weight scaling (Kang et al., ICLR 2020): the logits
+            are ``f_c * (w_c^T h + b_c)`` with a learnable per-class scale
+            ``lws_scale`` initialised to 1, trained alone in a second stage
+            (``ClassifierRetrainHook(trainable=['head.lws_scale'],
+            reinit=False)``). Not combinable with ``tau_norm``.
         **kwargs: ``loss``, ``topk``, ``cal_acc``, ``init_cfg`` as in
             ``LinearClsHead``.
     """
@@ -128,6 +141,8 @@ class LTLinearClsHead(LinearClsHead):
                  in_channels: int,
                  group_weight: Optional[Mapping[int, float]] = None,
                  logit_adjust_tau: float = 0.,
+                 tau_norm: Optional[float] = None,
+                 lws: bool = False,
                  **kwargs) -> None:
         super().__init__(
             num_classes=num_classes, in_channels=in_channels, **kwargs)
@@ -140,6 +155,13 @@ class LTLinearClsHead(LinearClsHead):
         self.logit_adjust_tau = float(logit_adjust_tau)
         self.group_weight: Optional[Dict[int, float]] = None
         self.set_group_weight(group_weight)
+        if not isinstance(lws, bool):
+            raise TypeError(f'lws={lws!r} must be True or False')
+        self.lws = lws
+        if lws:
+            self.lws_scale = torch.nn.Parameter(torch.ones(num_classes))
+        self.tau_norm: Optional[float] = None
+        self.set_tau_norm(tau_norm)
 
     @property
     def class_counts_known(self) -> bool:
@@ -169,9 +191,47 @@ class LTLinearClsHead(LinearClsHead):
                 'argument')
         self.group_weight = group_weight
 
+    def set_tau_norm(self, tau_norm: Optional[float]) -> None:
+        """Set (or with None remove) the τ of the τ-normalised prediction."""
+        tau_norm = check_tau(tau_norm, 'tau_norm')
+        if tau_norm is not None:
+            if self.lws:
+                raise ValueError(
+                    f'tau_norm={tau_norm!r} with lws=True: τ-normalisation '
+                    'and learnable weight scaling are alternative '
+                    'rescalings of the classifier; use one of them')
+            if type(self.fc) is not torch.nn.Linear:
+                raise ValueError(
+                    f'tau_norm={tau_norm!r} needs a plain linear classifier '
+                    f'(torch.nn.Linear), got {type(self.fc).__name__}')
+        self.tau_norm = tau_norm
+
+    def classify(self, pre_logits: torch.Tensor) -> torch.Tensor:
+        """The logits ``W h + b`` (times ``lws_scale`` with LWS) of training
+        and of prediction without ``tau_norm``."""
+        cls_score = self.fc(pre_logits)
+        if self.lws:
+            cls_score = cls_score * self.lws_scale
+        return cls_score
+
+    def forward(self, feats) -> torch.Tensor:
+        return self.classify(self.pre_logits(feats))
+
+    def predict(self, feats, data_samples: Optional[List[DataSample]] = None
+                ) -> List[DataSample]:
+        """As ``LinearClsHead.predict``; with ``tau_norm`` the scores are
+        ``tau_normalize(W, tau) h`` (no bias)."""
+        pre_logits = self.pre_logits(feats)
+        if self.tau_norm is None:
+            cls_score = self.classify(pre_logits)
+        else:
+            cls_score = pre_logits @ tau_normalize(self.fc.weight,
+                                                   self.tau_norm).t()
+        return self._get_predictions(cls_score, data_samples)
+
     def loss(self, feats, data_samples: List[DataSample], **kwargs) -> dict:
         pre_logits = self.pre_logits(feats)
-        cls_score = self.fc(pre_logits)
+        cls_score = self.classify(pre_logits)
         if 'feats' in self._loss_kwargs:
             kwargs['feats'] = pre_logits
         return self._get_loss(cls_score, data_samples, **kwargs)
@@ -238,11 +298,21 @@ class LTNormedLinearClsHead(LTLinearClsHead):
         super().__init__(num_classes, in_channels, **kwargs)
         from mmpretrain.models.heads.margin_head import NormProduct
         self.fc = NormProduct(in_channels, num_classes, bias=False)
+        self.set_tau_norm(self.tau_norm)  # refused: already normalised
 
 
 def find_head(model: torch.nn.Module) -> Optional[torch.nn.Module]:
-    """The classification head of a (possibly DDP-wrapped) classifier."""
-    from mmengine.model import is_model_wrapper
-    if is_model_wrapper(model):
+    """The classification head of a classifier, through DDP-style wrappers
+    and MMPretrain's TTA wrapper (``--tta``). For an ensemble of mmlt
+    (``members``), the first member head that knows its training class
+    counts (else the first member head): it supplies the shot bins."""
+    from mmengine.model import BaseTTAModel, is_model_wrapper
+    while is_model_wrapper(model) or isinstance(model, BaseTTAModel):
         model = model.module
-    return getattr(model, 'head', None)
+    head = getattr(model, 'head', None)
+    members = getattr(model, 'members', None)
+    if head is None and isinstance(members, torch.nn.ModuleDict):
+        heads = [h for h in map(find_head, members.values()) if h is not None]
+        known = [h for h in heads if getattr(h, 'class_counts_known', False)]
+        head = (known or heads or [None])[0]
+    return head

@@ -299,3 +299,32 @@ def test_registry_and_evaluator(logger):
     assert 'long_tail/per_class_f1' not in res
     assert any('Long-tail evaluation report' in m and 'c6' in m
                for m in logger.infos)
+
+
+def test_group_head_accuracy_by_hand_count(logger):
+    scores, labels, groups = random_data(seed=3, num=60)
+    rng = np.random.default_rng(3)
+    group_scores = rng.normal(size=(60, 3)).astype(np.float32)
+    samples = []
+    for i in range(60):
+        sample = {'pred_score': torch.as_tensor(scores[i]),
+                  'gt_label': torch.tensor([int(labels[i])]),
+                  'group_id': int(groups[i])}
+        if i % 3 == 0:  # a score: its argmax is the prediction
+            sample['pred_group_score'] = torch.as_tensor(group_scores[i])
+        elif i % 3 == 1:  # a label only
+            sample['pred_group_label'] = torch.tensor(
+                [int(group_scores[i].argmax())])
+        # i % 3 == 2: no group prediction, not scored
+        samples.append(sample)
+    samples.append({'pred_score': torch.as_tensor(scores[0]),
+                    'gt_label': torch.tensor([int(labels[0])]),
+                    'pred_group_label': torch.tensor([0])})  # no group_id
+    hits = [group_scores[i].argmax() == groups[i] for i in range(60)
+            if i % 3 != 2]
+    result = evaluate(LongTailMetric(print_report=False), samples)
+    assert result['group_head_accuracy'] == pytest.approx(
+        100 * np.mean(hits))
+    plain = make_samples(scores, labels, groups)
+    assert 'group_head_accuracy' not in evaluate(
+        LongTailMetric(print_report=False), plain)

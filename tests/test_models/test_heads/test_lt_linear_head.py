@@ -234,3 +234,36 @@ def test_normed_head_gives_cosines_for_ldam():
     losses = head.loss((x, ), samples([0, 1, 2, 0, 1, 2]))
     losses['loss'].backward()
     assert torch.isfinite(head.fc.weight.grad).all()
+
+
+def _classifier():
+    return MODELS.build(
+        dict(
+            type='ImageClassifier',
+            backbone=dict(type='ResNet_CIFAR', depth=18),
+            neck=dict(type='GlobalAveragePooling'),
+            head=dict(
+                type='LTLinearClsHead',
+                num_classes=3,
+                in_channels=512,
+                loss=dict(type='CrossEntropyLoss'))))
+
+
+def test_find_head_through_tta_and_ensembles():
+    from mmlt.models.heads import find_head
+    model = _classifier()
+    assert find_head(model) is model.head
+    tta = MODELS.build(dict(type='AverageClsScoreTTA', module=model))
+    assert find_head(tta) is model.head
+
+    class Ensemble(nn.Module):
+
+        def __init__(self, members):
+            super().__init__()
+            self.members = nn.ModuleDict(members)
+
+    a, b = _classifier(), _classifier()
+    assert find_head(Ensemble(dict(a=a, b=b))) is a.head
+    b.head.set_class_counts([5, 3, 1])  # the member that knows its counts
+    assert find_head(Ensemble(dict(a=a, b=b))) is b.head
+    assert find_head(nn.Linear(2, 2)) is None

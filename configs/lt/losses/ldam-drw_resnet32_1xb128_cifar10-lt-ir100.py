@@ -1,0 +1,20 @@
+# LDAM-DRW as in its CIFAR experiments (Cao et al., NeurIPS 2019): ResNet-32,
+# LDAM (max_m=0.5, s=30) on the normalised (cosine) classifier, plain
+# training until epoch 160 (0-based) of 200, then class-balanced weights
+# (Cui et al. 2019, beta=0.9999); the paper's SGD schedule.
+# Data: see configs/_base_/datasets/cifar10_lt_bs128.py (data_root, download).
+_base_ = [
+    '../../_base_/models/resnet32_cifar_lt.py',
+    '../../_base_/datasets/cifar10_lt_bs128.py',
+    '../../_base_/schedules/cifar_lt_sgd_200e.py',
+    '../../_base_/default_runtime.py',
+]
+model = dict(
+    head=dict(num_classes=10,
+              type='LTNormedLinearClsHead',
+              loss=dict(_delete_=True, type='LDAMLoss', max_m=0.5, s=30.0)))
+custom_hooks = [
+    dict(type='LongTailContextHook'),
+    dict(type='CheckFiniteLossHook'),
+    dict(type='DeferredReweightingHook', start_epoch=160, beta=0.9999),
+]

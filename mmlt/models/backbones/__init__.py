@@ -1,0 +1,3 @@
+from .resnet32_cifar import ResNetCIFARLT, ZeroPadShortcut
+
+__all__ = ['ResNetCIFARLT', 'ZeroPadShortcut']

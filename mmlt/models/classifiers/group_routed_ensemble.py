@@ -1,0 +1,154 @@
+"""Send each test sample to the classifier trained for its group."""
+from collections.abc import Mapping
+from typing import Any, Dict, List, Optional, Sequence
+
+import numpy as np
+import torch
+from mmpretrain.structures import DataSample
+
+from mmlt.registry import MODELS
+from .base_ensemble import BaseEnsemble, select_inputs
+
+__all__ = ['GroupRoutedEnsemble', 'parse_routes']
+
+
+def _group_key(key: Any) -> int:
+    if isinstance(key, (int, np.integer)) and not isinstance(key, bool):
+        return int(key)
+    if isinstance(key, str) and key.strip().lstrip('-').isdigit():
+        return int(key)  # --cfg-options gives dict keys as strings
+    raise ValueError(f'routes key {key!r} must be an integer group id')
+
+
+def parse_routes(routes: Mapping, fallback: Optional[str],
+                 names: Sequence[str]) -> Dict[int, str]:
+    """Validate ``routes`` (group id -> member name) and ``fallback``.
+
+    Raises:
+        ValueError: On a key that is not an integer, a route or fallback
+            naming no member, or a member that nothing routes to.
+    """
+    if not isinstance(routes, Mapping):
+        raise ValueError(f'routes={routes!r} must be a dict of group id -> '
+                         'member name')
+    parsed: Dict[int, str] = {}
+    for key, name in routes.items():
+        group = _group_key(key)
+        if group in parsed:
+            raise ValueError(f'routes: group {group} is given twice')
+        if name not in names:
+            raise ValueError(f'routes: group {group} goes to {name!r}, which '
+                             f'is not a member ({list(names)})')
+        parsed[group] = name
+    if fallback is not None and fallback not in names:
+        raise ValueError(f'fallback={fallback!r} is not a member '
+                         f'({list(names)})')
+    unused = [n for n in names
+              if n not in parsed.values() and n != fallback]
+    if unused:
+        raise ValueError(f'member(s) {unused} get no sample: name them in '
+                         'routes or as the fallback')
+    return parsed
+
+
+def _group_of(sample: DataSample, index: int) -> int:
+    if 'group_id' not in sample:
+        raise ValueError(
+            f'sample {index} of the batch has no group_id: keep it with '
+            "dict(type='PackInputs', algorithm_keys=['group_id'])")
+    value = sample.group_id
+    if isinstance(value, torch.Tensor):
+        value = value.detach().cpu().numpy()
+    array = np.asarray(value)
+    if array.size != 1 or not np.issubdtype(array.dtype, np.integer):
+        raise ValueError(f'sample {index}: group_id={value!r} must be one '
+                         'integer')
+    return int(array.reshape(-1)[0])
+
+
+@MODELS.register_module()
+class GroupRoutedEnsemble(BaseEnsemble):
+    """Group specialists: each sample is scored by the member for its group.
+
+    A sample whose ``group_id`` (a data field of its DataSample, kept by
+    ``PackInputs(algorithm_keys=['group_id'])``) is a key of ``routes`` is
+    scored by that member alone; any other group goes to ``fallback``. Each
+    member sees only its samples, preprocessed by its own data
+    preprocessor. ``pred_score`` is that member's, ``pred_label`` its
+    argmax, so LongTailMetric reports the routed system (including the
+    per-group accuracies).
+
+    Example (the specialist trained with group 1 weighted up)::
+
+        data_preprocessor = None
+        model = dict(
+            type='GroupRoutedEnsemble',
+            members=[
+                dict(name='specialist', config=..., checkpoint=...),
+                dict(name='generalist', config=..., checkpoint=...),
+            ],
+            routes={1: 'specialist'},
+            fallback='generalist')
+
+    Args:
+        members: Member dicts with ``name``, ``config`` or ``model``,
+            ``checkpoint`` and ``strict`` (see
+            :mod:`mmlt.models.classifiers.base_ensemble`); a member may be
+            a :class:`ScoreEnsemble`.
+        routes: Group id -> member name.
+        fallback: The member for every group not in ``routes``; None makes
+            such a group an error.
+        data_preprocessor: None or ``dict(type='BaseDataPreprocessor')``.
+    """
+
+    def __init__(self,
+                 members: Sequence[Mapping],
+                 routes: Mapping,
+                 fallback: Optional[str] = None,
+                 data_preprocessor: Any = None) -> None:
+        super().__init__(
+            members, with_weight=False, data_preprocessor=data_preprocessor)
+        self.routes = parse_routes(routes, fallback,
+                                   [spec.name for spec in self.specs])
+        self.fallback = fallback
+
+    def route(self, data_samples: Optional[List[DataSample]]
+              ) -> Dict[str, List[int]]:
+        """Member name -> indices of the batch's samples it scores.
+
+        Raises:
+            ValueError: Without data samples, on a sample without an
+                integer ``group_id``, or on a group that has no route and
+                no fallback.
+        """
+        if data_samples is None:
+            raise ValueError('GroupRoutedEnsemble needs the data samples '
+                             '(their group_id) to route the batch')
+        plan: Dict[str, List[int]] = {}
+        for i, sample in enumerate(data_samples):
+            group = _group_of(sample, i)
+            name = self.routes.get(group, self.fallback)
+            if name is None:
+                raise ValueError(
+                    f'group_id {group} (sample {i} of the batch) has no '
+                    f'route (routes: {self.routes}) and no fallback member')
+            plan.setdefault(name, []).append(i)
+        return plan
+
+    def predict_scores(self,
+                       inputs: Any,
+                       data_samples: Optional[List[DataSample]] = None
+                       ) -> torch.Tensor:
+        """``(N, C)``: each row from the member its sample is routed to."""
+        plan = self.route(data_samples)
+        scores = {
+            name: self.member_scores(name, select_inputs(inputs, indices),
+                                     [data_samples[i] for i in indices])
+            for name, indices in plan.items()
+        }
+        self.check_same_classes(scores)
+        first = next(iter(scores.values()))
+        out = first.new_empty((len(data_samples), first.shape[-1]))
+        for name, indices in plan.items():
+            out[torch.as_tensor(indices, device=out.device)] = scores[name]
+        return out
