@@ -49,16 +49,51 @@ class LongTailContextHook(Hook):
 
     Args:
         plot: Write the class-distribution plot.
+        count_datasets: For a ``ConcatDataset`` training set, count only
+            these members (indices) as "the training class counts", e.g.
+            ``[0]`` when member 1 holds generated images (CAM-based
+            sampling) that must not turn every class into a many-shot
+            class. None (default) counts the whole set.
     """
 
     priority = 'VERY_HIGH'
 
-    def __init__(self, plot: bool = True) -> None:
+    def __init__(self,
+                 plot: bool = True,
+                 count_datasets: Optional[Sequence[int]] = None) -> None:
         self.plot = plot
+        if count_datasets is not None:
+            if isinstance(count_datasets, int) or not all(
+                    isinstance(i, int) and not isinstance(i, bool)
+                    for i in count_datasets) or not count_datasets:
+                raise ValueError(f'count_datasets={count_datasets!r} must be '
+                                 'a non-empty list of member indices')
+            count_datasets = list(count_datasets)
+        self.count_datasets = count_datasets
         self.class_counts: Optional[np.ndarray] = None
 
+    def _counted_dataset(self, dataset):
+        if self.count_datasets is None:
+            return dataset
+        members = getattr(dataset, 'datasets', None)
+        if not isinstance(members, (list, tuple)):
+            raise ValueError(
+                f'LongTailContextHook(count_datasets={self.count_datasets}) '
+                f'needs a ConcatDataset training set, got '
+                f'{type(dataset).__name__}')
+        bad = [i for i in self.count_datasets
+               if not -len(members) <= i < len(members)]
+        if bad:
+            raise ValueError(
+                f'LongTailContextHook: count_datasets {bad} out of range for '
+                f'a ConcatDataset of {len(members)} datasets')
+        from mmengine.dataset import ConcatDataset
+        picked = [members[i] for i in self.count_datasets]
+        return picked[0] if len(picked) == 1 else ConcatDataset(
+            picked, lazy_init=False)
+
     def before_train(self, runner) -> None:
-        dataset = runner.train_dataloader.dataset
+        dataset = self._counted_dataset(runner.train_dataloader.dataset)
         classes = get_classes(dataset)
         head = find_head(runner.model)
         head_classes = getattr(head, 'num_classes', None)

@@ -180,3 +180,31 @@ def test_metric_gets_counts_from_the_checkpointed_head(tmp_path):
     runner.model = SimpleNamespace(head=head9)
     with pytest.raises(ValueError, match='the test dataset has 10 classes'):
         HOOKS.build(dict(type='LongTailContextHook')).before_test(runner)
+
+
+def test_count_datasets_counts_only_the_named_members(digits_train, tmp_path):
+    from mmengine.dataset import ConcatDataset
+    extra = DigitsLT(split='train', test_per_class=40, imbalance_ratio=1)
+    both = ConcatDataset([digits_train, extra])
+    counts0 = np.bincount(
+        [digits_train.get_cat_ids(i)[0] for i in range(len(digits_train))],
+        minlength=10)
+    runner = fake_runner(both, 10, tmp_path)
+    HOOKS.build(dict(type='LongTailContextHook', count_datasets=[0],
+                     plot=False)).before_train(runner)
+    np.testing.assert_array_equal(runner.model.head.class_counts.numpy(),
+                                  counts0)
+    runner = fake_runner(both, 10, tmp_path)
+    HOOKS.build(dict(type='LongTailContextHook',
+                     plot=False)).before_train(runner)
+    assert runner.model.head.class_counts.sum() == len(both) > counts0.sum()
+    with pytest.raises(ValueError, match=r'out of range'):
+        HOOKS.build(dict(type='LongTailContextHook', count_datasets=[2],
+                         plot=False)).before_train(fake_runner(
+                             both, 10, tmp_path))
+    with pytest.raises(ValueError, match='needs a ConcatDataset'):
+        HOOKS.build(dict(type='LongTailContextHook', count_datasets=[0],
+                         plot=False)).before_train(fake_runner(
+                             digits_train, 10, tmp_path))
+    with pytest.raises(ValueError, match='count_datasets=0'):
+        HOOKS.build(dict(type='LongTailContextHook', count_datasets=0))
