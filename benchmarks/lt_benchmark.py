@@ -618,7 +618,8 @@ def run_one(spec: ConfigSpec, seed: int, args: argparse.Namespace,
             stage1_config=stage1.path,
             stage1_dir=stage1_dir,
             stage1_checkpoint=final_checkpoint(stage1_dir, args.epochs))
-        extra.append(f'load_from={context["stage1_checkpoint"]}')
+        if not spec.test_only:
+            extra.append(f'load_from={context["stage1_checkpoint"]}')
     extra += [fill_placeholders(c, context, '--row-cfg') for c in spec.cfg]
     prepare_wall = 0.0
     if spec.prepare:
