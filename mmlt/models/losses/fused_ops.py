@@ -72,6 +72,21 @@ class _AdjustedCrossEntropy(torch.autograd.Function):
         # p = softmax(log p): the softmax kernel's vectorised exp stays fast
         # where p underflows (torch.exp was 10x slower on such denormals)
         grad = torch.softmax(log_p, dim=1)
+        scale = scale_t if scale_t is not None else ctx.scalar_scale
+        if target.dim() == 1 and class_weight is None and \
+                grad_out.numel() > 0 and grad_out.stride(0) == 0:
+            # the same upstream gradient for every sample (a mean or a sum
+            # without per-sample weights hands an expanded scalar): one pass
+            # with the per-class factor instead of two
+            g = grad_out[0]
+            factor = g if scale is None else scale * g
+            grad.mul_(factor)
+            # factor is a 0-dim tensor (g times a float scale) or (C,)
+            at_target = factor[target] if factor.dim() == 1 else \
+                factor.expand(target.shape)
+            grad.scatter_add_(1, target[:, None],
+                              -at_target.to(grad.dtype)[:, None])
+            return grad, None, None, None, None, None, None, None
         if target.dim() == 1:
             coef = grad_out if class_weight is None else \
                 grad_out * class_weight[target]
@@ -81,10 +96,8 @@ class _AdjustedCrossEntropy(torch.autograd.Function):
             wy = target if class_weight is None else target * class_weight
             grad.mul_((wy.sum(dim=1) * grad_out)[:, None])
             grad.sub_(wy * grad_out[:, None])
-        if scale_t is not None:
-            grad.mul_(scale_t)
-        elif ctx.scalar_scale is not None:
-            grad.mul_(ctx.scalar_scale)
+        if scale is not None:
+            grad.mul_(scale)
         return grad, None, None, None, None, None, None, None
 
 

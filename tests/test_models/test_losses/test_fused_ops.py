@@ -65,3 +65,33 @@ def test_sigmoid_focal_one_hot(gamma):
     torch.testing.assert_close(sigmoid_focal_one_hot(z, Y, gamma), expected)
     assert torch.autograd.gradcheck(
         lambda z: sigmoid_focal_one_hot(z, Y, gamma), (z, ))
+
+
+@pytest.mark.parametrize('scale', ['none', 'float', 'per-class'])
+@pytest.mark.parametrize('reduction', ['mean', 'sum', 'weighted'])
+def test_adjusted_cross_entropy_backward_uniform_and_weighted(
+        scale, reduction):
+    # mean/sum hand the backward an expanded scalar (its one-pass branch),
+    # per-sample weights a full tensor: both equal autograd through F.
+    from mmlt.models.losses.fused_ops import adjusted_cross_entropy
+    gen = torch.Generator().manual_seed(0)
+    z = torch.randn(7, 5, generator=gen, dtype=torch.float64)
+    y = torch.randint(0, 5, (7, ), generator=gen)
+    a = dict(none=None, float=2.5,
+             **{'per-class': torch.rand(5, generator=gen,
+                                        dtype=torch.float64) + 0.5})[scale]
+    w = torch.arange(7, dtype=torch.float64)
+
+    def reduce(loss):
+        return dict(mean=loss.mean, sum=loss.sum,
+                    weighted=lambda: (loss * w).sum())[reduction]()
+
+    z1 = z.clone().requires_grad_()
+    got, = torch.autograd.grad(reduce(adjusted_cross_entropy(z1, y, a)), z1)
+    z2 = z.clone().requires_grad_()
+    ref = torch.nn.functional.cross_entropy(
+        z2 * (1.0 if a is None else a), y, reduction='none')
+    want, = torch.autograd.grad(reduce(ref), z2)
+    torch.testing.assert_close(got, want)
+    assert torch.autograd.gradcheck(
+        lambda x: reduce(adjusted_cross_entropy(x, y, a)), (z1, ))
