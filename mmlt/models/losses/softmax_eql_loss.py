@@ -70,7 +70,10 @@ def softmax_eql_loss_kept(cls_score: Tensor, label: Tensor, tail: Tensor,
     n, c = logits.shape
     t = tail.numel()
     rows = kept.div(t, rounding_mode='floor')
-    keep = [rows * c + tail[kept - rows * t],
+    cols = kept - rows * t
+    if t < c:  # index_select: advanced indexing was several times slower
+        cols = tail.index_select(0, cols)
+    keep = [rows.mul_(c).add_(cols),
             torch.arange(n, device=logits.device) * c + label]
     if t < c:
         head = torch.ones(c, dtype=torch.bool, device=logits.device)
@@ -112,7 +115,9 @@ def bernoulli_positions(num: int, prob: float,
         pos = torch.cumsum(gaps.clamp_max_(num).long(), 0)
         pos.add_(torch.arange(start, start + batch, device=device))
         last = int(pos[-1])
-        found.append(pos[pos < num] if last >= num else pos)
+        if last >= num:  # increasing: cut at the first position past the end
+            pos = pos[:int(torch.searchsorted(pos, num))]
+        found.append(pos)
         start = last + 1
     return found[0] if len(found) == 1 else torch.cat(found)
 
@@ -181,6 +186,16 @@ class SoftmaxEQLLoss(BaseLTLoss):
         self.freq_threshold = float(freq_threshold)
         self.gamma = float(gamma)
 
+    def _tail_indices(self, tail: Tensor) -> Tensor:
+        """``nonzero(tail)``, kept while the tail mask stays the same."""
+        cached = getattr(self, '_tail_cache', None)
+        if cached is None or cached[0].shape != tail.shape or \
+                cached[0].device != tail.device or \
+                not torch.equal(cached[0], tail):
+            cached = (tail.clone(), torch.nonzero(tail).flatten())
+            self._tail_cache = cached
+        return cached[1]
+
     def forward(self,
                 cls_score: Tensor,
                 label: Tensor,
@@ -193,7 +208,7 @@ class SoftmaxEQLLoss(BaseLTLoss):
             lambda counts: class_prior(counts) < self.freq_threshold) > 0
         if self.gamma > 0.5 and label.dim() == 1 and tail.any():
             # most tail entries leave: draw the few that stay
-            tail_idx = torch.nonzero(tail).flatten()
+            tail_idx = self._tail_indices(tail)
             kept = bernoulli_positions(cls_score.shape[0] * tail_idx.numel(),
                                        1.0 - self.gamma, cls_score.device)
             loss = softmax_eql_loss_kept(cls_score, label, tail_idx, kept)
