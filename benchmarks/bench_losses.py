@@ -66,6 +66,10 @@ def loss_configs() -> List[Tuple[str, dict]]:
          dict(type='InfluenceBalancedFocalLoss')),
         ('CDTLoss', dict(type='CDTLoss')),
         ('FocalHeatmapLoss (N x C)', dict(type='FocalHeatmapLoss')),
+        # not mmlt's: how far MMPretrain's own sigmoid focal loss is from
+        # CE, for the sigmoid rows above (not held to the limit)
+        ('FocalLoss (MMPretrain sigmoid, reference)',
+         dict(type='FocalLoss')),
     ]
 
 
@@ -156,7 +160,7 @@ def print_table(title: str, results: Dict[str, Tuple[float, float]],
     slow = []
     for name, (ms, ratio) in results.items():
         flag = '' if ratio <= limit else f'  > {limit}x'
-        if ratio > limit:
+        if ratio > limit and 'reference' not in name:
             slow.append(name)
         print(f'{name:<{width}}  {ms:7.3f}  {ratio:6.2f}{flag}')
     return slow

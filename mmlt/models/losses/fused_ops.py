@@ -169,19 +169,22 @@ class _SigmoidFocalOneHot(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, logits: Tensor, label: Tensor, gamma: float) -> Tensor:
-        # Few passes over N x C, in place where possible: on CPU each pass
-        # and each fresh N x C tensor costs about as much as the arithmetic.
-        softplus = F.softplus(logits)  # -log(1 - p), one fused kernel
+        # In place where possible: on CPU each new N x C tensor costs more
+        # (page faults) than the arithmetic on it.
         p = torch.sigmoid(logits)
+        # softplus(z) = -log(1 - p) = z - log p; where p underflows the
+        # clamp gives z + 87 < 0 instead of ~0, hence the clamp at 0
+        softplus = p.clamp_min(torch.finfo(p.dtype).tiny).log_().neg_()
+        softplus.add_(logits).clamp_min_(0)
         if gamma == 0:
             neg = softplus.sum(dim=1)
             grad = p  # d/dz softplus(z) = p
         else:
             # grad = d/dz [p^g softplus(z)] = p^g (p + g (1 - p) softplus)
-            grad = torch.addcmul(p, torch.sub(1, p), softplus, value=gamma)
+            grad = torch.sub(1, p).mul_(softplus).mul_(gamma).add_(p)
             p_g = _power_(p, gamma)
             grad.mul_(p_g)
-            neg = torch.linalg.vecdot(p_g, softplus, dim=1)
+            neg = p_g.mul_(softplus).sum(dim=1)
         del softplus, p
         z_y = logits.gather(1, label[:, None]).squeeze(1)
         log_py = F.logsigmoid(z_y)
