@@ -17,6 +17,22 @@ __all__ = [
 ]
 
 
+class _RowL1Norm(torch.autograd.Function):
+    """``|h_i|_1`` per row; the backward writes ``sgn(h) * g`` into one
+    fresh tensor (autograd's vector_norm backward made two: sgn, then the
+    product)."""
+
+    @staticmethod
+    def forward(ctx, h: Tensor) -> Tensor:
+        ctx.save_for_backward(h)
+        return torch.linalg.vector_norm(h, ord=1, dim=1)
+
+    @staticmethod
+    def backward(ctx, grad_out: Tensor) -> Tensor:
+        h, = ctx.saved_tensors
+        return torch.sgn(h).mul_(grad_out[:, None])
+
+
 def _influence(log_p: Optional[Tensor],
                label: Tensor,
                soft: bool,
@@ -24,8 +40,7 @@ def _influence(log_p: Optional[Tensor],
                log_pt: Optional[Tensor] = None) -> Tensor:
     """``|p - y|_1 |h|_1`` from ``log p`` (soft labels) or ``log p_y``."""
     dtype = (log_p if log_p is not None else log_pt).dtype
-    h_norm = torch.linalg.vector_norm(
-        upcast(feats).flatten(1), ord=1, dim=1).to(dtype)
+    h_norm = _RowL1Norm.apply(upcast(feats).flatten(1)).to(dtype)
     if soft:
         grad_norm = (torch.softmax(log_p, dim=1) -
                      label.to(log_p.dtype)).abs().sum(dim=1)
