@@ -1,8 +1,23 @@
 import os
 import sys
 
+import pytest
+import torch
+
 # Tests run the tools and configs from the repository root.
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 os.environ.setdefault('MPLBACKEND', 'Agg')
+
+
+@pytest.fixture
+def one_thread():
+    """Run a test with one torch thread: small tensors gain nothing from
+    threads, and under load two OpenMP threads made tests up to 10x slower
+    on a 2-core machine. Files use it with
+    ``pytestmark = pytest.mark.usefixtures('one_thread')``."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

@@ -23,12 +23,7 @@ TOOL = osp.join(ROOT, 'tools', 'analysis_tools', 'tau_norm_search.py')
 DEMO = osp.join(ROOT, 'configs', 'lt', 'convnext_focal.py')
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures('one_thread')
 
 
 # ------------------------------------------------------------ pure parts

@@ -181,13 +181,6 @@ def test_same_seed_same_augmentation_other_seed_other(num_workers):
 
 
 # ---------------------------------------------------------------- a real run
-@pytest.fixture
-def one_thread():
-    # two OpenMP threads on a loaded 2-core machine were 10x slower
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def test_plan3_config_trains_on_a_runner(tmp_path, one_thread):

@@ -21,13 +21,7 @@ ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
 DEMO = osp.join(ROOT, 'configs', 'lt', 'convnext_focal.py')
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    # two OpenMP threads on a loaded 2-core machine were 10x slower
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures('one_thread')
 
 
 class _Crash(Exception):

@@ -25,13 +25,7 @@ C = 3
 CHANNELS = (4, 6, 8)  # three pooled stages; the main head reads the last
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    # two OpenMP threads on a loaded 2-core machine were 10x slower
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures('one_thread')
 
 
 def samples(labels, groups=None):

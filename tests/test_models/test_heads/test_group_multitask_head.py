@@ -20,12 +20,7 @@ DIGITS = osp.join(ROOT, 'configs', 'lt', 'heads',
 C, D, G = 4, 6, 3
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures('one_thread')
 
 
 def samples(labels, groups=None):
