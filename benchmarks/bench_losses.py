@@ -176,6 +176,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--soft', action='store_true',
                         help='also time Mixup-style soft labels')
+    parser.add_argument('--only', nargs='+', metavar='TEXT',
+                        help='time only the rows whose name contains one of '
+                        'these strings (the baseline is always timed)')
     args = parser.parse_args(argv)
 
     import mmlt  # noqa: F401  (registers the losses)
@@ -193,9 +196,15 @@ def main(argv: Optional[List[str]] = None) -> int:
           f'python {platform.python_version()}')
     print(f'ratio = median over rounds of (loss time / baseline time measured '
           f'just before it); limit {LIMIT}x')
+    configs = loss_configs()
+    if args.only:
+        configs = configs[:1] + [(name, cfg) for name, cfg in configs[1:]
+                                 if any(text in name for text in args.only)]
+        if len(configs) == 1:
+            parser.error(f'--only {args.only} matches no loss')
     steps = {
         name: make_step(cfg, logits, label, counts, feats)
-        for name, cfg in loss_configs()
+        for name, cfg in configs
     }
     slow = print_table('hard labels (class indices)',
                        measure(steps, args.rounds, args.iters), LIMIT)
@@ -206,7 +215,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         soft = lam * one_hot + (1 - lam) * one_hot[perm]
         soft_steps = {
             name: make_step(cfg, logits, soft, counts, feats)
-            for name, cfg in loss_configs()
+            for name, cfg in configs
             if cfg['type'] in SOFT_LABEL_LOSSES
         }
         print_table('soft labels (Mixup-style, for information)',
