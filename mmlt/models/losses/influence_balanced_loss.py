@@ -6,7 +6,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from mmlt.registry import MODELS
-from .fused_ops import adjusted_cross_entropy
+from .fused_ops import _power
 from .softmax_focal_loss import focal_modulator, softmax_focal_loss
 from .utils import (BaseLTLoss, inverse_power_weights, reduce_loss_with_weight,
                     split_label, upcast)
@@ -35,21 +35,16 @@ class _RowL1Norm(torch.autograd.Function):
         return torch.sgn(h).mul_(grad_out[:, None])
 
 
-def _influence(log_p: Optional[Tensor],
-               label: Tensor,
-               soft: bool,
-               feats: Tensor,
-               log_pt: Optional[Tensor] = None) -> Tensor:
-    """``|p - y|_1 |h|_1`` from ``log p`` (soft labels) or ``log p_y``."""
-    dtype = (log_p if log_p is not None else log_pt).dtype
-    h_norm = _RowL1Norm.apply(upcast(feats).flatten(1)).to(dtype)
+def _influence(log_p: Tensor, label: Tensor, soft: bool,
+               feats: Tensor) -> Tensor:
+    """``|p - y|_1 |h|_1`` from ``log p``."""
+    h_norm = _RowL1Norm.apply(upcast(feats).flatten(1)).to(log_p.dtype)
     if soft:
         grad_norm = (torch.softmax(log_p, dim=1) -
                      label.to(log_p.dtype)).abs().sum(dim=1)
     else:
         # |p - onehot|_1 = (1 - p_y) + sum_{j != y} p_j = 2 (1 - p_y)
-        if log_pt is None:
-            log_pt = log_p.gather(1, label[:, None]).squeeze(1)
+        log_pt = log_p.gather(1, label[:, None]).squeeze(1)
         grad_norm = -2.0 * torch.expm1(log_pt)
     return grad_norm * h_norm
 
@@ -64,6 +59,59 @@ def sample_influence(cls_score: Tensor, label: Tensor,
     logits = upcast(cls_score)
     label, soft = split_label(label, logits)
     return _influence(F.log_softmax(logits, dim=1), label, soft, feats)
+
+
+class _InfluenceBalancedHard(torch.autograd.Function):
+    """:func:`influence_balanced_loss` for class indices in one node.
+
+    For hard labels every per-sample quantity is a function of
+    ``u = log p_y`` and ``n = |h|_1`` only (``|p - y|_1 = 2 (1 - p_y)``), so
+    the forward computes the loss and its two derivatives ``dL/du`` and
+    ``dL/dn`` at once and the backward is ``dL/du (onehot - p)`` and
+    ``dL/dn sgn(h)``: about 25 small autograd nodes less than the
+    composed version, which on CPU cost as much as the ``N x C`` work.
+    """
+
+    @staticmethod
+    def forward(ctx, logits: Tensor, feats: Tensor, label: Tensor,
+                class_weight: Optional[Tensor], alpha: float, epsilon: float,
+                gamma: float) -> Tensor:
+        log_p = torch.log_softmax(logits, dim=1)
+        u = log_p.gather(1, label[:, None]).squeeze(1)
+        p_y = u.exp()
+        # 1 - p_y, kept > 0 so that q^(gamma - 1) stays finite
+        q = (-torch.expm1(u)).clamp_min_(torch.finfo(u.dtype).tiny)
+        h_norm = feats.abs().sum(dim=1).to(u.dtype)
+        den = q.mul(h_norm).mul_(2).add_(epsilon)
+        weight = alpha if class_weight is None else \
+            class_weight[label].mul_(alpha)
+        if gamma == 0:
+            focal = -u
+            d_focal = torch.full_like(u, -1.0)
+        else:
+            mod = _power(q, gamma)
+            focal = -mod * u
+            # d/du [-(1 - e^u)^g u] = g (1 - p)^(g-1) p u - (1 - p)^g
+            d_focal = (mod * gamma * p_y * u).div_(q).sub_(mod)
+        loss = focal.mul_(weight).div_(den)
+        # d/du: w f'/den - w f d(den)/du / den^2, d(den)/du = -2 n p_y
+        d_u = d_focal.mul_(weight).div_(den).add_(
+            loss * 2 * h_norm * p_y / den)
+        # d/dn: -w f 2 q / den^2
+        d_n = -2 * loss * q / den
+        ctx.save_for_backward(log_p, label, feats, d_u, d_n)
+        return loss
+
+    @staticmethod
+    def backward(ctx, grad_out: Tensor):
+        log_p, label, feats, d_u, d_n = ctx.saved_tensors
+        coef = grad_out * d_u
+        # d u / d z = onehot - p
+        grad_z = torch.softmax(log_p, dim=1).mul_(-coef[:, None])
+        grad_z.scatter_add_(1, label[:, None], coef[:, None])
+        grad_h = torch.sgn(feats).mul_((grad_out * d_n).to(feats.dtype)[:,
+                                                                        None])
+        return grad_z, grad_h, None, None, None, None, None
 
 
 def influence_balanced_loss(cls_score: Tensor,
@@ -92,21 +140,17 @@ def influence_balanced_loss(cls_score: Tensor,
     """
     logits = upcast(cls_score)
     label, soft = split_label(label, logits)
-    if soft:
-        log_p = F.log_softmax(logits, dim=1)
-        loss = -label.to(log_p.dtype) * focal_modulator(log_p, gamma) * log_p
-        if class_weight is not None:
-            loss = loss * class_weight
-        loss = loss.sum(dim=1)
-        influence = _influence(log_p, label, soft, feats)
-    else:
-        # log p_y as minus the cross-entropy: one N x C pass less than
-        # log_softmax + gather in the backward
-        log_pt = -adjusted_cross_entropy(logits, label)
-        loss = -focal_modulator(log_pt, gamma) * log_pt
-        if class_weight is not None:
-            loss = loss * class_weight[label]
-        influence = _influence(None, label, soft, feats, log_pt)
+    if not soft:
+        return _InfluenceBalancedHard.apply(logits,
+                                            upcast(feats).flatten(1), label,
+                                            class_weight, float(alpha),
+                                            float(epsilon), float(gamma))
+    log_p = F.log_softmax(logits, dim=1)
+    loss = -label.to(log_p.dtype) * focal_modulator(log_p, gamma) * log_p
+    if class_weight is not None:
+        loss = loss * class_weight
+    loss = loss.sum(dim=1)
+    influence = _influence(log_p, label, soft, feats)
     return alpha * loss / (influence + epsilon)
 
 
