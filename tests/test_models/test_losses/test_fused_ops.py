@@ -4,7 +4,7 @@ import torch
 import torch.nn.functional as F
 
 import mmlt  # noqa: F401
-from mmlt.models.losses.fused_ops import (adjusted_cross_entropy,
+from mmlt.models.losses.fused_ops import (_sum_log_, adjusted_cross_entropy,
                                           sigmoid_focal_one_hot)
 
 GEN = torch.Generator().manual_seed(0)
@@ -65,6 +65,38 @@ def test_sigmoid_focal_one_hot(gamma):
     torch.testing.assert_close(sigmoid_focal_one_hot(z, Y, gamma), expected)
     assert torch.autograd.gradcheck(
         lambda z: sigmoid_focal_one_hot(z, Y, gamma), (z, ))
+
+
+@pytest.mark.parametrize('width', [1, 2, 3, 63, 64, 65, 1000, 4097])
+def test_sum_log_equals_the_sum_of_logs(width):
+    x = torch.rand(3, width, dtype=torch.float64, generator=GEN) / 2 + 0.5
+    torch.testing.assert_close(_sum_log_(x.clone()), x.log().sum(1),
+                               rtol=1e-12, atol=1e-12)
+
+
+def test_sum_log_does_not_underflow_on_long_rows():
+    # 4096 factors of 1/2: one product would be 2^-4096 (0 in float32 and
+    # float64); groups of at most 64 stay >= 2^-64
+    x = torch.full((2, 4096), 0.5)
+    torch.testing.assert_close(_sum_log_(x),
+                               torch.full((2, ), -4096 * 0.6931471805599453))
+
+
+@pytest.mark.parametrize('scale', [0.1, 1.0, 20.0, 1e4])
+@pytest.mark.parametrize('gamma', [0.0, 2.0])
+def test_sigmoid_focal_one_hot_float32_on_1000_classes(scale, gamma):
+    # float32 against float64 for the width the benchmark uses: the grouped
+    # logarithm of gamma=0 must not cost accuracy
+    gen = torch.Generator().manual_seed(1)
+    z = torch.randn(16, 1000, generator=gen) * scale
+    y = torch.randint(0, 1000, (16, ), generator=gen)
+    t = F.one_hot(y, 1000).double()
+    zd = z.double()
+    p = torch.sigmoid(zd)
+    expected = (F.binary_cross_entropy_with_logits(zd, t, reduction='none') *
+                ((1 - p) * t + p * (1 - t))**gamma).sum(1)
+    torch.testing.assert_close(sigmoid_focal_one_hot(z, y, gamma).double(),
+                               expected, rtol=2e-6, atol=1e-6)
 
 
 @pytest.mark.parametrize('scale', ['none', 'float', 'per-class'])
