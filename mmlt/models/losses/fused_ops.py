@@ -1,13 +1,13 @@
-"""Two computations several losses share, with hand-written gradients.
+"""Computations several losses share, with hand-written gradients.
 
 Chained element-wise PyTorch ops each allocate and traverse an ``N x C``
 tensor in the forward and again in the backward pass; on CPU (where each
 fresh 2 MB tensor also costs page faults) that made LDAM, CDT, the
 equalization loss and the sigmoid losses up to about 9x slower than plain
 cross-entropy on 512 x 1000 logits (``benchmarks/bench_losses.py``).
-These two autograd functions compute the same values with about as many
-``N x C`` passes as ``F.cross_entropy``. Each loss keeps its formula
-readable and calls them; the tests check both against direct float64
+These autograd functions compute the same values with about as many
+``N x C`` passes as ``F.cross_entropy`` (or fewer). Each loss keeps its
+formula readable and calls them; the tests check them against direct float64
 evaluations of the papers' equations and with ``torch.autograd.gradcheck``.
 
 * :func:`adjusted_cross_entropy`: ``-sum_j w_j y_j log softmax(a * z + b)_j``
@@ -16,6 +16,9 @@ evaluations of the papers' equations and with ``torch.autograd.gradcheck``.
 * :func:`sigmoid_focal_one_hot`: per-sample sums of the sigmoid focal terms
   ``-(1 - p_y)^g log p_y - sum_{c != y} p_c^g log(1 - p_c)`` for class
   indices ``y`` (``g = 0``: one-vs-all binary cross-entropy).
+* :func:`subset_cross_entropy`: cross-entropy over the logits that stay
+  (some columns in every row plus given ``(sample, class)`` pairs), at a
+  cost that follows what stays.
 """
 from typing import Optional, Union
 
@@ -23,7 +26,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-__all__ = ['adjusted_cross_entropy', 'sigmoid_focal_one_hot']
+__all__ = [
+    'adjusted_cross_entropy', 'sigmoid_focal_one_hot', 'subset_cross_entropy'
+]
 
 Scale = Union[None, float, Tensor]
 
@@ -33,7 +38,7 @@ class _AdjustedCrossEntropy(torch.autograd.Function):
     @staticmethod
     def forward(ctx, logits: Tensor, target: Tensor, scale: Scale,
                 offset: Optional[Tensor], target_offset: Optional[Tensor],
-                mask: Optional[Tensor], keep_index: Optional[Tensor],
+                mask: Optional[Tensor],
                 class_weight: Optional[Tensor]) -> Tensor:
         hard = target.dim() == 1
         z = logits if scale is None else logits * scale
@@ -44,12 +49,6 @@ class _AdjustedCrossEntropy(torch.autograd.Function):
             z.scatter_add_(1, target[:, None], target_offset[:, None])
         if mask is not None:
             z = z.masked_fill(mask, float('-inf'))
-        if keep_index is not None:
-            # a few kept entries into a tensor of -inf: much cheaper than a
-            # masked_fill over N x C; the backward needs no mask either,
-            # since p = 0 where a logit was removed
-            kept = torch.full_like(z, float('-inf'))
-            z = kept.put_(keep_index, z.take(keep_index))
         log_p = torch.log_softmax(z, dim=1)
         del z
         if hard:
@@ -86,7 +85,7 @@ class _AdjustedCrossEntropy(torch.autograd.Function):
                 factor.expand(target.shape)
             grad.scatter_add_(1, target[:, None],
                               -at_target.to(grad.dtype)[:, None])
-            return grad, None, None, None, None, None, None, None
+            return grad, None, None, None, None, None, None
         if target.dim() == 1:
             coef = grad_out if class_weight is None else \
                 grad_out * class_weight[target]
@@ -98,7 +97,7 @@ class _AdjustedCrossEntropy(torch.autograd.Function):
             grad.sub_(wy * grad_out[:, None])
         if scale is not None:
             grad.mul_(scale)
-        return grad, None, None, None, None, None, None, None
+        return grad, None, None, None, None, None, None
 
 
 def adjusted_cross_entropy(logits: Tensor,
@@ -107,8 +106,7 @@ def adjusted_cross_entropy(logits: Tensor,
                            offset: Optional[Tensor] = None,
                            target_offset: Optional[Tensor] = None,
                            mask: Optional[Tensor] = None,
-                           class_weight: Optional[Tensor] = None,
-                           keep_index: Optional[Tensor] = None) -> Tensor:
+                           class_weight: Optional[Tensor] = None) -> Tensor:
     r"""Per-sample cross-entropy of adjusted logits.
 
     .. math::
@@ -125,18 +123,97 @@ def adjusted_cross_entropy(logits: Tensor,
         target_offset: ``t``: ``(N,)``, added to each sample's target logit
             (class indices only).
         mask: ``(N, C)`` bool; True removes the logit from the softmax.
-        keep_index: The other way to remove logits, fast when few stay:
-            flat indices into ``(N, C)`` of the logits that stay (each
-            target class among them); all others are removed.
         class_weight: ``(C,)`` weights ``w``.
     """
     if target_offset is not None and target.dim() != 1:
         raise ValueError('target_offset needs class indices')
-    if mask is not None and keep_index is not None:
-        raise ValueError('give mask or keep_index, not both')
     return _AdjustedCrossEntropy.apply(logits, target, scale, offset,
-                                       target_offset, mask, keep_index,
-                                       class_weight)
+                                       target_offset, mask, class_weight)
+
+
+class _SubsetCrossEntropy(torch.autograd.Function):
+
+    @staticmethod
+    def forward(ctx, logits: Tensor, label: Tensor, head: Tensor,
+                flat: Tensor, lengths: Tensor,
+                target_in_head: Tensor) -> Tensor:
+        n, c = logits.shape
+        k = flat.numel()
+        z_y = logits.gather(1, label[:, None]).squeeze(1)
+        z_head = logits.index_select(1, head)
+        z_kept = logits.reshape(-1).index_select(0, flat)
+        rows = torch.arange(n, device=logits.device).repeat_interleave(
+            lengths, output_size=k)
+        # a kept pair on the target counts once, as the target
+        on_target = flat == (rows * c).add_(label.index_select(0, rows))
+        # the largest logit that stays in each row, for a stable exp
+        top = z_y.clone()
+        if head.numel():
+            top = torch.maximum(top, z_head.amax(dim=1))
+        top.scatter_reduce_(0, rows, z_kept, 'amax')
+        e_head = z_head.sub_(top[:, None]).exp_()
+        e_kept = z_kept.sub_(top.index_select(0, rows)).exp_().masked_fill_(
+            on_target, 0)
+        # the target counts once: in the head block or on its own
+        e_y = (z_y - top).exp_().masked_fill_(target_in_head, 0)
+        # the pairs come row by row: a segment sum (index_add_ was slower)
+        total = e_head.sum(dim=1).add_(e_y).add_(
+            torch.segment_reduce(e_kept, 'sum', lengths=lengths))
+        loss = total.log().add_(top).sub_(z_y)
+        # softmax over the logits that stay, for the backward
+        inv = total.reciprocal_()
+        ctx.save_for_backward(label, head, flat, rows,
+                              e_head.mul_(inv[:, None]),
+                              e_kept.mul_(inv.index_select(0, rows)),
+                              e_y.mul_(inv))
+        ctx.shape = (n, c)
+        return loss
+
+    @staticmethod
+    def backward(ctx, grad_out: Tensor):
+        label, head, flat, rows, p_head, p_kept, p_y = ctx.saved_tensors
+        grad = p_head.new_zeros(ctx.shape)
+        if head.numel():
+            grad.index_copy_(1, head, p_head * grad_out[:, None])
+        grad.view(-1).index_copy_(0, flat,
+                                  p_kept * grad_out.index_select(0, rows))
+        # d/dz_y = p_y - 1; p_y is already in place where the target is a
+        # head class or a kept pair (the own p_y is 0 then)
+        grad.scatter_add_(1, label[:, None],
+                          ((p_y - 1) * grad_out)[:, None])
+        return grad, None, None, None, None, None
+
+
+def subset_cross_entropy(logits: Tensor, label: Tensor, head: Tensor,
+                         flat: Tensor, lengths: Tensor) -> Tensor:
+    r"""Per-sample cross-entropy over a subset of each sample's logits.
+
+    .. math::
+        L_i = \log \sum_{j \in S_i} e^{z_{ij}} - z_{i y_i}, \qquad
+        S_i = \mathrm{head} \cup \{c : (i, c)\ \mathrm{kept}\}
+        \cup \{y_i\}
+
+    Every other logit is removed from the softmax (gradient 0). Costs
+    ``N x |head|`` plus the number of kept pairs (and one zero-filled
+    gradient), not ``N x C``: when most logits leave, as in the softmax
+    equalization loss, much less than a softmax over a ``-inf``-masked
+    ``N x C`` tensor, whose exp of ``-inf`` was slow on CPU.
+
+    Args:
+        logits: ``(N, C)``.
+        label: ``(N,)`` class indices.
+        head: ``(H,)`` columns kept in every row.
+        flat: ``(K,)`` the other kept pairs as increasing flat indices
+            ``i * C + c`` into ``(N, C)``, none in a ``head`` column (a
+            sample's target may be among them).
+        lengths: ``(N,)`` how many of them each row has.
+    """
+    logits = logits.contiguous()
+    in_head = torch.zeros(logits.shape[1], dtype=torch.bool,
+                          device=logits.device)
+    in_head[head] = True
+    return _SubsetCrossEntropy.apply(logits, label, head, flat, lengths,
+                                     in_head.index_select(0, label))
 
 
 def _power_(x: Tensor, exponent: float) -> Tensor:

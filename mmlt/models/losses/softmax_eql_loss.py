@@ -1,12 +1,12 @@
 """Softmax equalization loss (Tan et al., CVPR 2020)."""
 import math
-from typing import Optional, Sequence
+from typing import Optional, Sequence, Tuple
 
 import torch
 from torch import Tensor
 
 from mmlt.registry import MODELS
-from .fused_ops import adjusted_cross_entropy
+from .fused_ops import adjusted_cross_entropy, subset_cross_entropy
 from .utils import (BaseLTLoss, class_prior, reduce_loss_with_weight,
                     split_label, upcast)
 
@@ -50,18 +50,25 @@ def softmax_eql_loss(cls_score: Tensor, label: Tensor,
     return adjusted_cross_entropy(logits, target, offset=log_w) + correction
 
 
-def softmax_eql_loss_kept(cls_score: Tensor, label: Tensor, tail: Tensor,
-                          kept: Tensor) -> Tensor:
+def softmax_eql_loss_kept(cls_score: Tensor,
+                          label: Tensor,
+                          tail: Tensor,
+                          kept: Tensor,
+                          head: Optional[Tensor] = None) -> Tensor:
     """:func:`softmax_eql_loss` for class indices, given the draws as the
-    positions of the tail entries that stay (fast when few stay).
+    positions of the tail entries that stay (fast when few stay: the cost
+    follows the head classes and the kept entries, see
+    :func:`~mmlt.models.losses.fused_ops.subset_cross_entropy`).
 
     Args:
         cls_score: Logits ``(N, C)``.
         label: Class indices ``(N,)``.
-        tail: ``(T,)`` indices of the tail classes.
-        kept: Flat indices into the ``(N, T)`` tail block of the entries
-            whose draw kept them (``beta = 0``); every other tail negative
-            leaves the denominator.
+        tail: ``(T,)`` indices of the tail classes, increasing.
+        kept: Increasing flat indices into the ``(N, T)`` tail block of the
+            entries whose draw kept them (``beta = 0``); every other tail
+            negative leaves the denominator.
+        head: The other classes' indices, if known (derived from ``tail``
+            when None).
 
     Returns:
         Tensor: ``(N,)`` losses.
@@ -69,20 +76,22 @@ def softmax_eql_loss_kept(cls_score: Tensor, label: Tensor, tail: Tensor,
     logits = upcast(cls_score)
     n, c = logits.shape
     t = tail.numel()
-    rows = kept.div(t, rounding_mode='floor')
-    cols = kept - rows * t
-    if t < c:  # index_select: advanced indexing was several times slower
-        cols = tail.index_select(0, cols)
-    keep = [rows.mul_(c).add_(cols),
-            torch.arange(n, device=logits.device) * c + label]
-    if t < c:
-        head = torch.ones(c, dtype=torch.bool, device=logits.device)
-        head[tail] = False
-        head = torch.nonzero(head).flatten()
-        keep.append((torch.arange(n, device=logits.device)[:, None] * c +
-                     head).flatten())
-    return adjusted_cross_entropy(
-        logits, label, keep_index=torch.cat(keep))
+    # pairs per sample: where each row's block starts among the positions
+    starts = torch.searchsorted(
+        kept, torch.arange(0, (n + 1) * t, t, device=kept.device))
+    lengths = starts.diff()
+    if t == c:  # every class a tail class: (N, T) is (N, C)
+        flat = kept
+    else:
+        rows = torch.arange(n, device=kept.device).repeat_interleave(
+            lengths, output_size=kept.numel())
+        # index_select: advanced indexing was several times slower
+        flat = tail.index_select(0, kept - rows * t).add_(rows.mul_(c))
+    if head is None:
+        is_head = torch.ones(c, dtype=torch.bool, device=logits.device)
+        is_head[tail] = False
+        head = torch.nonzero(is_head).flatten()
+    return subset_cross_entropy(logits, label, head, flat, lengths)
 
 
 def bernoulli_positions(num: int, prob: float,
@@ -91,29 +100,32 @@ def bernoulli_positions(num: int, prob: float,
     Bernoulli(``prob``) trials, from torch's global generator.
 
     Draws one number per success instead of one per trial: the gaps
-    between successes are geometric, ``floor(log U / log(1 - prob))`` for
-    uniform ``U`` (inverse CDF). For the equalization loss's default
+    between successes are geometric, ``floor(log(1 - U) / log(1 - prob))``
+    for uniform ``U`` (inverse CDF). For the equalization loss's default
     (``gamma = 0.9``, so a tenth of the tail entries stay) this is a tenth
     of the numbers ``torch.rand(N, T) < gamma`` draws; on CPU those draws
     alone took longer than the whole cross-entropy on 512 x 1000 logits
-    (``benchmarks/bench_losses.py``).
+    (``benchmarks/bench_losses.py``). ``U`` is float32 (half the generator
+    work of float64, and a vectorised ``log``): ``1 - U`` lies on a grid of
+    step ``2^-24``, which shifts each gap's probabilities by at most
+    ``2^-24`` (6e-8), far below what a training run can resolve.
     """
     if prob <= 0 or num == 0:
         return torch.zeros(0, dtype=torch.long, device=device)
     if prob >= 1:
         return torch.arange(num, device=device)
-    log_miss = math.log1p(-prob)
+    scale = 1.0 / math.log1p(-prob)
     mean = num * prob
     # enough numbers to pass the end almost always (6 standard deviations)
     batch = int(mean + 6 * math.sqrt(mean * (1 - prob)) + 16)
     found = []
     start = 0
     while start < num:
-        u = torch.rand(batch, dtype=torch.float64, device=device)
-        # log(1 - U), U in [0, 1): never log(0)
-        gaps = torch.log1p_(u.neg_()).mul_(1.0 / log_miss).floor_()
-        pos = torch.cumsum(gaps.clamp_max_(num).long(), 0)
-        pos.add_(torch.arange(start, start + batch, device=device))
+        u = torch.rand(batch, device=device)
+        # 1 - U in (0, 1]: never log(0); position = previous + gap + 1
+        steps = u.neg_().add_(1).log_().mul_(scale).floor_().add_(1)
+        pos = torch.cumsum(steps.clamp_max_(num + 1).long(), 0)
+        pos.add_(start - 1)
         last = int(pos[-1])
         if last >= num:  # increasing: cut at the first position past the end
             pos = pos[:int(torch.searchsorted(pos, num))]
@@ -186,15 +198,17 @@ class SoftmaxEQLLoss(BaseLTLoss):
         self.freq_threshold = float(freq_threshold)
         self.gamma = float(gamma)
 
-    def _tail_indices(self, tail: Tensor) -> Tensor:
-        """``nonzero(tail)``, kept while the tail mask stays the same."""
+    def _tail_indices(self, tail: Tensor) -> Tuple[Tensor, Tensor]:
+        """``nonzero(tail)`` and ``nonzero(~tail)``, kept while the tail
+        mask stays the same."""
         cached = getattr(self, '_tail_cache', None)
         if cached is None or cached[0].shape != tail.shape or \
                 cached[0].device != tail.device or \
                 not torch.equal(cached[0], tail):
-            cached = (tail.clone(), torch.nonzero(tail).flatten())
+            cached = (tail.clone(), torch.nonzero(tail).flatten(),
+                      torch.nonzero(~tail).flatten())
             self._tail_cache = cached
-        return cached[1]
+        return cached[1], cached[2]
 
     def forward(self,
                 cls_score: Tensor,
@@ -208,10 +222,11 @@ class SoftmaxEQLLoss(BaseLTLoss):
             lambda counts: class_prior(counts) < self.freq_threshold) > 0
         if self.gamma > 0.5 and label.dim() == 1 and tail.any():
             # most tail entries leave: draw the few that stay
-            tail_idx = self._tail_indices(tail)
+            tail_idx, head_idx = self._tail_indices(tail)
             kept = bernoulli_positions(cls_score.shape[0] * tail_idx.numel(),
                                        1.0 - self.gamma, cls_score.device)
-            loss = softmax_eql_loss_kept(cls_score, label, tail_idx, kept)
+            loss = softmax_eql_loss_kept(cls_score, label, tail_idx, kept,
+                                         head_idx)
         else:
             drop = bernoulli_tail_mask(tail, cls_score.shape[0], self.gamma)
             loss = softmax_eql_loss(cls_score, label, drop)

@@ -29,6 +29,12 @@ def test_bernoulli_positions_are_independent_bernoulli(prob):
     q = n // 4
     first, last = hits[:q].double().mean(), hits[-q:].double().mean()
     assert abs(first - last).item() < 10 * (prob * (1 - prob) / q)**0.5
+    # the gaps between successes are geometric: P(gap = k) = (1-p)^k p
+    gaps = pos.diff() - 1
+    for k in range(8):
+        want = (1 - prob)**k * prob
+        got = (gaps == k).double().mean().item()
+        assert abs(got - want) < 5 * (want * (1 - want) / gaps.numel())**0.5
 
 
 def test_bernoulli_positions_edges_and_seed():
