@@ -11,10 +11,13 @@ ratio 100) and, for the influence-balanced losses, a ``batch x 768`` feature
 ``CrossEntropyLoss`` called as its head calls it.
 
 How the ratio is measured: in each round, every loss runs ``--iters``
-forward+backward passes right after the baseline runs as many; the loss's
-ratio for that round is its time over that baseline time, and the printed
-ratio is the median over ``--rounds`` rounds, so load from other processes
-on a shared machine affects both sides of a ratio alike. One
+forward+backward passes, each right after one of the baseline (A B A B
+...); a pair's ratio is the loss's time over the baseline's just before
+it, and the printed ratio is the median over all ``--rounds x --iters``
+pairs of a loss, so load from other processes on a shared machine, and
+the machine's own drift, affect both sides of a ratio alike (timing ten
+baseline passes, then ten of the loss, gave ratios that moved by half
+between runs on this project's 2-core virtual machine). One
 thread by default (``--threads``): on a loaded 2-core machine, multi-threaded
 element-wise kernels were far noisier. ``--soft`` adds the same table with
 Mixup-style soft labels for the losses that accept them.
@@ -118,19 +121,18 @@ def make_step(cfg: dict, logits: torch.Tensor, label: torch.Tensor,
     return step
 
 
-def _time(step: Callable[[], None], iters: int) -> float:
+def _time(step: Callable[[], None]) -> float:
     start = time.perf_counter()
-    for _ in range(iters):
-        step()
-    return (time.perf_counter() - start) / iters
+    step()
+    return time.perf_counter() - start
 
 
 def measure(steps: Dict[str, Callable[[], None]], rounds: int,
             iters: int) -> Dict[str, Tuple[float, float]]:
     """{name: (median ms per forward+backward, median ratio to the first)}.
 
-    In every round each loss is timed right after the baseline (the first
-    step), and its ratio for the round is the quotient of the two.
+    Every pass of a loss is timed right after a pass of the baseline (the
+    first step); its ratio is the quotient of the two.
     """
     names = list(steps)
     base_step = steps[names[0]]
@@ -141,10 +143,11 @@ def measure(steps: Dict[str, Callable[[], None]], rounds: int,
     ratios: Dict[str, List[float]] = {name: [] for name in names}
     for _ in range(rounds):
         for name in names:
-            base = _time(base_step, iters)
-            took = base if name == names[0] else _time(steps[name], iters)
-            times[name].append(took)
-            ratios[name].append(took / base)
+            for _ in range(iters):
+                base = _time(base_step)
+                took = base if name == names[0] else _time(steps[name])
+                times[name].append(took)
+                ratios[name].append(took / base)
     return {
         name: (statistics.median(times[name]) * 1e3,
                statistics.median(ratios[name]))
