@@ -23,6 +23,7 @@ element-wise kernels were far noisier. ``--soft`` adds the same table with
 Mixup-style soft labels for the losses that accept them.
 """
 import argparse
+import os.path as osp
 import platform
 import statistics
 import sys
@@ -30,6 +31,10 @@ import time
 from typing import Callable, Dict, List, Optional, Tuple
 
 import torch
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+from benchmarks.lt_benchmark import git_provenance  # noqa: E402
+from benchmarks.lt_benchmark import machine_info, write_report  # noqa: E402
 
 LIMIT = 1.5
 
@@ -121,6 +126,22 @@ def make_step(cfg: dict, logits: torch.Tensor, label: torch.Tensor,
     return step
 
 
+FLOOR_ROW = 'sigmoid + log of N x C only (reference: sigmoid focal floor)'
+
+
+def floor_step(logits: torch.Tensor) -> Callable[[], None]:
+    """The two transcendental passes any sigmoid focal loss needs per
+    element (``p = sigmoid(z)`` and a logarithm for ``log(1 - p)``), forward
+    only, in place where possible: a lower bound that no eager
+    implementation of those losses can beat."""
+    z = logits.detach()
+
+    def step() -> None:
+        torch.sigmoid(z).log_()
+
+    return step
+
+
 def _time(step: Callable[[], None]) -> float:
     start = time.perf_counter()
     step()
@@ -156,16 +177,21 @@ def measure(steps: Dict[str, Callable[[], None]], rounds: int,
 
 
 def print_table(title: str, results: Dict[str, Tuple[float, float]],
-                limit: float) -> List[str]:
+                limit: float, markdown: List[str]) -> List[str]:
+    """Print the table; append it to ``markdown``; return the slow rows."""
     print(f'\n{title}')
     width = max(len(n) for n in results)
     print(f'{"loss":<{width}}  {"ms":>7}  {"ratio":>6}')
+    markdown += ['', f'{title}:', '', '| loss | ms | ratio to CE |',
+                 '|---|---|---|']
     slow = []
     for name, (ms, ratio) in results.items():
         flag = '' if ratio <= limit else f'  > {limit}x'
         if ratio > limit and 'reference' not in name:
             slow.append(name)
         print(f'{name:<{width}}  {ms:7.3f}  {ratio:6.2f}{flag}')
+        mark = f' (> {limit}x)' if flag else ''
+        markdown.append(f'| {name} | {ms:.3f} | {ratio:.2f}{mark} |')
     return slow
 
 
@@ -179,6 +205,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--soft', action='store_true',
                         help='also time Mixup-style soft labels')
+    parser.add_argument('--out', help='markdown file whose loss-speed '
+                        'section to rewrite (e.g. docs/benchmarks.md)')
     parser.add_argument('--only', nargs='+', metavar='TEXT',
                         help='time only the rows whose name contains one of '
                         'these strings (the baseline is always timed)')
@@ -192,13 +220,15 @@ def main(argv: Optional[List[str]] = None) -> int:
     feats = torch.randn(n, 768, generator=gen).abs().requires_grad_()
     label = torch.randint(0, c, (n, ), generator=gen)
     counts = long_tail_counts(c, 500, 100)
-    print(f'bench_losses: {n} x {c} float32 logits, forward+backward, '
-          f'{args.rounds} rounds x {args.iters} iterations, '
-          f'{torch.get_num_threads()} thread(s); torch {torch.__version__}, '
+    setup = (f'{n} x {c} float32 logits, forward+backward, '
+             f'{args.rounds} rounds x {args.iters} passes, '
+             f'{torch.get_num_threads()} thread(s)')
+    how = (f'ratio = median over all passes of (loss time / time of the '
+           f'baseline pass just before it); limit {LIMIT}x')
+    print(f'bench_losses: {setup}; torch {torch.__version__}, '
           f'{platform.processor() or platform.machine()}, '
           f'python {platform.python_version()}')
-    print(f'ratio = median over rounds of (loss time / baseline time measured '
-          f'just before it); limit {LIMIT}x')
+    print(how)
     configs = loss_configs()
     if args.only:
         configs = configs[:1] + [(name, cfg) for name, cfg in configs[1:]
@@ -209,8 +239,16 @@ def main(argv: Optional[List[str]] = None) -> int:
         name: make_step(cfg, logits, label, counts, feats)
         for name, cfg in configs
     }
+    if not args.only or any(text in FLOOR_ROW for text in args.only):
+        steps[FLOOR_ROW] = floor_step(logits)
+    markdown = [
+        '## Loss speed (benchmarks/bench_losses.py)', '',
+        f'{setup}; {how}. Target: every mmlt loss within {LIMIT}x of '
+        "MMPretrain's CrossEntropyLoss."
+    ]
     slow = print_table('hard labels (class indices)',
-                       measure(steps, args.rounds, args.iters), LIMIT)
+                       measure(steps, args.rounds, args.iters), LIMIT,
+                       markdown)
     if args.soft:
         lam = torch.rand(n, 1, generator=gen)
         perm = torch.randperm(n, generator=gen)
@@ -222,9 +260,21 @@ def main(argv: Optional[List[str]] = None) -> int:
             if cfg['type'] in SOFT_LABEL_LOSSES
         }
         print_table('soft labels (Mixup-style, for information)',
-                    measure(soft_steps, args.rounds, args.iters), LIMIT)
-    print('\nall within the limit' if not slow else
-          f'\nabove {LIMIT}x: {", ".join(slow)}')
+                    measure(soft_steps, args.rounds, args.iters), LIMIT,
+                    markdown)
+    verdict = 'all within the limit' if not slow else \
+        f'above {LIMIT}x: {", ".join(slow)}'
+    print(f'\n{verdict}')
+    if args.out:
+        command = ' '.join(['python benchmarks/bench_losses.py'] +
+                           (argv if argv is not None else sys.argv[1:]))
+        markdown += [
+            '', f'Result: {verdict}.', '',
+            f'Machine: {machine_info(sys.executable)}. '
+            f'Code: {git_provenance()}. Command: `{command}`'
+        ]
+        write_report(args.out, 'loss-speed', '\n'.join(markdown))
+        print(f'updated {args.out}')
     return 0
 
 
