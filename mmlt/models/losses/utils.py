@@ -199,8 +199,9 @@ class BaseLTLoss(nn.Module):
                                               what=type(self).__name__)
         self.register_buffer('default_class_counts', class_counts,
                              persistent=False)
-        # name -> (counts they were derived from, per-class tensor)
-        self._per_class_cache: Dict[str, Tuple[Tensor, Tensor]] = {}
+        # name -> (counts they were derived from, per-class tensor, the
+        # tensor converted per (device, dtype))
+        self._per_class_cache: Dict[str, Tuple[Tensor, Tensor, dict]] = {}
 
     def _reduction(self, reduction_override: Optional[str]) -> str:
         if reduction_override is None:
@@ -228,24 +229,30 @@ class BaseLTLoss(nn.Module):
                    cls_score: Tensor,
                    derive: Callable[[Tensor], Tensor]) -> Tensor:
         """``derive(validated counts)`` in the scores' (float) dtype and
-        device, recomputed only when the counts change (validating and
-        deriving on every call was measurable next to a cross-entropy)."""
+        device, recomputed only when the counts change (validating,
+        deriving and converting on every call was measurable next to a
+        cross-entropy)."""
         counts = class_counts if class_counts is not None else \
             self.default_class_counts
+        dtype = upcast(cls_score).dtype
         cached = self._per_class_cache.get(name)
         if cached is None or counts is None or \
                 cached[0].shape != counts.shape or \
                 cached[0].device != counts.device or \
                 not torch.equal(cached[0], counts):
             value = derive(self._counts(counts, cls_score))
+            converted: Dict[Tuple[torch.device, torch.dtype], Tensor] = {}
             if counts is not None:
                 self._per_class_cache[name] = (counts.detach().clone(),
-                                               value)
+                                               value, converted)
         else:
-            value = cached[1]
+            _, value, converted = cached
             if value.numel() != cls_score.shape[-1]:
                 self._counts(counts, cls_score)  # raises the length error
-        return value.to(cls_score.device, upcast(cls_score).dtype)
+        key = (cls_score.device, dtype)
+        if key not in converted:
+            converted[key] = value.to(cls_score.device, dtype)
+        return converted[key]
 
 
 class ClassWeightMixin:

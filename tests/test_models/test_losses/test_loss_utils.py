@@ -60,3 +60,31 @@ def test_per_sample_weight_and_reduction():
     assert reduce_loss_with_weight(loss, w, 'none').tolist() == [2, 2, 0]
     with pytest.raises(ValueError, match='one value per sample'):
         reduce_loss_with_weight(loss, torch.ones(3, 1))
+
+
+def test_per_class_values_are_cached_per_counts_and_dtype():
+    from mmlt.models.losses.utils import BaseLTLoss
+    calls = []
+
+    def derive(counts):
+        calls.append(counts.clone())
+        return counts / counts.sum()
+
+    loss = BaseLTLoss()
+    counts = torch.tensor([4, 2, 2])
+    z32, z64 = torch.zeros(2, 3), torch.zeros(2, 3, dtype=torch.float64)
+    a = loss._per_class('prior', counts, z32, derive)
+    b = loss._per_class('prior', counts.clone(), z32, derive)
+    c = loss._per_class('prior', counts, z64, derive)
+    assert len(calls) == 1  # derived once for equal counts
+    assert a is b and a.dtype == torch.float32 and c.dtype == torch.float64
+    torch.testing.assert_close(c, torch.tensor([0.5, 0.25, 0.25],
+                                               dtype=torch.float64))
+    # other counts: derived again, not the cached value
+    d = loss._per_class('prior', torch.tensor([1, 1, 2]), z32, derive)
+    assert len(calls) == 2
+    torch.testing.assert_close(d, torch.tensor([0.25, 0.25, 0.5]))
+    # a bf16 score gets float32 values (losses compute in float32)
+    e = loss._per_class('prior', torch.tensor([1, 1, 2]), z32.bfloat16(),
+                        derive)
+    assert e.dtype == torch.float32
