@@ -21,6 +21,14 @@ between runs on this project's 2-core virtual machine). One
 thread by default (``--threads``): on a loaded 2-core machine, multi-threaded
 element-wise kernels were far noisier. ``--soft`` adds the same table with
 Mixup-style soft labels for the losses that accept them.
+
+Memory: on glibc the script asks ``malloc`` (``mallopt``) to keep freed
+memory in the process instead of returning it to the OS, as PyTorch's
+caching allocator does on GPUs. With glibc's defaults every pass of every
+loss paid page faults for its fresh 2 MB tensors, whose cost on this
+project's virtual machine varied over time by 3x (cross-entropy alone
+took 0.7 ms in one minute and 2.3 ms in the next) and swamped the
+arithmetic being compared. ``--os-malloc`` keeps glibc's defaults.
 """
 import argparse
 import os.path as osp
@@ -142,6 +150,23 @@ def floor_step(logits: torch.Tensor) -> Callable[[], None]:
     return step
 
 
+def keep_freed_memory() -> bool:
+    """Ask glibc's malloc to serve large tensors from the heap and never
+    give freed memory back to the OS (``M_MMAP_THRESHOLD`` 32 MiB, the
+    largest it accepts, and ``M_TRIM_THRESHOLD`` 1 GiB). False where the
+    C library is not glibc."""
+    import ctypes
+    import ctypes.util
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library('c') or 'libc.so.6')
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):
+        return False
+    m_trim_threshold, m_mmap_threshold = -1, -3
+    return bool(mallopt(m_mmap_threshold, 32 << 20)) and \
+        bool(mallopt(m_trim_threshold, 1 << 30))
+
+
 def _time(step: Callable[[], None]) -> float:
     start = time.perf_counter()
     step()
@@ -205,6 +230,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--soft', action='store_true',
                         help='also time Mixup-style soft labels')
+    parser.add_argument('--os-malloc', action='store_true',
+                        help="keep glibc's malloc defaults (freed memory "
+                        'goes back to the OS; page faults in every pass)')
     parser.add_argument('--out', help='markdown file whose loss-speed '
                         'section to rewrite (e.g. docs/benchmarks.md)')
     parser.add_argument('--only', nargs='+', metavar='TEXT',
@@ -213,6 +241,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parser.parse_args(argv)
 
     import mmlt  # noqa: F401  (registers the losses)
+    kept = False if args.os_malloc else keep_freed_memory()
     torch.set_num_threads(args.threads)
     gen = torch.Generator().manual_seed(args.seed)
     n, c = args.batch, args.classes
@@ -222,7 +251,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     counts = long_tail_counts(c, 500, 100)
     setup = (f'{n} x {c} float32 logits, forward+backward, '
              f'{args.rounds} rounds x {args.iters} passes, '
-             f'{torch.get_num_threads()} thread(s)')
+             f'{torch.get_num_threads()} thread(s), freed memory '
+             + ('kept in the process (mallopt)' if kept else
+                "returned to the OS (malloc's defaults)"))
     how = (f'ratio = median over all passes of (loss time / time of the '
            f'baseline pass just before it); limit {LIMIT}x')
     print(f'bench_losses: {setup}; torch {torch.__version__}, '

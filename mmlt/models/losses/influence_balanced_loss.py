@@ -81,21 +81,22 @@ class _InfluenceBalancedTerms(torch.autograd.Function):
         # 1 - p_y, kept > 0 so that q^(gamma - 1) stays finite
         q = (-torch.expm1(u)).clamp_min_(torch.finfo(u.dtype).tiny)
         h_norm = feats.abs().sum(dim=1).to(u.dtype)
-        den = q.mul(h_norm).mul_(2).add_(epsilon)
-        if gamma == 0:
-            focal = -u
-            d_focal = torch.full_like(u, -1.0)
+        # 1 / den and w / den, den = 2 q n + eps
+        inv = q.mul(h_norm).mul_(2).add_(epsilon).reciprocal_()
+        w_inv = inv * weight
+        if gamma == 0:  # f = -u, f' = -1
+            loss = u.mul(w_inv).neg_()
+            d_u = -w_inv
         else:
             mod = _power(q, gamma)
-            focal = -mod * u
-            # d/du [-(1 - e^u)^g u] = g (1 - p)^(g-1) p u - (1 - p)^g
-            d_focal = (mod * gamma * p_y * u).div_(q).sub_(mod)
-        loss = focal.mul_(weight).div_(den)
-        # d/du: w f'/den - w f d(den)/du / den^2, d(den)/du = -2 n p_y
-        d_u = d_focal.mul_(weight).div_(den).add_(
-            loss * 2 * h_norm * p_y / den)
-        # d/dn: -w f 2 q / den^2
-        d_n = -2 * loss * q / den
+            loss = (mod * u).mul_(w_inv).neg_()
+            # f' = d/du [-(1 - e^u)^g u] = g (1 - p)^(g-1) p u - (1 - p)^g
+            d_u = (mod * gamma * p_y * u).div_(q).sub_(mod).mul_(w_inv)
+        # dL/du = w f'/den - w f d(den)/du / den^2, d(den)/du = -2 n p_y;
+        # dL/dn = -w f 2 q / den^2, with L = w f / den
+        loss_2_den = loss.mul(inv).mul_(2)
+        d_u.addcmul_(loss_2_den, h_norm * p_y)
+        d_n = loss_2_den.mul_(q).neg_()
         ctx.save_for_backward(feats, d_u, d_n)
         return loss
 
