@@ -134,20 +134,45 @@ def make_step(cfg: dict, logits: torch.Tensor, label: torch.Tensor,
     return step
 
 
-FLOOR_ROW = 'sigmoid + log of N x C only (reference: sigmoid focal floor)'
+def reference_steps(logits: torch.Tensor, feats: torch.Tensor,
+                    counts: torch.Tensor) -> Dict[str, Callable[[], None]]:
+    """Parts of some losses timed on their own (rows marked 'reference',
+    not held to the limit): lower bounds for the losses that contain them.
 
-
-def floor_step(logits: torch.Tensor) -> Callable[[], None]:
-    """The two transcendental passes any sigmoid focal loss needs per
-    element (``p = sigmoid(z)`` and a logarithm for ``log(1 - p)``), forward
-    only, in place where possible: a lower bound that no eager
-    implementation of those losses can beat."""
+    * the two transcendental passes any sigmoid focal loss needs per
+      element (``p = sigmoid(z)`` and a logarithm for ``log(1 - p)``),
+      forward only;
+    * the equalization loss's random draws alone (which tail entries stay,
+      :func:`~mmlt.models.losses.softmax_eql_loss.bernoulli_positions`,
+      for the default ``gamma``, on the tail block of these counts);
+    * the L1 norm of the features, forward and backward: the part of the
+      influence-balanced losses that cross-entropy does not have.
+    """
+    from mmlt.models.losses import SoftmaxEQLLoss
+    from mmlt.models.losses.softmax_eql_loss import bernoulli_positions
+    from mmlt.models.losses.utils import class_prior
     z = logits.detach()
+    eql = SoftmaxEQLLoss()
+    tail = int((class_prior(counts.double()) < eql.freq_threshold).sum())
+    num = logits.shape[0] * tail
 
-    def step() -> None:
+    def sigmoid_log() -> None:
         torch.sigmoid(z).log_()
 
-    return step
+    def eql_draws() -> None:
+        bernoulli_positions(num, 1.0 - eql.gamma, z.device)
+
+    def feats_l1() -> None:
+        feats.grad = None
+        feats.abs().sum(dim=1).sum().backward()
+
+    return {
+        'sigmoid + log of N x C, forward (reference: sigmoid focal floor)':
+        sigmoid_log,
+        'SoftmaxEQLLoss draws alone (reference)': eql_draws,
+        'L1 norm of the N x 768 features, fwd+bwd (reference: IB part)':
+        feats_l1,
+    }
 
 
 def keep_freed_memory() -> bool:
@@ -270,8 +295,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         name: make_step(cfg, logits, label, counts, feats)
         for name, cfg in configs
     }
-    if not args.only or any(text in FLOOR_ROW for text in args.only):
-        steps[FLOOR_ROW] = floor_step(logits)
+    for name, step in reference_steps(logits, feats, counts).items():
+        if not args.only or any(text in name for text in args.only):
+            steps[name] = step
     markdown = [
         '## Loss speed (benchmarks/bench_losses.py)', '',
         f'{setup}; {how}. Target: every mmlt loss within {LIMIT}x of '

@@ -24,10 +24,15 @@ def test_every_loss_timed_and_section_written(tmp_path, capsys):
     section = text.split('<!-- bench:loss-speed:start -->')[1].split(
         '<!-- bench:loss-speed:end -->')[0]
     rows = [line for line in section.splitlines() if line.startswith('| ')]
+    import torch
     names = [name for name, _ in bench_losses.loss_configs()]
-    # header, one row per loss, the floor reference
-    assert len(rows) == 1 + len(names) + 1
-    for name in names + [bench_losses.FLOOR_ROW]:
+    references = list(
+        bench_losses.reference_steps(
+            torch.zeros(8, 20), torch.zeros(8, 768, requires_grad=True),
+            bench_losses.long_tail_counts(20, 500, 100)))
+    # header, one row per loss, the reference rows
+    assert len(rows) == 1 + len(names) + len(references)
+    for name in names + references:
         assert any(row.startswith(f'| {name} |') for row in rows), name
     assert 'Command: `python benchmarks/bench_losses.py --batch 8' in section
 
