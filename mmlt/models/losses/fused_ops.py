@@ -264,8 +264,8 @@ class _SigmoidFocalOneHot(torch.autograd.Function):
     """The ``N x C`` part treats every class as a negative; the target
     column is corrected with ``N``-sized terms. Three (``gamma=0``) or
     four fresh ``N x C`` tensors in all, the backward included
-    (cross-entropy makes three): on CPU each one costs page faults on top
-    of its arithmetic."""
+    (cross-entropy makes three): on CPU, with glibc's default ``malloc``,
+    each one can cost page faults on top of its arithmetic."""
 
     @staticmethod
     def forward(ctx, logits: Tensor, label: Tensor, gamma: float) -> Tensor:
