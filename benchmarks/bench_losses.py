@@ -145,10 +145,12 @@ def reference_steps(logits: torch.Tensor, feats: torch.Tensor,
     * the equalization loss's random draws alone (which tail entries stay,
       :func:`~mmlt.models.losses.softmax_eql_loss.bernoulli_positions`,
       for the default ``gamma``, on the tail block of these counts);
-    * the L1 norm of the features, forward and backward: the part of the
-      influence-balanced losses that cross-entropy does not have.
+    * the L1 norm of the features, forward and backward, as the
+      influence-balanced losses compute it: their part that cross-entropy
+      does not have.
     """
     from mmlt.models.losses import SoftmaxEQLLoss
+    from mmlt.models.losses.influence_balanced_loss import _RowL1Norm
     from mmlt.models.losses.softmax_eql_loss import bernoulli_positions
     from mmlt.models.losses.utils import class_prior
     z = logits.detach()
@@ -164,7 +166,7 @@ def reference_steps(logits: torch.Tensor, feats: torch.Tensor,
 
     def feats_l1() -> None:
         feats.grad = None
-        feats.abs().sum(dim=1).sum().backward()
+        _RowL1Norm.apply(feats).sum().backward()
 
     return {
         'sigmoid + log of N x C, forward (reference: sigmoid focal floor)':
@@ -285,10 +287,13 @@ def main(argv: Optional[List[str]] = None) -> int:
           f'{platform.processor() or platform.machine()}, '
           f'python {platform.python_version()}')
     print(how)
+    def selected(name: str) -> bool:
+        return not args.only or any(text in name for text in args.only)
+
     configs = loss_configs()
     if args.only:
         configs = configs[:1] + [(name, cfg) for name, cfg in configs[1:]
-                                 if any(text in name for text in args.only)]
+                                 if selected(name)]
         if len(configs) == 1:
             parser.error(f'--only {args.only} matches no loss')
     steps = {
@@ -296,7 +301,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         for name, cfg in configs
     }
     for name, step in reference_steps(logits, feats, counts).items():
-        if not args.only or any(text in name for text in args.only):
+        if selected(name):
             steps[name] = step
     markdown = [
         '## Loss speed (benchmarks/bench_losses.py)', '',
