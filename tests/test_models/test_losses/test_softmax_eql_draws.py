@@ -1,4 +1,5 @@
-"""The equalization loss's fast draws: distribution and equivalence."""
+"""The equalization loss's draws (dense mask and fast positions): distribution
+and equivalence."""
 import pytest
 import torch
 
@@ -73,15 +74,21 @@ def test_kept_positions_equal_the_dense_mask(tail):
         lambda x: softmax_eql_loss_kept(x, y, tail, kept), (z, ))
 
 
-def test_default_gamma_drops_tail_negatives_with_probability_gamma():
-    # gamma = 0.9 takes the fast path; classes 3 and 4 are tail classes
+@pytest.mark.parametrize('gamma,n,seed,expected,atol', [
+    # gamma <= 0.5: the dense Bernoulli mask; each outcome 1/4
+    (0.5, 2000, 3, [0.25, 0.25, 0.25, 0.25], 0.04),
+    # gamma = 0.9: the fast path (positions of the entries that stay)
+    (0.9, 4000, 1, [0.01, 0.09, 0.09, 0.81], 0.02),
+])
+def test_tail_negatives_dropped_with_probability_gamma(gamma, n, seed,
+                                                        expected, atol):
+    # classes 3 and 4 are the tail classes (f < 0.1); a sample of class 0
+    # keeps both, one or none of their terms: four possible losses
     counts = torch.tensor([40, 20, 9, 4, 2])
-    gen = torch.Generator().manual_seed(1)
-    n = 4000
-    z = torch.randn(n, 5, generator=gen)
+    z = torch.randn(n, 5, generator=torch.Generator().manual_seed(seed))
     y = torch.zeros(n, dtype=torch.long)
     loss = MODELS.build(
-        dict(type='SoftmaxEQLLoss', gamma=0.9, freq_threshold=0.1))
+        dict(type='SoftmaxEQLLoss', gamma=gamma, freq_threshold=0.1))
     torch.manual_seed(0)
     got = loss(z, y, class_counts=counts, reduction_override='none')
     e = torch.exp(z)
@@ -93,5 +100,5 @@ def test_default_gamma_drops_tail_negatives_with_probability_gamma():
     assert torch.allclose(got, options.gather(1, which[:, None]).squeeze(1),
                           atol=1e-5)
     share = torch.bincount(which, minlength=4).double() / n
-    expected = torch.tensor([0.01, 0.09, 0.09, 0.81], dtype=torch.float64)
-    assert torch.allclose(share, expected, atol=0.02)
+    assert torch.allclose(share, torch.tensor(expected, dtype=torch.float64),
+                          atol=atol)
