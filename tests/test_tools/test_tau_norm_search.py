@@ -17,6 +17,7 @@ from mmlt.apis.tau_norm_search import (best_tau, extract_features,
                                        search_taus)
 from mmlt.models.heads import tau_normalize
 from mmlt.registry import MODELS
+from model_helpers import tiny_convnext
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TOOL = osp.join(ROOT, 'tools', 'analysis_tools', 'tau_norm_search.py')
@@ -97,9 +98,7 @@ def test_prediction_scores_without_counts_leave_shots_undefined():
 # ---------------------------------------------------- the tool, end to end
 def _config(tmp_path, held_out=False):
     cfg = Config.fromfile(DEMO)
-    cfg.model.backbone = dict(
-        type='ConvNeXt', arch=dict(depths=[1, 1], channels=[8, 16]),
-        out_indices=(1, ), drop_path_rate=0.0)
+    cfg.model.backbone = tiny_convnext()
     cfg.model.head.in_channels = 16
     cfg.model.head.loss = dict(type='CrossEntropyLoss')
     if held_out:

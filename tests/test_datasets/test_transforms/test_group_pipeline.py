@@ -12,6 +12,7 @@ import mmlt  # noqa: F401
 from mmlt.datasets import DigitsLT
 from mmlt.datasets.transforms import ApplyByGroup, iter_transforms
 from mmlt.registry import TRANSFORMS
+from model_helpers import tiny_convnext
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
     osp.abspath(__file__)))))
@@ -192,11 +193,7 @@ def test_plan3_config_trains_on_a_runner(tmp_path, one_thread):
     cfg.experiment_name = 'plan3_smoke'
     # a two-stage ConvNeXt (8 and 16 channels): the data and loss path, not
     # the model, is under test
-    cfg.model.backbone = dict(
-        type='ConvNeXt',
-        arch=dict(depths=[1, 1], channels=[8, 16]),
-        out_indices=(1, ),
-        drop_path_rate=0.0)
+    cfg.model.backbone = tiny_convnext()
     cfg.model.head.in_channels = 16
     cfg.custom_hooks = [
         dict(type='LongTailContextHook', plot=False),

@@ -15,6 +15,7 @@ from mmengine.runner import Runner
 
 import mmlt  # noqa: F401
 from mmlt.models.losses import effective_number_weights
+from model_helpers import tiny_convnext
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
     osp.abspath(__file__)))))
@@ -57,11 +58,7 @@ def _cfg(tmp_path, loss, hooks, batch_augments=None):
     cfg.experiment_name = f'hooks_{tmp_path.name}'
     # a two-stage ConvNeXt (8 and 16 channels): the hooks, not the model,
     # are under test
-    cfg.model.backbone = dict(
-        type='ConvNeXt',
-        arch=dict(depths=[1, 1], channels=[8, 16]),
-        out_indices=(1, ),
-        drop_path_rate=0.0)
+    cfg.model.backbone = tiny_convnext()
     cfg.model.head.in_channels = 16
     cfg.model.head.loss = loss
     if batch_augments is not None:

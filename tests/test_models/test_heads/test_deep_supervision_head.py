@@ -14,6 +14,7 @@ import mmlt  # noqa: F401
 from mmlt.models.heads import (DeepSupervisionHead, find_head,
                                main_head_config, strip_auxiliary_heads)
 from mmlt.registry import HOOKS, MODELS
+from model_helpers import tiny_convnext
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
     osp.abspath(__file__)))))
@@ -200,9 +201,7 @@ def test_bad_features_raise_naming_the_problem():
 def _tiny_model_cfg():
     return dict(
         type='ImageClassifier',
-        backbone=dict(type='ConvNeXt', arch=dict(depths=[1, 1],
-                                                 channels=[8, 16]),
-                      out_indices=(0, 1), drop_path_rate=0.0),
+        backbone=tiny_convnext(out_indices=(0, 1)),
         head=dict(
             type='DeepSupervisionHead',
             head=dict(type='LTLinearClsHead', num_classes=10,

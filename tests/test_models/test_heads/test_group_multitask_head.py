@@ -12,6 +12,7 @@ import mmlt  # noqa: F401
 from mmlt.evaluation.metrics.long_tail_metric import LongTailMetric
 from mmlt.models.heads import GroupMultiTaskHead, group_targets
 from mmlt.registry import MODELS
+from model_helpers import tiny_convnext
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
     osp.abspath(__file__)))))
@@ -179,9 +180,7 @@ def test_runner_smoke_on_digits(tmp_path):
     cfg.work_dir = str(tmp_path)
     cfg.experiment_name = 'group_multitask_smoke'
     # a two-stage ConvNeXt (8 and 16 channels): the head is under test
-    cfg.model.backbone = dict(type='ConvNeXt', arch=dict(
-        depths=[1, 1], channels=[8, 16]), out_indices=(1, ),
-        drop_path_rate=0.0)
+    cfg.model.backbone = tiny_convnext()
     cfg.model.head.head.in_channels = 16
     cfg.custom_hooks = [dict(type='LongTailContextHook', plot=False),
                         dict(type='CheckFiniteLossHook')]
