@@ -19,6 +19,11 @@ CONFIGS = sorted(
     if osp.join('configs', 'lt', 'ensemble', '') not in p)
 FASHION_CE = osp.join(ROOT, 'configs', 'lt',
                       'convnext-atto_ce_1xb128_fashion-mnist-lt-ir100.py')
+# mmlt's own hooks: registered in default_hooks, never in custom_hooks
+MMLT_HOOKS = ('LongTailContextHook', 'CheckFiniteLossHook',
+              'DeferredReweightingHook', 'DeferredResamplingHook',
+              'IBWarmStartHook', 'GroupWeightCurriculumHook',
+              'BatchAugmentOffHook', 'ClassifierRetrainHook')
 LOSS_CONFIGS = sorted(
     glob.glob(osp.join(ROOT, 'configs', 'lt', 'losses', '*.py')))
 
@@ -47,9 +52,11 @@ def test_config_builds_and_is_consistent(path):
     cfg = Config.fromfile(path)
     assert cfg.default_scope == 'mmpretrain'
     assert 'mmlt' in cfg.custom_imports['imports']
-    hooks = [h['type'] for h in cfg.custom_hooks]
+    hooks = [h['type'] for h in cfg.default_hooks.values()]
     assert 'LongTailContextHook' in hooks and 'CheckFiniteLossHook' in hooks
-    for hook in cfg.custom_hooks:
+    assert not [h['type'] for h in cfg.custom_hooks
+                if h['type'] in MMLT_HOOKS]
+    for hook in list(cfg.default_hooks.values()) + list(cfg.custom_hooks):
         HOOKS.build(copy.deepcopy(hook))
     model = MODELS.build(cfg.model)
     num_classes = model.head.num_classes
@@ -124,5 +131,24 @@ def test_fashion_mnist_loss_configs_change_only_loss_and_hooks(path):
         for key in ('type', 'loss', 'logit_adjust_tau', 'group_weight'):
             head.pop(key, None)
         c.pop('custom_hooks')
+        c.pop('default_hooks')
         c['data_preprocessor'].pop('batch_augments', None)
     assert cfg == base
+
+
+def _hook_types(cfg) -> list:
+    return sorted(h['type'] for h in list(cfg.default_hooks.values()) +
+                  list(cfg.custom_hooks) if h is not None)
+
+
+@pytest.mark.parametrize('path', CONFIGS, ids=_config_id)
+def test_child_custom_hooks_keep_mmlt_hooks(path, tmp_path):
+    """A child config that adds a hook the usual OpenMMLab way (its own
+    custom_hooks list) keeps every hook of mmlt's, options included."""
+    child = tmp_path / 'child.py'
+    child.write_text(f'_base_ = [{path!r}]\n'
+                     "custom_hooks = [dict(type='EMAHook')]\n")
+    parent, cfg = Config.fromfile(path), Config.fromfile(str(child))
+    assert _hook_types(cfg) == sorted(_hook_types(parent) + ['EMAHook'])
+    for key, hook in parent.default_hooks.items():
+        assert cfg.default_hooks[key] == hook

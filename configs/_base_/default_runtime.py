@@ -11,16 +11,21 @@ default_hooks = dict(
     checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=2),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='VisualizationHook', enable=False),
+    # mmlt's hooks live in default_hooks, not custom_hooks: MMEngine registers
+    # every key of default_hooks, and a child config merges into this dict key
+    # by key, so a child that sets custom_hooks=[dict(type='EMAHook')] keeps
+    # them. LongTailContextHook hands the training set's class counts to the
+    # head, the sampler and the long-tail metric and plots the class
+    # distribution; CheckFiniteLossHook stops on a NaN/inf loss. Method
+    # configs add their schedule hooks here too (drw=..., ib_warm_start=...);
+    # `default_hooks.<key>=None` removes one.
+    long_tail_context=dict(type='LongTailContextHook'),
+    check_finite_loss=dict(type='CheckFiniteLossHook'),
 )
 
-# LongTailContextHook fills the head's class counts from the training set
-# and hands them (and the work dir) to the long-tail metric;
-# CheckFiniteLossHook stops on a NaN/inf loss. A child config that sets
-# custom_hooks replaces this list: keep both.
-custom_hooks = [
-    dict(type='LongTailContextHook'),
-    dict(type='CheckFiniteLossHook'),
-]
+# Free for the user: a child config's custom_hooks (EMAHook, ...) replaces
+# this empty list and drops nothing of mmlt's.
+custom_hooks = []
 
 env_cfg = dict(
     cudnn_benchmark=False,

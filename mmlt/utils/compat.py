@@ -30,6 +30,7 @@ from typing import Any, Callable, Iterable
 from .checkpoint_trust import (is_trusted_checkpoint, load_checkpoint_file,
                                safe_checkpoint_globals,
                                trusted_checkpoint_dirs, untrusted_error)
+from .default_hooks_compat import patch_register_default_hooks
 from .pkg_resources_shim import install_pkg_resources_shim
 
 _PATCH_MARK = '__mmlt_trust_patched__'
@@ -207,4 +208,5 @@ def apply_compat_patches() -> None:
     install_pkg_resources_shim()
     _patch_checkpoint_loaders()
     _patch_runners()
+    patch_register_default_hooks()
     _applied = True

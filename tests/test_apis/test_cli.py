@@ -58,7 +58,7 @@ def test_test_options_and_tta_drops_ema_hook():
     assert cfg.model.type == 'mmpretrain.AverageClsScoreTTA'
     assert cfg.model.module.type == 'ImageClassifier'
     assert 'EMAHook' not in [h['type'] for h in cfg.custom_hooks]
-    assert 'LongTailContextHook' in [h['type'] for h in cfg.custom_hooks]
+    assert cfg.default_hooks.long_tail_context.type == 'LongTailContextHook'
     assert cfg.test_dataloader.dataset.pipeline[-1].type == 'TestTimeAug'
 
 

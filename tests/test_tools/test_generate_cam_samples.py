@@ -294,7 +294,7 @@ def test_stage2_reads_generated_pngs_like_the_lt_arrays(
     # class names match the source's metainfo (ConcatDataset checks it)
     metainfo = getattr(mmpretrain.datasets, source).METAINFO
     assert tuple(cam_cfg.classes) == metainfo['classes']
-    hooks = {h['type']: h for h in cfg.custom_hooks}
+    hooks = {h['type']: h for h in cfg.default_hooks.values()}
     assert hooks['DeferredResamplingHook']['switch_epoch'] == 0
     assert cfg.train_dataloader.sampler.type == 'RebalancedSampler'
     if name.startswith('bot-combo'):

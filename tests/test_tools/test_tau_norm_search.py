@@ -145,7 +145,7 @@ def _runner_top1s(config, checkpoint, work_dir, *cases):
     cfg.load_from = checkpoint
     cfg.work_dir = str(work_dir)
     cfg.val_evaluator = dict(type='LongTailMetric', topk=(1, ))
-    cfg.custom_hooks = [dict(type='LongTailContextHook', plot=False)]
+    cfg.default_hooks.long_tail_context.plot = False
     runner = Runner.from_cfg(cfg)
     runner.val()  # loads cfg.load_from
     top1 = []

@@ -42,13 +42,13 @@ model = dict(head=dict(loss=dict(
     _delete_=True, type='CrossEntropyLoss', use_soft=True, loss_weight=1.0)))
 data_preprocessor = dict(batch_augments=dict(
     augments=[dict(type='Mixup', alpha=1.0)]))
-custom_hooks = [
+default_hooks = dict(
     # class counts (head, shot bins) from the long-tailed set alone, not the
     # generated images
-    dict(type='LongTailContextHook', count_datasets=[0]),
-    dict(type='CheckFiniteLossHook'),
-    dict(type='DeferredResamplingHook', switch_epoch=0,
-         strategy='class_balanced'),
+    long_tail_context=dict(count_datasets=[0]),
+    deferred_resampling=dict(
+        type='DeferredResamplingHook', switch_epoch=0,
+        strategy='class_balanced'),
     # the official chain: 40 epochs with mixup, then 20 without (a third)
-    dict(type='BatchAugmentOffHook', num_last_epochs=1 / 3),
-]
+    batch_augment_off=dict(type='BatchAugmentOffHook', num_last_epochs=1 / 3),
+)

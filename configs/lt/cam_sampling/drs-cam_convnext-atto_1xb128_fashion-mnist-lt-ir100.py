@@ -62,15 +62,15 @@ train_dataloader = dict(
         ]),
     sampler=dict(_delete_=True, type='RebalancedSampler',
                  strategy='instance'))
-custom_hooks = [
+default_hooks = dict(
     # class counts (head, shot bins) from the long-tailed set alone, not the
     # generated images
-    dict(type='LongTailContextHook', count_datasets=[0]),
-    dict(type='CheckFiniteLossHook'),
+    long_tail_context=dict(count_datasets=[0]),
     # class-balanced from the first epoch of this stage
-    dict(type='DeferredResamplingHook', switch_epoch=0,
-         strategy='class_balanced'),
-]
+    deferred_resampling=dict(
+        type='DeferredResamplingHook', switch_epoch=0,
+        strategy='class_balanced'),
+)
 
 # The deferred phase is short and starts from trained weights: 6 epochs
 # (20% of stage 1's 30, as configs/lt/samplers/drs_*), no warm-up, a tenth

@@ -54,15 +54,15 @@ train_dataloader = dict(
         ]),
     sampler=dict(_delete_=True, type='RebalancedSampler',
                  strategy='instance'))
-custom_hooks = [
+default_hooks = dict(
     # class counts (head, shot bins) from the long-tailed set alone, not the
     # generated images
-    dict(type='LongTailContextHook', count_datasets=[0]),
-    dict(type='CheckFiniteLossHook'),
+    long_tail_context=dict(count_datasets=[0]),
     # class-balanced from the first epoch of this stage
-    dict(type='DeferredResamplingHook', switch_epoch=0,
-         strategy='class_balanced'),
-]
+    deferred_resampling=dict(
+        type='DeferredResamplingHook', switch_epoch=0,
+        strategy='class_balanced'),
+)
 optim_wrapper = dict(optimizer=dict(lr=1e-3))
 param_scheduler = [
     dict(type='MultiStepLR', by_epoch=True, milestones=[20], gamma=0.01)

@@ -10,10 +10,8 @@ _base_ = [
 model = dict(head=dict(
     num_classes=10,
     loss=dict(_delete_=True, type='CrossEntropyLoss', loss_weight=1.0)))
-custom_hooks = [
-    dict(type='LongTailContextHook'),
-    dict(type='CheckFiniteLossHook'),
-    dict(type='DeferredReweightingHook', start_epoch=0.8, beta=0.9999),
-]
+default_hooks = dict(
+    drw=dict(type='DeferredReweightingHook', start_epoch=0.8, beta=0.9999),
+)
 # lr of the schedule is for 64 images per iteration: scale to 128
 optim_wrapper = dict(optimizer=dict(lr=4e-3))

@@ -4,8 +4,6 @@
 _base_ = ['../convnext-atto_ce_1xb128_fashion-mnist-lt-ir100.py']
 model = dict(head=dict(
     loss=dict(_delete_=True, type='CrossEntropyLoss', loss_weight=1.0)))
-custom_hooks = [
-    dict(type='LongTailContextHook'),
-    dict(type='CheckFiniteLossHook'),
-    dict(type='DeferredReweightingHook', start_epoch=0.8, beta=0.9999),
-]
+default_hooks = dict(
+    drw=dict(type='DeferredReweightingHook', start_epoch=0.8, beta=0.9999),
+)

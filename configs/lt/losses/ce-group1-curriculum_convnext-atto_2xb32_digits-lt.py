@@ -3,15 +3,14 @@
 _base_ = ['../convnext_focal.py']
 model = dict(head=dict(
     loss=dict(_delete_=True, type='CrossEntropyLoss', loss_weight=1.0)))
-custom_hooks = [
-    dict(type='LongTailContextHook'),
-    dict(type='CheckFiniteLossHook'),
-    dict(type='GroupWeightCurriculumHook',
-         schedule={
-             0: 1.0,
-             10: 1.5,
-             20: 2.0
-         },
-         groups=[1],
-         interpolation='step'),
-]
+default_hooks = dict(
+    group_weight_curriculum=dict(
+        type='GroupWeightCurriculumHook',
+        schedule={
+            0: 1.0,
+            10: 1.5,
+            20: 2.0
+        },
+        groups=[1],
+        interpolation='step'),
+)

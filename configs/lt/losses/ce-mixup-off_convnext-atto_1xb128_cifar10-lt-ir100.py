@@ -14,11 +14,9 @@ model = dict(head=dict(num_classes=10,
                                  type='CrossEntropyLoss',
                                  use_soft=True,
                                  loss_weight=1.0)))
-custom_hooks = [
-    dict(type='LongTailContextHook'),
-    dict(type='CheckFiniteLossHook'),
-    dict(type='BatchAugmentOffHook', num_last_epochs=0.2),
-]
+default_hooks = dict(
+    batch_augment_off=dict(type='BatchAugmentOffHook', num_last_epochs=0.2),
+)
 data_preprocessor = dict(batch_augments=dict(
     augments=[dict(type='Mixup', alpha=0.2)]))
 # lr of the schedule is for 64 images per iteration: scale to 128

@@ -6,10 +6,8 @@
 _base_ = ['../convnext-atto_ce_1xb128_fashion-mnist-lt-ir100.py']
 model = dict(head=dict(loss=dict(
     _delete_=True, type='CrossEntropyLoss', use_soft=True, loss_weight=1.0)))
-custom_hooks = [
-    dict(type='LongTailContextHook'),
-    dict(type='CheckFiniteLossHook'),
-    dict(type='BatchAugmentOffHook', num_last_epochs=0.2),
-]
+default_hooks = dict(
+    batch_augment_off=dict(type='BatchAugmentOffHook', num_last_epochs=0.2),
+)
 data_preprocessor = dict(batch_augments=dict(
     augments=[dict(type='Mixup', alpha=0.2)]))

@@ -12,10 +12,8 @@ model = dict(head=dict(num_classes=10,
                                  type='InfluenceBalancedFocalLoss',
                                  alpha=1000.0,
                                  gamma=1.0)))
-custom_hooks = [
-    dict(type='LongTailContextHook'),
-    dict(type='CheckFiniteLossHook'),
-    dict(type='IBWarmStartHook', start_epoch=0.5),
-]
+default_hooks = dict(
+    ib_warm_start=dict(type='IBWarmStartHook', start_epoch=0.5),
+)
 # lr of the schedule is for 64 images per iteration: scale to 128
 optim_wrapper = dict(optimizer=dict(lr=4e-3))

@@ -5,8 +5,6 @@ _base_ = ['../convnext-atto_ce_1xb128_fashion-mnist-lt-ir100.py']
 model = dict(head=dict(loss=dict(
     _delete_=True, type='InfluenceBalancedFocalLoss', alpha=1000.0,
     gamma=1.0)))
-custom_hooks = [
-    dict(type='LongTailContextHook'),
-    dict(type='CheckFiniteLossHook'),
-    dict(type='IBWarmStartHook', start_epoch=0.5),
-]
+default_hooks = dict(
+    ib_warm_start=dict(type='IBWarmStartHook', start_epoch=0.5),
+)

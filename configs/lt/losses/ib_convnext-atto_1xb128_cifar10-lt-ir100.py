@@ -11,10 +11,8 @@ _base_ = [
 model = dict(head=dict(
     num_classes=10,
     loss=dict(_delete_=True, type='InfluenceBalancedLoss', alpha=1000.0)))
-custom_hooks = [
-    dict(type='LongTailContextHook'),
-    dict(type='CheckFiniteLossHook'),
-    dict(type='IBWarmStartHook', start_epoch=0.5),
-]
+default_hooks = dict(
+    ib_warm_start=dict(type='IBWarmStartHook', start_epoch=0.5),
+)
 # lr of the schedule is for 64 images per iteration: scale to 128
 optim_wrapper = dict(optimizer=dict(lr=4e-3))

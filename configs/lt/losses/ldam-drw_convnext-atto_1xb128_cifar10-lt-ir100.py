@@ -12,10 +12,8 @@ model = dict(
     head=dict(num_classes=10,
               type='LTNormedLinearClsHead',
               loss=dict(_delete_=True, type='LDAMLoss', max_m=0.5, s=30.0)))
-custom_hooks = [
-    dict(type='LongTailContextHook'),
-    dict(type='CheckFiniteLossHook'),
-    dict(type='DeferredReweightingHook', start_epoch=0.8, beta=0.9999),
-]
+default_hooks = dict(
+    drw=dict(type='DeferredReweightingHook', start_epoch=0.8, beta=0.9999),
+)
 # lr of the schedule is for 64 images per iteration: scale to 128
 optim_wrapper = dict(optimizer=dict(lr=4e-3))

@@ -6,8 +6,6 @@ _base_ = ['../convnext-atto_ce_1xb128_fashion-mnist-lt-ir100.py']
 model = dict(
     head=dict(type='LTNormedLinearClsHead',
               loss=dict(_delete_=True, type='LDAMLoss', max_m=0.5, s=30.0)))
-custom_hooks = [
-    dict(type='LongTailContextHook'),
-    dict(type='CheckFiniteLossHook'),
-    dict(type='DeferredReweightingHook', start_epoch=0.8, beta=0.9999),
-]
+default_hooks = dict(
+    drw=dict(type='DeferredReweightingHook', start_epoch=0.8, beta=0.9999),
+)

@@ -13,8 +13,6 @@ model = dict(
     head=dict(num_classes=100,
               type='LTNormedLinearClsHead',
               loss=dict(_delete_=True, type='LDAMLoss', max_m=0.5, s=30.0)))
-custom_hooks = [
-    dict(type='LongTailContextHook'),
-    dict(type='CheckFiniteLossHook'),
-    dict(type='DeferredReweightingHook', start_epoch=160, beta=0.9999),
-]
+default_hooks = dict(
+    drw=dict(type='DeferredReweightingHook', start_epoch=160, beta=0.9999),
+)

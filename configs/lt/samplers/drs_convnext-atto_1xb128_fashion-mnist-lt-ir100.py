@@ -4,9 +4,9 @@
 _base_ = ['../convnext-atto_ce_1xb128_fashion-mnist-lt-ir100.py']
 train_dataloader = dict(
     sampler=dict(_delete_=True, type='RebalancedSampler', strategy='instance'))
-custom_hooks = [
-    dict(type='LongTailContextHook'),
-    dict(type='CheckFiniteLossHook'),
-    dict(type='DeferredResamplingHook', switch_epoch=0.8,  # the last 20%
-         strategy='class_balanced'),
-]
+default_hooks = dict(
+    # the last 20%
+    deferred_resampling=dict(
+        type='DeferredResamplingHook', switch_epoch=0.8,
+        strategy='class_balanced'),
+)

@@ -21,12 +21,10 @@ train_dataloader = dict(
     sampler=dict(
         _delete_=True, type='RebalancedSampler',
         strategy='class_balanced'))
-custom_hooks = [
-    dict(type='LongTailContextHook'),
-    dict(type='CheckFiniteLossHook'),
+default_hooks = dict(
     # default trainable: the head's classifier (head.fc)
-    dict(type='ClassifierRetrainHook', reinit=True),
-]
+    classifier_retrain=dict(type='ClassifierRetrainHook', reinit=True),
+)
 # stage 1's optimizer (AdamW, lr 4e-3 for 128 images); one cosine decay to 0
 # over the stage (the authors: cosine from 0.2 to 0 with SGD), so
 # train_cfg.max_epochs=E alone re-times it

@@ -22,12 +22,10 @@ train_dataloader = dict(
     sampler=dict(
         _delete_=True, type='RebalancedSampler',
         strategy='class_balanced'))
-custom_hooks = [
-    dict(type='LongTailContextHook'),
-    dict(type='CheckFiniteLossHook'),
+default_hooks = dict(
     # default trainable: the head's classifier (head.fc)
-    dict(type='ClassifierRetrainHook', reinit=True),
-]
+    classifier_retrain=dict(type='ClassifierRetrainHook', reinit=True),
+)
 # stage 1's optimizer (SGD, lr 0.1, momentum 0.9, weight decay 2e-4); one
 # cosine decay to 0 over the stage instead of its warm-up and steps (the
 # authors: cosine from 0.2 to 0), so train_cfg.max_epochs=E alone re-times it

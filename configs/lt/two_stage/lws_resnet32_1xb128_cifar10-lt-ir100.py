@@ -12,13 +12,10 @@
 _base_ = ['./crt_resnet32_1xb128_cifar10-lt-ir100.py']
 
 model = dict(head=dict(lws=True))
-custom_hooks = [
-    dict(type='LongTailContextHook'),
-    dict(type='CheckFiniteLossHook'),
+default_hooks = dict(
     # the stage-1 classifier is kept: nothing to re-initialise
-    dict(
-        type='ClassifierRetrainHook',
-        trainable=['head.lws_scale'],
+    classifier_retrain=dict(
+        type='ClassifierRetrainHook', trainable=['head.lws_scale'],
         reinit=False),
-]
+)
 train_cfg = dict(max_epochs=5)

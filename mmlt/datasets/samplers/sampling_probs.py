@@ -98,8 +98,9 @@ def class_probabilities(counts: Sequence[int],
     if num_epochs is None:
         raise ValueError(
             f'strategy={strategy!r} needs the schedule length num_epochs: '
-            'set it on the sampler, or keep LongTailContextHook in '
-            'custom_hooks to take it from train_cfg.max_epochs')
+            'set it on the sampler, or keep LongTailContextHook (default_'
+            "hooks['long_tail_context']) to take it from "
+            'train_cfg.max_epochs')
     ratio = min(max(epoch, 0) / num_epochs, 1.0)
     instance = _power_probs(counts, 1.0, classes)
     balanced = _power_probs(counts, 0.0, classes)

@@ -2,10 +2,10 @@
 epochs."""
 from typing import Optional
 
-from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
 from mmlt.registry import HOOKS
+from .single_instance_hook import SingleInstanceHook
 from .schedule_utils import (EpochLike, max_epochs_of, resolve_epoch)
 
 __all__ = ['BatchAugmentOffHook', 'batch_augments_on']
@@ -25,7 +25,7 @@ def _preprocessor(model):
 
 
 @HOOKS.register_module()
-class BatchAugmentOffHook(Hook):
+class BatchAugmentOffHook(SingleInstanceHook):
     """Train the last ``num_last_epochs`` epochs without MMPretrain's batch
     augments (``data_preprocessor.batch_augments``: Mixup, CutMix...).
 
@@ -43,6 +43,7 @@ class BatchAugmentOffHook(Hook):
             it in the config.
     """
 
+    default_hooks_key = 'batch_augment_off'
     priority = 'NORMAL'
 
     def __init__(self, num_last_epochs: EpochLike) -> None:

@@ -3,15 +3,15 @@ import math
 from typing import Optional
 
 import torch
-from mmengine.hooks import Hook
 
 from mmlt.registry import HOOKS
+from .single_instance_hook import SingleInstanceHook
 
 __all__ = ['CheckFiniteLossHook']
 
 
 @HOOKS.register_module()
-class CheckFiniteLossHook(Hook):
+class CheckFiniteLossHook(SingleInstanceHook):
     """Raise ``FloatingPointError`` as soon as a logged loss is not finite.
 
     The check reads the values the runner already logs (``train/loss`` and
@@ -21,6 +21,7 @@ class CheckFiniteLossHook(Hook):
         interval: Check every ``interval`` iterations.
     """
 
+    default_hooks_key = 'check_finite_loss'
     priority = 'VERY_LOW'
 
     def __init__(self, interval: int = 1) -> None:

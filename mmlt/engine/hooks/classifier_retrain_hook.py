@@ -2,13 +2,13 @@
 from typing import Dict, List, Sequence, Tuple, Union
 
 import torch
-from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
 from mmlt.models.heads import find_head
 from mmlt.registry import HOOKS
+from .single_instance_hook import SingleInstanceHook
 
 __all__ = [
     'ClassifierRetrainHook', 'default_trainable', 'freeze_except',
@@ -133,7 +133,7 @@ def reinit_modules(model: nn.Module, names: Sequence[str]) -> List[str]:
 
 
 @HOOKS.register_module()
-class ClassifierRetrainHook(Hook):
+class ClassifierRetrainHook(SingleInstanceHook):
     """Train only the classifier on a fixed representation: the second
     stage of decoupled training (Kang et al., "Decoupling Representation
     and Classifier for Long-Tailed Recognition", ICLR 2020).
@@ -186,6 +186,7 @@ class ClassifierRetrainHook(Hook):
             BatchNorm statistics followed the class-balanced batches.
     """
 
+    default_hooks_key = 'classifier_retrain'
     priority = 'HIGH'
 
     def __init__(self,

@@ -2,9 +2,9 @@
 import math
 from typing import Optional, Union
 
-from mmengine.hooks import Hook
 
 from mmlt.registry import HOOKS
+from .single_instance_hook import SingleInstanceHook
 
 __all__ = [
     'DeferredResamplingHook', 'drs_active', 'find_train_sampler',
@@ -48,7 +48,7 @@ def find_train_sampler(runner):
 
 
 @HOOKS.register_module()
-class DeferredResamplingHook(Hook):
+class DeferredResamplingHook(SingleInstanceHook):
     """Deferred re-sampling (Cao et al., NeurIPS 2019, "LDAM-DRW"; the DRS
     stage of Zhang et al., "Bag of Tricks for Long-Tailed Visual
     Recognition", AAAI 2021).
@@ -71,6 +71,7 @@ class DeferredResamplingHook(Hook):
         q: Exponent when ``strategy='power'``.
     """
 
+    default_hooks_key = 'deferred_resampling'
     priority = 'NORMAL'
 
     def __init__(self,

@@ -3,11 +3,11 @@ import copy
 from typing import Optional
 
 import torch
-from mmengine.hooks import Hook
 from mmpretrain.models.losses import CrossEntropyLoss, LabelSmoothLoss
 
 from mmlt.models.losses import check_class_counts, effective_number_weights
 from mmlt.registry import HOOKS
+from .single_instance_hook import SingleInstanceHook
 from .schedule_utils import (EpochLike, check_epoch_like, find_loss,
                              max_epochs_of, require_head, resolve_epoch)
 
@@ -38,7 +38,7 @@ def _mmpretrain_ce(loss: torch.nn.Module) -> Optional[torch.nn.Module]:
 
 
 @HOOKS.register_module()
-class DeferredReweightingHook(Hook):
+class DeferredReweightingHook(SingleInstanceHook):
     """Deferred re-weighting (Cao et al., "Learning Imbalanced Datasets with
     Label-Distribution-Aware Margin Loss", NeurIPS 2019).
 
@@ -62,6 +62,7 @@ class DeferredReweightingHook(Hook):
         beta: Effective-number hyper-parameter (0.9999 in the paper).
     """
 
+    default_hooks_key = 'drw'
     priority = 'NORMAL'
 
     def __init__(self, start_epoch: EpochLike = 160,

@@ -3,9 +3,9 @@ import bisect
 import math
 from typing import Dict, Mapping, Optional, Sequence
 
-from mmengine.hooks import Hook
 
 from mmlt.registry import HOOKS
+from .single_instance_hook import SingleInstanceHook
 from .schedule_utils import require_head
 
 __all__ = ['GroupWeightCurriculumHook', 'piecewise_value', 'parse_schedule']
@@ -62,7 +62,7 @@ def piecewise_value(schedule: Mapping[int, float], epoch: int,
 
 
 @HOOKS.register_module()
-class GroupWeightCurriculumHook(Hook):
+class GroupWeightCurriculumHook(SingleInstanceHook):
     """Change the loss weight of some groups with the epoch.
 
     Before every epoch it sets the head's ``group_weight`` (see
@@ -79,6 +79,7 @@ class GroupWeightCurriculumHook(Hook):
         interpolation: ``'step'`` (piecewise constant) or ``'linear'``.
     """
 
+    default_hooks_key = 'group_weight_curriculum'
     priority = 'NORMAL'
 
     def __init__(self,

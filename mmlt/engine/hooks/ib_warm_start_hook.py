@@ -1,7 +1,7 @@
 """Cross-entropy warm start before the influence-balanced loss."""
-from mmengine.hooks import Hook
 
 from mmlt.registry import HOOKS
+from .single_instance_hook import SingleInstanceHook
 from .schedule_utils import (EpochLike, check_epoch_like, find_loss,
                              max_epochs_of, resolve_epoch)
 
@@ -14,7 +14,7 @@ def ib_active(epoch: int, start_epoch: int) -> bool:
 
 
 @HOOKS.register_module()
-class IBWarmStartHook(Hook):
+class IBWarmStartHook(SingleInstanceHook):
     """Plain cross-entropy until ``start_epoch``, then the influence-balanced
     loss, as Park et al. ("Influence-Balanced Loss for Imbalanced Visual
     Classification", ICCV 2021) train: their code starts IB at epoch 100 of
@@ -31,6 +31,7 @@ class IBWarmStartHook(Hook):
             epochs in (0, 1) (``0.5`` = the paper's 100 of 200).
     """
 
+    default_hooks_key = 'ib_warm_start'
     priority = 'NORMAL'
 
     def __init__(self, start_epoch: EpochLike = 100) -> None:

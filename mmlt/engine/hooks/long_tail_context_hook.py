@@ -4,12 +4,12 @@ from typing import Optional, Sequence
 
 import numpy as np
 from mmengine.dist import is_main_process
-from mmengine.hooks import Hook
 
 from mmlt.datasets.label_utils import (get_class_counts, get_classes,
                                        zero_count_classes)
 from mmlt.models.heads import find_head
 from mmlt.registry import HOOKS
+from .single_instance_hook import SingleInstanceHook
 
 __all__ = ['LongTailContextHook', 'check_num_classes']
 
@@ -32,7 +32,7 @@ def _metrics_of(evaluator) -> list:
 
 
 @HOOKS.register_module()
-class LongTailContextHook(Hook):
+class LongTailContextHook(SingleInstanceHook):
     """Give the head and the long-tail metrics what they need to know.
 
     When training starts it reads the training set's labels (through any
@@ -56,6 +56,7 @@ class LongTailContextHook(Hook):
             class. None (default) counts the whole set.
     """
 
+    default_hooks_key = 'long_tail_context'
     priority = 'VERY_HIGH'
 
     def __init__(self,

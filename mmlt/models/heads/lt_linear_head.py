@@ -244,9 +244,9 @@ class LTLinearClsHead(LinearClsHead):
             elif getattr(self.loss_module, 'requires_class_counts', True):
                 raise RuntimeError(
                     f'{type(self.loss_module).__name__} needs the training '
-                    'class counts, which were never set: add '
-                    "dict(type='LongTailContextHook') to custom_hooks (mmlt's "
-                    'base runtime config has it) or call '
+                    'class counts, which were never set: register '
+                    "LongTailContextHook (mmlt's base runtime config has it "
+                    "as default_hooks['long_tail_context']) or call '
                     'head.set_class_counts()')
         group_id = None
         if 'group_id' in self._loss_kwargs or self.group_weight is not None:
@@ -271,7 +271,8 @@ class LTLinearClsHead(LinearClsHead):
             raise RuntimeError(
                 'logit_adjust_tau needs the training class counts, which '
                 'this head (or its checkpoint) does not have: train with '
-                "dict(type='LongTailContextHook') in custom_hooks or call "
+                "LongTailContextHook (default_hooks['long_tail_context'] of "
+                "mmlt's base runtime config) or call "
                 'head.set_class_counts()')
         from mmlt.models.losses import check_class_counts
         counts = check_class_counts(self.class_counts, self.num_classes,

@@ -5,8 +5,6 @@
 # images, without files or plots.
 _base_ = ['../../../configs/lt/convnext_focal.py']
 custom_hooks = [
-    dict(type='LongTailContextHook', plot=False),
-    dict(type='CheckFiniteLossHook'),
     dict(type='EMAHook', momentum=0.5, priority='ABOVE_NORMAL'),
 ]
 train_dataloader = dict(batch_size=16, dataset=dict(indices=32))
@@ -19,4 +17,5 @@ val_evaluator = None
 test_dataloader = dict(dataset=dict(indices=64))
 test_evaluator = dict(
     save_per_class=False, save_confusion_matrix=False, print_report=False)
-default_hooks = dict(logger=dict(interval=1))
+default_hooks = dict(
+    logger=dict(interval=1), long_tail_context=dict(plot=False))

@@ -5,8 +5,6 @@ custom_imports = dict(
     imports=['mmlt', 'rank_state_hook', 'rank_indices_hook'],
     allow_failed_imports=False)
 custom_hooks = [
-    dict(type='LongTailContextHook'),
-    dict(type='CheckFiniteLossHook'),
     dict(type='RankStateHook'),
     dict(type='RankIndicesHook', epochs=20),
 ]

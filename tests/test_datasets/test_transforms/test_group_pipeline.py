@@ -195,10 +195,7 @@ def test_plan3_config_trains_on_a_runner(tmp_path, one_thread):
     # the model, is under test
     cfg.model.backbone = tiny_convnext()
     cfg.model.head.in_channels = 16
-    cfg.custom_hooks = [
-        dict(type='LongTailContextHook', plot=False),
-        dict(type='CheckFiniteLossHook'),
-    ]
+    cfg.default_hooks.long_tail_context.plot = False
     cfg.train_cfg = dict(by_epoch=True, max_epochs=1)
     cfg.train_dataloader.num_batch_per_epoch = 4
     cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None

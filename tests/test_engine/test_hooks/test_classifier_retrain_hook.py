@@ -91,8 +91,8 @@ def _cfg(work_dir, hooks=(), load_from=None, head=None, sampler=None,
     cfg.model.head.in_channels = 16
     cfg.model.head.loss = dict(type='CrossEntropyLoss')
     cfg.model.head.update(head or {})
-    cfg.custom_hooks = [dict(type='LongTailContextHook', plot=False)] + \
-        list(hooks)
+    cfg.default_hooks.long_tail_context.plot = False
+    cfg.custom_hooks = list(hooks)
     cfg.train_cfg = dict(by_epoch=True, max_epochs=epochs)
     cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
     cfg.test_cfg = cfg.test_dataloader = cfg.test_evaluator = None

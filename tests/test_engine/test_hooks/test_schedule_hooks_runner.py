@@ -68,10 +68,8 @@ def _cfg(tmp_path, loss, hooks, batch_augments=None):
             mean=cfg.data_preprocessor.mean,
             std=cfg.data_preprocessor.std,
             batch_augments=batch_augments)
-    cfg.custom_hooks = [
-        dict(type='LongTailContextHook', plot=False),
-        dict(type='CheckFiniteLossHook')
-    ] + hooks
+    cfg.default_hooks.long_tail_context.plot = False
+    cfg.custom_hooks = hooks
     cfg.train_cfg = dict(by_epoch=True, max_epochs=3)
     cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
     cfg.test_cfg = cfg.test_dataloader = cfg.test_evaluator = None

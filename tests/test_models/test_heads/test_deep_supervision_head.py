@@ -267,8 +267,7 @@ def test_runner_trains_and_checkpoint_exports(tmp_path):
     cfg.model = _tiny_model_cfg()
     cfg.work_dir = str(tmp_path)
     cfg.experiment_name = 'deep_supervision_smoke'
-    cfg.custom_hooks = [dict(type='LongTailContextHook', plot=False),
-                        dict(type='CheckFiniteLossHook')]
+    cfg.default_hooks.long_tail_context.plot = False
     cfg.train_cfg = dict(by_epoch=True, max_epochs=1)
     cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
     cfg.test_cfg = cfg.test_dataloader = cfg.test_evaluator = None

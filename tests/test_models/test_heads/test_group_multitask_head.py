@@ -182,8 +182,7 @@ def test_runner_smoke_on_digits(tmp_path):
     # a two-stage ConvNeXt (8 and 16 channels): the head is under test
     cfg.model.backbone = tiny_convnext()
     cfg.model.head.head.in_channels = 16
-    cfg.custom_hooks = [dict(type='LongTailContextHook', plot=False),
-                        dict(type='CheckFiniteLossHook')]
+    cfg.default_hooks.long_tail_context.plot = False
     cfg.train_cfg = dict(by_epoch=True, max_epochs=1, val_interval=1)
     cfg.param_scheduler = [dict(type='ConstantLR', factor=1.0)]
     cfg.train_dataloader.num_batch_per_epoch = 2
