@@ -246,7 +246,7 @@ class LTLinearClsHead(LinearClsHead):
                     f'{type(self.loss_module).__name__} needs the training '
                     'class counts, which were never set: register '
                     "LongTailContextHook (mmlt's base runtime config has it "
-                    "as default_hooks['long_tail_context']) or call '
+                    "as default_hooks['long_tail_context']) or call "
                     'head.set_class_counts()')
         group_id = None
         if 'group_id' in self._loss_kwargs or self.group_weight is not None:
