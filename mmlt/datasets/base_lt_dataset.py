@@ -1,5 +1,5 @@
 """A group-aware base for mmlt's classification datasets."""
-from typing import List, Optional
+from typing import List, Optional, Sequence, Union
 
 import numpy as np
 from mmpretrain.datasets import BaseDataset
@@ -16,7 +16,11 @@ class BaseLTDataset(BaseDataset):
     sample without a group id belongs to group 0). After ``full_init`` the
     labels and groups are cached as arrays, so ``get_gt_labels``,
     ``get_group_ids``, ``class_counts`` and ``group_counts`` never decode an
-    image nor deserialize the data list again.
+    image nor deserialize the data list again. The caches follow the data
+    list: MMEngine's ``get_subset``/``get_subset_`` (used by MMPretrain's
+    ``KFoldDataset`` and a dataset's ``indices=``) recompute them for the
+    subset, and a training subset hands its own class counts to its
+    pipeline.
 
     ``group_id`` reaches the model only if the pipeline ends with
     ``PackInputs(algorithm_keys=['group_id'])``.
@@ -30,6 +34,10 @@ class BaseLTDataset(BaseDataset):
         if self._fully_initialized:
             return
         super().full_init()
+        self._cache_annotations()
+
+    def _cache_annotations(self) -> None:
+        """(Re)compute the label and group caches from the data list."""
         infos = [self.get_data_info(i) for i in range(len(self))]
         self._gt_labels = np.array([int(x['gt_label']) for x in infos],
                                    dtype=np.int64)
@@ -37,6 +45,22 @@ class BaseLTDataset(BaseDataset):
                                    dtype=np.int64)
         if not self.test_mode:  # training counts for ApplyByClassFrequency
             bind_class_counts(self.pipeline, lambda: self.class_counts)
+
+    def get_subset_(self, indices: Union[Sequence[int], int]) -> None:
+        """MMEngine's in-place subset, with the caches of the subset."""
+        super().get_subset_(indices)
+        if self._fully_initialized:
+            self._cache_annotations()
+
+    def get_subset(self, indices: Union[Sequence[int], int]
+                   ) -> 'BaseLTDataset':
+        """MMEngine's subset copy, with the caches of the subset (MMEngine
+        copies every attribute, so the whole set's cached labels would
+        otherwise stay)."""
+        subset = super().get_subset(indices)
+        if subset._fully_initialized:
+            subset._cache_annotations()
+        return subset
 
     @property
     def num_classes(self) -> int:

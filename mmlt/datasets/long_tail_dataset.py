@@ -94,11 +94,46 @@ class LongTailDataset(BaseDataset):
         self._labels = source_labels[self.indices]
         self._groups = None
         self._fully_initialized = True
+        self._bind_counts()
+
+    def _bind_counts(self) -> None:
         # the long-tailed counts, for ApplyByClassFrequency in the source's
         # pipeline (a source wrapped in another wrapper is not searched)
         bind_class_counts(
             getattr(self.dataset, 'pipeline', None), lambda: np.bincount(
                 self._labels, minlength=len(self.target_counts)))
+
+    def get_subset_(self, indices: Union[Sequence[int], int]) -> None:
+        """Keep a subset of the long-tailed samples (MMEngine's semantics:
+        an int keeps the first ``n`` or, negative, the last ``-n``; a
+        sequence keeps those positions), as MMPretrain's ``KFoldDataset``
+        asks. Labels, groups and the counts handed to the pipeline follow.
+        """
+        self.full_init()
+        positions = np.arange(len(self.indices))
+        if isinstance(indices, int):
+            keep = positions[:indices] if indices >= 0 else \
+                positions[indices:]
+        elif isinstance(indices, Sequence) or isinstance(indices, np.ndarray):
+            keep = positions[np.asarray(indices, dtype=np.int64)] \
+                if len(indices) else positions[:0]
+        else:
+            raise TypeError(f'indices must be an int or a sequence of int, '
+                            f'got {type(indices).__name__}')
+        self.indices = self.indices[keep]
+        self._labels = self._labels[keep]
+        self._groups = None
+        self._bind_counts()
+
+    def get_subset(self, indices: Union[Sequence[int], int]
+                   ) -> 'LongTailDataset':
+        """A copy holding a subset (see :meth:`get_subset_`); the source
+        dataset is copied too, so the two pipelines keep their own counts.
+        """
+        self.full_init()
+        subset = copy.deepcopy(self)
+        subset.get_subset_(indices)
+        return subset
 
     @force_full_init
     def get_gt_labels(self) -> np.ndarray:
