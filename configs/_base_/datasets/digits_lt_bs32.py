@@ -20,6 +20,9 @@ test_pipeline = [
 train_dataloader = dict(
     batch_size=32,
     num_workers=0,
+    # explicit: MMPretrain's tools/train.py would default it to True, which
+    # torch refuses without workers
+    persistent_workers=False,
     dataset=dict(
         type=dataset_type,
         split='train',
@@ -31,6 +34,7 @@ train_dataloader = dict(
 val_dataloader = dict(
     batch_size=64,
     num_workers=0,
+    persistent_workers=False,
     dataset=dict(
         type=dataset_type,
         split='test',
