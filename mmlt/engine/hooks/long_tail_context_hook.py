@@ -11,7 +11,7 @@ from mmlt.models.heads import find_head
 from mmlt.registry import HOOKS
 from .single_instance_hook import SingleInstanceHook
 
-__all__ = ['LongTailContextHook', 'check_num_classes']
+__all__ = ['LongTailContextHook', 'check_num_classes', 'check_same_classes']
 
 
 def check_num_classes(head_classes: Optional[int],
@@ -25,6 +25,39 @@ def check_num_classes(head_classes: Optional[int],
             f'{len(classes)} classes {list(classes)[:20]}'
             f'{"..." if len(classes) > 20 else ""}; set num_classes to '
             f'{len(classes)}')
+
+
+def check_same_classes(train_classes: Optional[Sequence[str]],
+                       classes: Optional[Sequence[str]], what: str) -> None:
+    """Raise if ``what`` names its classes differently from training.
+
+    Label ``i`` means the ``i``-th class name of each dataset, so the same
+    names in another order would pair every prediction with the wrong
+    class; mmlt refuses it rather than remapping silently.
+    """
+    if train_classes is None or classes is None:
+        return
+    train_classes, classes = list(train_classes), list(classes)
+    if train_classes == classes:
+        return
+    if sorted(train_classes) == sorted(classes):
+        problem = 'the same class names in a different order'
+    else:
+        problem = (f'different classes (only in training: '
+                   f'{sorted(set(train_classes) - set(classes))}, only in '
+                   f'the {what}: {sorted(set(classes) - set(train_classes))})')
+    raise ValueError(
+        f'the {what} has {problem}: label indices would mean different '
+        f'classes. Training classes (index order): {train_classes}; '
+        f'{what} classes: {classes}. Give both datasets the same classes= '
+        '(list or file) in the same order.')
+
+
+def _unwrapped(model):
+    from mmengine.model import BaseTTAModel, is_model_wrapper
+    while is_model_wrapper(model) or isinstance(model, BaseTTAModel):
+        model = model.module
+    return model
 
 
 def _metrics_of(evaluator) -> list:
@@ -72,6 +105,7 @@ class LongTailContextHook(SingleInstanceHook):
             count_datasets = list(count_datasets)
         self.count_datasets = count_datasets
         self.class_counts: Optional[np.ndarray] = None
+        self.train_classes: Optional[Sequence[str]] = None
 
     def _counted_dataset(self, dataset):
         if self.count_datasets is None:
@@ -99,6 +133,7 @@ class LongTailContextHook(SingleInstanceHook):
         head = find_head(runner.model)
         head_classes = getattr(head, 'num_classes', None)
         check_num_classes(head_classes, classes, 'training dataset')
+        self.train_classes = classes
         num_classes = len(classes) if classes is not None else head_classes
         counts = get_class_counts(dataset, num_classes)
         empty = zero_count_classes(counts, classes)
@@ -121,20 +156,41 @@ class LongTailContextHook(SingleInstanceHook):
             f'{int(counts.min())}, imbalance ratio '
             f'{counts.max() / max(counts.min(), 1):.1f}')
         if self.plot and is_main_process():
+            from mmlt.datasets.label_utils import get_group_ids, get_labels
             from mmlt.visualization import plot_class_distribution
             names = classes or [str(i) for i in range(len(counts))]
+            # with two or more groups, each bar stacks its groups' counts
+            groups, column = np.unique(
+                get_group_ids(dataset), return_inverse=True)
+            split = {}
+            if groups.size > 1:
+                by_group = np.zeros((len(counts), groups.size), np.int64)
+                np.add.at(by_group, (get_labels(dataset), column), 1)
+                split = dict(group_counts=by_group, group_ids=groups.tolist())
             path = plot_class_distribution(
-                counts, names, osp.join(runner.work_dir,
-                                        'class_distribution.png'))
+                counts, names,
+                osp.join(runner.work_dir, 'class_distribution.png'), **split)
             runner.logger.info(f'Class distribution plotted to {path}')
+
+    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
+        """Remember the training classes a tested checkpoint was saved
+        with (MMEngine stores the training set's metainfo in its meta)."""
+        meta = (checkpoint or {}).get('meta', None) or {}
+        dataset_meta = meta.get('dataset_meta', None) or {}
+        if self.train_classes is None and dataset_meta.get('classes'):
+            self.train_classes = tuple(dataset_meta['classes'])
 
     def _feed_metrics(self, runner, evaluator, dataloader, what: str) -> None:
         head = find_head(runner.model)
-        check_num_classes(
-            getattr(head, 'num_classes', None),
-            get_classes(getattr(dataloader, 'dataset', None)), what)
+        classes = get_classes(getattr(dataloader, 'dataset', None))
+        check_num_classes(getattr(head, 'num_classes', None), classes, what)
+        check_same_classes(self.train_classes, classes, what)
         counts = self.class_counts
-        if head is not None and getattr(head, 'class_counts_known', False):
+        model = _unwrapped(runner.model)
+        if hasattr(model, 'training_class_counts'):  # mmlt's ensembles
+            if model.training_class_counts is not None:
+                counts = model.training_class_counts
+        elif head is not None and getattr(head, 'class_counts_known', False):
             counts = head.class_counts.cpu().numpy()
         for metric in _metrics_of(evaluator):
             if counts is not None and hasattr(metric, 'set_class_counts'):

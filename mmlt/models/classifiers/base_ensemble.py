@@ -20,6 +20,16 @@ checkpoint keeps the weights it is built with (its ``init_cfg`` is not
 applied, as the Runner does not when testing): meant for tests, or for a
 member that is itself an ensemble.
 
+Shot bins (many/medium/few-shot) of an ensemble are computed from the class
+counts of the data the ensemble represents, by this rule (see
+:func:`resolve_ensemble_counts`): ``class_counts=`` when given; else the
+counts of ``train_dataset=`` (a dataset config, e.g. the whole training CSV
+of a k-fold run, whose folds each saw only a part of it); else the members'
+own training counts when they all agree (seeds or losses trained on the same
+set). Members trained on different data (k-fold folds, specialists on
+different subsets) without either option are refused when the ensemble is
+built: no member's subset stands for the whole.
+
 Members keep their own data preprocessors. The ensemble's preprocessor only
 moves the collated batch to the device (mmengine's
 ``BaseDataPreprocessor``), and each member normalises the raw batch its own
@@ -33,6 +43,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Sequence, Union
 
+import numpy as np
 import torch
 from mmengine.config import Config
 from mmengine.model import BaseDataPreprocessor, BaseModel
@@ -41,7 +52,10 @@ from mmpretrain.structures import DataSample
 from mmlt.registry import MODELS
 from mmlt.utils.checkpoint_trust import _REMOTE  # URLs: left to mmengine
 
-__all__ = ['BaseEnsemble', 'MemberSpec', 'parse_member_specs']
+__all__ = [
+    'BaseEnsemble', 'MemberSpec', 'parse_member_specs',
+    'resolve_ensemble_counts'
+]
 
 _MEMBER_KEYS = ('name', 'config', 'model', 'checkpoint', 'strict', 'weight')
 
@@ -144,6 +158,75 @@ def parse_member_specs(members: Sequence[Mapping],
     return specs
 
 
+def resolve_ensemble_counts(
+        member_counts: Mapping[str, Optional[Sequence[int]]],
+        class_counts: Optional[Sequence[int]] = None,
+        train_dataset: Optional[Mapping] = None) -> Optional[np.ndarray]:
+    """The training class counts an ensemble's shot bins use.
+
+    Args:
+        member_counts: Each member's training class counts (None for a
+            member whose head does not know them).
+        class_counts: Counts given explicitly.
+        train_dataset: A dataset config (or dataset) of the data the
+            ensemble represents; its class counts are read without loading
+            any image.
+
+    Returns:
+        The counts, or None when neither option is given and no member
+        knows its counts (the metric then skips the shot bins, saying so).
+
+    Raises:
+        ValueError: If both options are given, if the counts are malformed,
+            or if the members' counts differ and no option says which data
+            the ensemble represents.
+    """
+    if class_counts is not None and train_dataset is not None:
+        raise ValueError('pass class_counts or train_dataset, not both')
+    if class_counts is not None:
+        counts = np.asarray(class_counts)
+        if counts.ndim != 1 or counts.size == 0 or not np.issubdtype(
+                counts.dtype, np.integer) or (counts < 0).any():
+            raise ValueError(f'class_counts={class_counts!r} must be a '
+                             'non-empty list of non-negative ints')
+        return counts.astype(np.int64)
+    if train_dataset is not None:
+        from mmlt.datasets.label_utils import get_class_counts
+        from mmlt.registry import DATASETS
+        dataset = DATASETS.build(copy.deepcopy(dict(train_dataset))) \
+            if isinstance(train_dataset, Mapping) else train_dataset
+        return get_class_counts(dataset)
+    known = {
+        name: np.asarray(c, dtype=np.int64)
+        for name, c in member_counts.items() if c is not None
+    }
+    if not known:
+        return None
+    first = next(iter(known.values()))
+    if any(c.shape != first.shape or not np.array_equal(c, first)
+           for c in known.values()):
+        sizes = ', '.join(f'{n}: {int(c.sum())} images' for n, c in
+                          known.items())
+        raise ValueError(
+            'the ensemble members were trained on different class counts '
+            f'({sizes}), so no member\'s counts stand for the data the '
+            'ensemble represents (e.g. the whole training set of k-fold '
+            'models): pass train_dataset=<that dataset\'s config> or '
+            'class_counts=[...] to the ensemble, for its shot bins')
+    return first
+
+
+def _member_counts(model: torch.nn.Module) -> Optional[np.ndarray]:
+    from mmlt.models.heads import find_head
+    ensemble_counts = getattr(model, 'training_class_counts', False)
+    if ensemble_counts is not False:  # a nested ensemble
+        return ensemble_counts
+    head = find_head(model)
+    if head is None or not getattr(head, 'class_counts_known', False):
+        return None
+    return head.class_counts.detach().cpu().numpy().astype(np.int64)
+
+
 def _build_member(spec: MemberSpec) -> BaseModel:
     model = MODELS.build(spec.model)
     if not isinstance(model, BaseModel):
@@ -213,12 +296,21 @@ class BaseEnsemble(BaseModel):
         members: Member dicts, see :func:`parse_member_specs`.
         with_weight: Whether members may have a ``weight``.
         data_preprocessor: None or ``dict(type='BaseDataPreprocessor')``.
+        class_counts: Training class counts for the shot bins (see the
+            module docstring for the rule).
+        train_dataset: Config of the data the ensemble represents, whose
+            class counts the shot bins use.
+
+    Attributes:
+        training_class_counts: The counts by that rule (or None).
     """
 
     def __init__(self,
                  members: Sequence[Mapping],
                  with_weight: bool,
-                 data_preprocessor: Any = None) -> None:
+                 data_preprocessor: Any = None,
+                 class_counts: Optional[Sequence[int]] = None,
+                 train_dataset: Optional[Mapping] = None) -> None:
         owner = type(self).__name__
         super().__init__(
             data_preprocessor=_check_preprocessor(data_preprocessor, owner))
@@ -229,6 +321,10 @@ class BaseEnsemble(BaseModel):
                 raise ValueError(f'member name {spec.name!r} is taken by '
                                  'torch.nn.ModuleDict: pick another')
             self.members[spec.name] = _build_member(spec)
+        self.training_class_counts = resolve_ensemble_counts(
+            {name: _member_counts(m)
+             for name, m in self.members.items()}, class_counts,
+            train_dataset)
 
     def init_weights(self) -> None:
         """Keep the members' weights (loaded when the ensemble is built)."""

@@ -99,15 +99,22 @@ class GroupRoutedEnsemble(BaseEnsemble):
         fallback: The member for every group not in ``routes``; None makes
             such a group an error.
         data_preprocessor: None or ``dict(type='BaseDataPreprocessor')``.
+        class_counts: Training class counts for the shot bins.
+        train_dataset: Config of the data the ensemble represents (e.g. the
+            union of the specialists' training sets), whose class counts
+            the shot bins use; see :func:`resolve_ensemble_counts`.
     """
 
     def __init__(self,
                  members: Sequence[Mapping],
                  routes: Mapping,
                  fallback: Optional[str] = None,
-                 data_preprocessor: Any = None) -> None:
+                 data_preprocessor: Any = None,
+                 class_counts: Optional[Sequence[int]] = None,
+                 train_dataset: Optional[Mapping] = None) -> None:
         super().__init__(
-            members, with_weight=False, data_preprocessor=data_preprocessor)
+            members, with_weight=False, data_preprocessor=data_preprocessor,
+            class_counts=class_counts, train_dataset=train_dataset)
         self.routes = parse_routes(routes, fallback,
                                    [spec.name for spec in self.specs])
         self.fallback = fallback

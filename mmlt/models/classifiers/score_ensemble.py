@@ -45,13 +45,20 @@ class ScoreEnsemble(BaseEnsemble):
             A member may itself be an ensemble (``model=dict(type=...)``).
         data_preprocessor: None or ``dict(type='BaseDataPreprocessor')``:
             the ensemble only moves the batch, each member preprocesses it.
+        class_counts: Training class counts for the shot bins.
+        train_dataset: Config of the data the ensemble represents (e.g. the
+            whole training set of k-fold members), whose class counts the
+            shot bins use; see :func:`resolve_ensemble_counts` for the rule.
     """
 
     def __init__(self,
                  members: Sequence[Mapping],
-                 data_preprocessor: Any = None) -> None:
+                 data_preprocessor: Any = None,
+                 class_counts: Optional[Sequence[int]] = None,
+                 train_dataset: Optional[Mapping] = None) -> None:
         super().__init__(
-            members, with_weight=True, data_preprocessor=data_preprocessor)
+            members, with_weight=True, data_preprocessor=data_preprocessor,
+            class_counts=class_counts, train_dataset=train_dataset)
         self.register_buffer(
             'weights',
             torch.tensor([spec.weight for spec in self.specs],
