@@ -4,7 +4,19 @@ Importing mmlt applies the compatibility fixes for the pinned stack (see
 ``mmlt.utils.compat``) and registers every mmlt module into MMPretrain's
 registries (see ``mmlt.registry``).
 """
-from .utils.compat import apply_compat_patches
+import warnings
+
+# mmcv-lite ships no compiled ops, so mmcv.cnn (imported by MMPretrain) warns
+# on import that MultiScaleDeformableAttention, which no classifier here
+# uses, is missing. Exactly that warning is ignored, before the import that
+# raises it; every other warning is shown as usual.
+warnings.filterwarnings(
+    'ignore',
+    message=r'Fail to import ``MultiScaleDeformableAttention``',
+    category=UserWarning,
+    module=r'mmcv\.cnn\.bricks\.transformer')
+
+from .utils.compat import apply_compat_patches  # noqa: E402
 
 apply_compat_patches()
 

@@ -5,15 +5,18 @@ handling is importable and tested.
 """
 import argparse
 import copy
+import logging
 import os
 import os.path as osp
 from typing import List, Optional
 
+import torch
 from mmengine.config import Config, ConfigDict, DictAction
+from mmengine.logging import print_log
 
 __all__ = [
     'build_train_parser', 'build_test_parser', 'merge_train_args',
-    'merge_test_args', 'default_work_dir'
+    'merge_test_args', 'default_work_dir', 'pin_memory_supported'
 ]
 
 
@@ -94,13 +97,28 @@ def _set_work_dir(cfg: Config, args: argparse.Namespace) -> None:
         cfg.work_dir = default_work_dir(args.config)
 
 
+def pin_memory_supported() -> bool:
+    """Whether a DataLoader's ``pin_memory=True`` has any effect here.
+
+    Torch pins memory only for an accelerator, and not for MPS; on any other
+    machine it warns once per epoch and pins nothing (the condition of
+    ``torch.utils.data.dataloader._BaseDataLoaderIter``).
+    """
+    accelerator = getattr(torch, 'accelerator', None)
+    if accelerator is None:  # torch < 2.6
+        return torch.cuda.is_available()
+    if not accelerator.is_available():
+        return False
+    return accelerator.current_accelerator().type != 'mps'
+
+
 def _set_dataloader_defaults(cfg: Config, fields: List[str],
                              args: argparse.Namespace,
                              persistent: Optional[bool]) -> None:
     for field in fields:
         if cfg.get(field, None) is None:
             continue
-        merged = ConfigDict(pin_memory=True)
+        merged = ConfigDict(pin_memory=pin_memory_supported())
         if persistent is not None and cfg[field].get('num_workers', 0) > 0:
             merged.persistent_workers = persistent
         merged.update(cfg[field])
@@ -109,6 +127,26 @@ def _set_dataloader_defaults(cfg: Config, fields: List[str],
         if getattr(args, 'no_persistent_workers', False):
             merged.persistent_workers = False
         cfg[field] = merged
+
+
+def _drop_unsupported_pin_memory(cfg: Config, fields: List[str]) -> None:
+    """Turn off a ``pin_memory=True`` the config (or ``--cfg-options``)
+    asks for where it cannot work, with one INFO line instead of torch's
+    warning every epoch."""
+    if pin_memory_supported():
+        return
+    asked = [
+        field for field in fields
+        if cfg.get(field, None) is not None and cfg[field].get('pin_memory')
+    ]
+    for field in asked:
+        cfg[field].pin_memory = False
+    if asked:
+        print_log(
+            f'pin_memory turned off in {", ".join(asked)}: no accelerator '
+            'that supports pinned memory is available',
+            logger='current',
+            level=logging.INFO)
 
 
 def merge_train_args(cfg: Config, args: argparse.Namespace) -> Config:
@@ -140,11 +178,11 @@ def merge_train_args(cfg: Config, args: argparse.Namespace) -> Config:
             raise ValueError('--auto-scale-lr needs auto_scale_lr='
                              'dict(base_batch_size=...) in the config')
         cfg.auto_scale_lr.enable = True
-    _set_dataloader_defaults(
-        cfg, ['train_dataloader', 'val_dataloader', 'test_dataloader'], args,
-        persistent=True)
+    fields = ['train_dataloader', 'val_dataloader', 'test_dataloader']
+    _set_dataloader_defaults(cfg, fields, args, persistent=True)
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
+    _drop_unsupported_pin_memory(cfg, fields)
     return cfg
 
 
@@ -203,4 +241,5 @@ def merge_test_args(cfg: Config, args: argparse.Namespace) -> Config:
     _set_dataloader_defaults(cfg, ['test_dataloader'], args, persistent=None)
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
+    _drop_unsupported_pin_memory(cfg, ['test_dataloader'])
     return cfg

@@ -1,12 +1,18 @@
+import logging
 import os.path as osp
+import warnings
+from typing import List
 
 import pytest
 import torch
 from mmengine.config import Config
+from mmengine.logging import MMLogger
 
 from mmlt.apis import (merge_test_args, merge_train_args,
                        prepare_cpu_distributed, build_test_parser,
                        build_train_parser)
+from mmlt.apis import cli
+from mmlt.apis.cli import pin_memory_supported
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DEMO = osp.join(ROOT, 'configs', 'lt', 'convnext_focal.py')
@@ -22,8 +28,79 @@ def test_train_defaults_and_work_dir():
     assert cfg.work_dir == osp.join('./work_dirs', 'convnext_focal')
     assert cfg.launcher == 'none'
     assert cfg.resume is False
-    assert cfg.train_dataloader.pin_memory is True
+    assert cfg.train_dataloader.pin_memory is pin_memory_supported()
     assert train_cfg('--work-dir', 'x').work_dir == 'x'
+
+
+class _Records(logging.Handler):
+    """Keeps the records the current MMLogger emits."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: List[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@pytest.fixture
+def mm_log():
+    logger = MMLogger.get_current_instance()
+    handler = _Records()
+    logger.addHandler(handler)
+    yield handler.records
+    logger.removeHandler(handler)
+
+
+def _pin_messages(records: List[logging.LogRecord]) -> List[logging.LogRecord]:
+    return [r for r in records if 'pin_memory' in r.getMessage()]
+
+
+def test_pin_memory_default_follows_the_accelerator(monkeypatch, mm_log):
+    monkeypatch.setattr(cli, 'pin_memory_supported', lambda: False)
+    cfg = train_cfg()
+    for field in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        assert cfg[field].pin_memory is False
+    assert _pin_messages(mm_log) == []  # nothing asked for, nothing said
+    monkeypatch.setattr(cli, 'pin_memory_supported', lambda: True)
+    cfg = train_cfg()
+    for field in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        assert cfg[field].pin_memory is True
+    assert train_cfg('--no-pin-memory').train_dataloader.pin_memory is False
+
+
+def test_pin_memory_asked_without_accelerator_is_one_info_line(
+        monkeypatch, mm_log):
+    monkeypatch.setattr(cli, 'pin_memory_supported', lambda: False)
+    cfg = Config.fromfile(DEMO)
+    cfg.train_dataloader.pin_memory = True
+    args = build_train_parser().parse_args(
+        [DEMO, '--cfg-options', 'val_dataloader.pin_memory=True'])
+    cfg = merge_train_args(cfg, args)
+    assert cfg.train_dataloader.pin_memory is False
+    assert cfg.val_dataloader.pin_memory is False
+    messages = _pin_messages(mm_log)
+    assert len(messages) == 1
+    assert messages[0].levelno == logging.INFO
+    assert 'train_dataloader, val_dataloader' in messages[0].getMessage()
+    # with an accelerator the request stands, silently
+    monkeypatch.setattr(cli, 'pin_memory_supported', lambda: True)
+    cfg = Config.fromfile(DEMO)
+    cfg.test_dataloader.pin_memory = True
+    args = build_test_parser().parse_args([DEMO, 'w/epoch_1.pth'])
+    assert merge_test_args(cfg, args).test_dataloader.pin_memory is True
+    assert len(_pin_messages(mm_log)) == 1
+
+
+def test_pin_memory_supported_matches_torch():
+    # torch warns exactly when it cannot pin (no accelerator, or MPS)
+    from torch.utils.data import DataLoader, TensorDataset
+    loader = DataLoader(TensorDataset(torch.zeros(2)), pin_memory=True)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always')
+        next(iter(loader))
+    warned = any('pin_memory' in str(w.message) for w in caught)
+    assert pin_memory_supported() is not warned
 
 
 def test_resume_options():
