@@ -57,6 +57,9 @@ from typing import Any, Callable, Iterator, List, Optional, Tuple, Union
 
 import torch
 
+from .checkpoint_files import (CorruptCheckpointError, checkpoint_problem,
+                               load_error_problem)
+
 PathLike = Union[str, 'os.PathLike[str]']
 
 TRUSTED_DIRS_ENV = 'MMLT_TRUSTED_CHECKPOINT_DIRS'
@@ -274,6 +277,8 @@ def load_checkpoint_file(f: Any,
         name: How to name the checkpoint in errors (defaults to ``f``).
 
     Raises:
+        CorruptCheckpointError: If the file is truncated or damaged (named,
+            instead of torch's "Ran out of input" or zip-archive error).
         UntrustedCheckpointError: If the weights-only unpickler refuses it.
     """
     name = str(f) if name is None else name
@@ -283,7 +288,22 @@ def load_checkpoint_file(f: Any,
         with safe_checkpoint_globals():
             return torch.load(
                 f, map_location=map_location, weights_only=not trusted)
-    except pickle.UnpicklingError as e:
-        if trusted and not forced:  # a corrupt file, not a refusal
+    except Exception as e:
+        problem = _damage(f, e)
+        if problem is not None:
+            raise CorruptCheckpointError(name, problem, e) from e
+        if not isinstance(e, pickle.UnpicklingError) or (trusted
+                                                         and not forced):
             raise
         raise untrusted_error(name, e, trusted) from e
+
+
+def _damage(f: Any, exc: BaseException) -> Optional[str]:
+    """Why loading ``f`` failed with ``exc`` if the file is damaged: the
+    full integrity test (CRCs included) of a local file, else what the
+    error says."""
+    if isinstance(f, (str, os.PathLike)) and osp.isfile(f):
+        problem = checkpoint_problem(f, verify_crc=True)
+        if problem is not None:
+            return problem
+    return load_error_problem(exc)

@@ -9,7 +9,16 @@
    that passes ``weights_only`` explicitly according to mmlt's trust policy,
    and makes ``Runner.resume`` / ``Runner.load_checkpoint`` (and the
    FlexibleRunner's) trust the run's work_dir, see
-   :mod:`mmlt.utils.checkpoint_trust`.
+   :mod:`mmlt.utils.checkpoint_trust`; a truncated or damaged file fails
+   with an error that names it;
+3. replaces mmengine's ``find_latest_checkpoint`` (auto-resume) by one that
+   also resumes without a ``last_checkpoint`` file and passes over damaged
+   checkpoints, logging which file it resumes and why, and
+   ``save_checkpoint`` by one that writes a local file under a temporary name
+   and renames it into place, see :mod:`mmlt.utils.checkpoint_files`. Both
+   are replaced where mmengine's runner modules imported them, so MMPretrain's
+   own ``tools/train.py`` gets them too (``custom_imports`` imports mmlt
+   before the Runner is built).
 
 What mmengine 0.10.7 does unpatched under torch >= 2.6: local, pavi, ceph and
 open-mmlab files go through ``torch.load`` with torch's default (weights_only,
@@ -25,8 +34,9 @@ import logging
 import os.path as osp
 import pickle
 from tempfile import TemporaryDirectory
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Optional
 
+from .checkpoint_files import find_resume_checkpoint, write_checkpoint_atomic
 from .checkpoint_trust import (is_trusted_checkpoint, load_checkpoint_file,
                                safe_checkpoint_globals,
                                trusted_checkpoint_dirs, untrusted_error)
@@ -35,6 +45,7 @@ from .pkg_resources_shim import install_pkg_resources_shim
 
 _PATCH_MARK = '__mmlt_trust_patched__'
 _applied = False
+_mmengine_save_checkpoint: Optional[Callable] = None
 
 
 def _safe(loader: Callable) -> Callable:
@@ -160,6 +171,73 @@ def _patch_checkpoint_loaders() -> None:
         setattr(ckpt, loader.__name__, loader)
 
 
+@_safe
+def find_latest_checkpoint(path: str) -> Optional[str]:
+    """The checkpoint auto-resume of work dir ``path`` loads, or None.
+
+    Replaces mmengine's, which reads only ``path/last_checkpoint``; see
+    :func:`mmlt.utils.checkpoint_files.find_resume_checkpoint`. Logs the
+    choice (INFO) and every damaged checkpoint passed over (WARNING).
+    """
+    from mmengine.logging import print_log
+    choice = find_resume_checkpoint(path)
+    for broken, problem in choice.skipped:
+        print_log(
+            f'checkpoint {broken} {problem}; resuming from {choice.path} '
+            'instead', logger='current', level=logging.WARNING)
+    print_log(choice.message, logger='current', level=logging.INFO)
+    return choice.path
+
+
+def _is_local_file(filename: Any, backend_args: Optional[dict]) -> bool:
+    from mmengine.fileio import LocalBackend, get_file_backend
+    if not isinstance(filename, str) or filename.startswith('pavi://'):
+        return False
+    try:
+        backend = get_file_backend(filename, backend_args=backend_args)
+    except Exception:  # mmengine's own save reports it
+        return False
+    return isinstance(backend, LocalBackend)
+
+
+@_safe
+def save_checkpoint(checkpoint: dict,
+                    filename: str,
+                    file_client_args: Optional[dict] = None,
+                    backend_args: Optional[dict] = None) -> None:
+    """mmengine's ``save_checkpoint``, with local files written atomically.
+
+    A local ``filename`` (no ``file_client_args``, a local file backend) goes
+    through :func:`mmlt.utils.checkpoint_files.write_checkpoint_atomic`:
+    written to a temporary name in the same directory and renamed into
+    place, so a full disk or a killed process never leaves a partial
+    checkpoint under the final name. Other backends are left to mmengine.
+    """
+    if file_client_args is None and _is_local_file(filename, backend_args):
+        write_checkpoint_atomic(checkpoint, filename)
+        return
+    assert _mmengine_save_checkpoint is not None  # set by the patch
+    _mmengine_save_checkpoint(
+        checkpoint, filename, file_client_args=file_client_args,
+        backend_args=backend_args)
+
+
+def _patch_checkpoint_files() -> None:
+    """Put :func:`find_latest_checkpoint` and :func:`save_checkpoint` where
+    mmengine's runners look them up."""
+    global _mmengine_save_checkpoint
+    import mmengine.runner
+    from mmengine.runner import _flexible_runner
+    from mmengine.runner import checkpoint as ckpt
+    from mmengine.runner import runner as runner_module
+    if not getattr(ckpt.save_checkpoint, _PATCH_MARK, False):
+        _mmengine_save_checkpoint = ckpt.save_checkpoint
+    for module in (ckpt, mmengine.runner, runner_module, _flexible_runner):
+        module.find_latest_checkpoint = find_latest_checkpoint
+        if hasattr(module, 'save_checkpoint'):
+            module.save_checkpoint = save_checkpoint
+
+
 def _trust_during(method: Callable, roots: Callable[..., Iterable[Any]]
                   ) -> Callable:
     """Wrap ``method`` to trust ``roots(self, *args, **kwargs)`` while it
@@ -207,6 +285,7 @@ def apply_compat_patches() -> None:
         return
     install_pkg_resources_shim()
     _patch_checkpoint_loaders()
+    _patch_checkpoint_files()
     _patch_runners()
     patch_register_default_hooks()
     _applied = True
