@@ -10,7 +10,11 @@ Three formats are read, each into a list of dicts with the keys
   converted to float, e.g. a ``weight`` column).
 * OpenMMLab 2.0 JSON: ``{"metainfo": {"classes": [...]}, "data_list":
   [{"img_path": ..., "gt_label": ..., "group_id": ...}, ...]}``.
-* MMPretrain's txt list: ``path label`` or ``path label group_id`` per line.
+* MMPretrain's txt list: ``path label`` or ``path label group_id`` per line
+  (whitespace-separated, so a path cannot contain spaces: use CSV or JSON).
+
+Files may start with a UTF-8 byte-order mark (as Excel writes them). A file
+without any annotation row (e.g. a header-only CSV) is refused.
 
 A label is either a class index or a class name. Every malformed row raises
 ``ValueError`` naming the file and the line (or ``data_list`` item).
@@ -22,10 +26,61 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 __all__ = [
     'parse_annotation_file', 'parse_csv', 'parse_json', 'parse_txt',
-    'parse_label', 'parse_group_id', 'infer_format'
+    'parse_label', 'parse_group_id', 'infer_format', 'check_class_names',
+    'read_class_file'
 ]
 
 Row = Dict[str, Any]
+
+
+def check_class_names(names: Sequence[Any], where: str) -> Tuple[str, ...]:
+    """Validated class names: non-empty strings, each once.
+
+    Args:
+        names: The class names, in label-index order.
+        where: What holds them (a file, ``classes=``), for the message.
+
+    Raises:
+        ValueError: Naming ``where`` and every duplicate or empty name.
+    """
+    if isinstance(names, (str, bytes)) or not isinstance(names, Sequence):
+        raise ValueError(f'{where}: classes must be a list of names, got '
+                         f'{names!r}')
+    bad = [n for n in names if not isinstance(n, str) or not n.strip()]
+    if bad:
+        raise ValueError(f'{where}: class names must be non-empty strings, '
+                         f'got {bad}')
+    seen, duplicates = set(), []
+    for name in names:
+        if name in seen and name not in duplicates:
+            duplicates.append(name)
+        seen.add(name)
+    if duplicates:
+        raise ValueError(
+            f'{where}: duplicate class name(s) {duplicates} (each name must '
+            'appear once: its position is its label index)')
+    return tuple(names)
+
+
+def read_class_file(path: str) -> Tuple[str, ...]:
+    """Class names from a file, one per line (label index = line order).
+
+    Surrounding spaces are stripped; blank lines at the end are ignored, a
+    blank line between names is an error (it would shift every index).
+    """
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'classes file not found: {path}')
+    with open(path, encoding='utf-8-sig') as f:
+        lines = [line.strip() for line in f.read().splitlines()]
+    while lines and not lines[-1]:
+        lines.pop()
+    blank = [i for i, line in enumerate(lines, start=1) if not line]
+    if blank:
+        raise ValueError(f'{path}:{blank[0]}: empty line between class '
+                         'names (the line order gives the label index)')
+    if not lines:
+        raise ValueError(f'{path}: no class names')
+    return check_class_names(lines, f'classes file {path}')
 
 
 def parse_label(value: Any, classes: Optional[Sequence[str]],
@@ -107,7 +162,7 @@ def parse_csv(path: str, classes: Optional[Sequence[str]] = None
     """Parse a CSV annotation file (header ``filename,label[,group_id,..]``).
     """
     rows: List[Row] = []
-    with open(path, newline='') as f:
+    with open(path, newline='', encoding='utf-8-sig') as f:
         reader = csv.reader(f)
         try:
             header = [h.strip() for h in next(reader)]
@@ -131,8 +186,11 @@ def parse_csv(path: str, classes: Optional[Sequence[str]] = None
                                  f'({",".join(header)}), got {len(fields)}: '
                                  f'{fields}')
             record = dict(zip(header, (x.strip() for x in fields)))
-            filename = record.pop('filename')
-            if not filename:
+            # the file name as written: spaces may be part of a real name,
+            # and messages quote it so that a stray one shows
+            filename = fields[header.index('filename')]
+            record.pop('filename')
+            if not filename.strip():
                 raise ValueError(f'{where}: empty filename')
             row: Row = dict(
                 img_path=filename,
@@ -149,7 +207,7 @@ def parse_txt(path: str, classes: Optional[Sequence[str]] = None
               ) -> List[Row]:
     """Parse MMPretrain's ``path label [group_id]`` list file."""
     rows: List[Row] = []
-    with open(path) as f:
+    with open(path, encoding='utf-8-sig') as f:
         for line_no, line in enumerate(f, start=1):
             fields = line.split()
             if not fields:
@@ -158,7 +216,8 @@ def parse_txt(path: str, classes: Optional[Sequence[str]] = None
             if len(fields) not in (2, 3):
                 raise ValueError(f'{where}: expected "path label" or "path '
                                  f'label group_id", got {len(fields)} '
-                                 f'columns: {line.rstrip()!r}')
+                                 f'columns: {line.rstrip()!r} (a file name '
+                                 'with spaces needs the CSV or JSON format)')
             rows.append(
                 dict(
                     img_path=fields[0],
@@ -172,7 +231,7 @@ def parse_txt(path: str, classes: Optional[Sequence[str]] = None
 def parse_json(path: str, classes: Optional[Sequence[str]] = None
                ) -> Tuple[List[Row], dict]:
     """Parse an OpenMMLab 2.0 JSON file. Returns ``(rows, metainfo)``."""
-    with open(path) as f:
+    with open(path, encoding='utf-8-sig') as f:
         try:
             content = json.load(f)
         except json.JSONDecodeError as e:
@@ -183,8 +242,17 @@ def parse_json(path: str, classes: Optional[Sequence[str]] = None
         raise ValueError(f'{path}: expected an object with a "data_list" '
                          'list (OpenMMLab 2.0 annotation format)')
     metainfo = content.get('metainfo', {}) or {}
-    if classes is None and 'classes' in metainfo:
-        classes = tuple(metainfo['classes'])
+    if 'classes' in metainfo:
+        file_classes = check_class_names(metainfo['classes'],
+                                         f'{path}: metainfo.classes')
+        if classes is None:
+            classes = file_classes
+        elif list(classes) != list(file_classes):
+            raise ValueError(
+                f'{path}: metainfo.classes {list(file_classes)} conflicts '
+                f'with the configured classes {list(classes)}; the label '
+                'indices of the file follow its own metainfo: remove one '
+                'of the two or make them identical')
     rows: List[Row] = []
     for i, item in enumerate(content['data_list']):
         where = f'{path}:data_list[{i}]'
@@ -222,10 +290,17 @@ def parse_annotation_file(path: str,
     if ann_format == 'auto':
         ann_format = infer_format(path)
     if ann_format == 'csv':
-        return parse_csv(path, classes), {}
-    if ann_format == 'txt':
-        return parse_txt(path, classes), {}
-    if ann_format == 'json':
-        return parse_json(path, classes)
-    raise ValueError(f'ann_format={ann_format!r} is not one of "auto", '
-                     '"csv", "json", "txt"')
+        rows, meta = parse_csv(path, classes), {}
+    elif ann_format == 'txt':
+        rows, meta = parse_txt(path, classes), {}
+    elif ann_format == 'json':
+        rows, meta = parse_json(path, classes)
+    else:
+        raise ValueError(f'ann_format={ann_format!r} is not one of "auto", '
+                         '"csv", "json", "txt"')
+    if not rows:
+        what = {'csv': 'only a header, no annotation row',
+                'txt': 'no annotation line',
+                'json': 'an empty "data_list"'}[ann_format]
+        raise ValueError(f'no rows in {path}: it has {what}')
+    return rows, meta

@@ -26,7 +26,9 @@ def write_annotation_file(rows: List[dict], path: str,
 
     Labels are written as class names when ``classes`` is given. CSV keeps
     every extra column; txt keeps path, label and group id only (it has no
-    room for more) and refuses rows with extra fields rather than drop them.
+    room for more) and refuses rows with extra fields rather than drop them,
+    and file names with whitespace, which its own parser could not read
+    back. Nothing is written when a row is refused.
     """
     if ann_format == 'auto':
         ann_format = infer_format(path)
@@ -54,6 +56,14 @@ def write_annotation_file(rows: List[dict], path: str,
         if extras:
             raise ValueError(f'{path}: the txt format cannot hold the extra '
                              f'fields {extras}; write .csv or .json')
+        spaced = [r['img_path'] for r in rows
+                  if len(str(r['img_path']).split()) != 1]
+        if spaced:
+            raise ValueError(
+                f'{path}: the txt format separates columns by whitespace, so '
+                f'it cannot hold the file name(s) {spaced[:5]!r}'
+                f'{" ..." if len(spaced) > 5 else ""} ({len(spaced)} in '
+                'all); nothing was written: write .csv or .json instead')
         with open(path, 'w') as f:
             for r in rows:
                 f.write(f'{r["img_path"]} {r["gt_label"]} '

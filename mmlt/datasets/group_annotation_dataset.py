@@ -7,12 +7,46 @@ from mmengine.fileio import get_file_backend, join_path
 from mmengine.fileio.backends import LocalBackend
 
 from mmlt.registry import DATASETS
-from .annotation_parsers import parse_annotation_file
+from .annotation_parsers import (check_class_names, parse_annotation_file,
+                                 read_class_file)
 from .base_lt_dataset import BaseLTDataset
 
 __all__ = ['GroupAnnotationDataset']
 
 _MAX_LISTED = 10
+
+
+def _quoted_path(path: str) -> str:
+    """The path quoted (a stray space shows), with a hint when the name
+    without its surrounding spaces exists."""
+    text = repr(path)
+    folder, name = osp.split(path)
+    if name != name.strip() and osp.isfile(osp.join(folder, name.strip())):
+        text += (f' (a file named {name.strip()!r} exists: the annotation '
+                 'has spaces around the name)')
+    return text
+
+
+def resolve_classes(classes: Union[str, Sequence[str], None],
+                    metainfo: Optional[dict]) -> Optional[tuple]:
+    """The class names of ``classes=`` / ``metainfo=``, validated.
+
+    A file is read by :func:`read_class_file`; a list must hold each name
+    once; ``classes`` and ``metainfo['classes']`` given together must be
+    identical (MMPretrain would silently let the metainfo win).
+    """
+    if isinstance(classes, str):
+        classes = read_class_file(osp.expanduser(classes))
+    elif classes is not None:
+        classes = check_class_names(classes, 'classes=')
+    meta_classes = (metainfo or {}).get('classes', None)
+    if meta_classes is not None:
+        meta_classes = check_class_names(meta_classes, 'metainfo.classes')
+        if classes is not None and classes != meta_classes:
+            raise ValueError(
+                f'classes={list(classes)} conflicts with metainfo.classes='
+                f'{list(meta_classes)}: give the class names once')
+    return classes
 
 
 @DATASETS.register_module()
@@ -49,6 +83,7 @@ class GroupAnnotationDataset(BaseLTDataset):
                              '"auto", "csv", "json", "txt"')
         self.ann_format = ann_format
         self.check_images = check_images
+        classes = resolve_classes(classes, metainfo)
         super().__init__(
             ann_file=ann_file, classes=classes, metainfo=metainfo, **kwargs)
 
@@ -93,7 +128,8 @@ class GroupAnnotationDataset(BaseLTDataset):
             return
         missing = [r for r in rows if not osp.isfile(r['img_path'])]
         if missing:
-            listed = '\n'.join(f'  {r["img_path"]} ({r["source"]})'
+            listed = '\n'.join(f'  {_quoted_path(r["img_path"])} '
+                               f'({r["source"]})'
                                for r in missing[:_MAX_LISTED])
             more = len(missing) - _MAX_LISTED
             raise FileNotFoundError(

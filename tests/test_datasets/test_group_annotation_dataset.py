@@ -90,7 +90,7 @@ def test_missing_images_are_listed_with_lines(image_dir):
     ann = image_dir / 'ann.csv'
     ann.write_text('filename,label\na.png,0\nmissing.png,0\n')
     with pytest.raises(FileNotFoundError,
-                       match=r'missing\.png \(.*ann\.csv:3\)'):
+                       match=r"missing\.png' \(.*ann\.csv:3\)"):
         build(ann, image_dir, classes=['c'])
 
 
