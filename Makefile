@@ -12,10 +12,18 @@ PYTEST_ARGS ?= -q
 
 .PHONY: venv demo test clean-demo
 
-$(STAMP): requirements/runtime.txt requirements/tests.txt setup.py
+# The supported ranges (requirements/*.txt, read by setup.py) at the exact
+# versions of requirements/constraints.txt; extras (tensorboard) included, so
+# the tests cover them.
+REQUIREMENTS := requirements/runtime.txt requirements/tests.txt \
+	requirements/tensorboard.txt
+CONSTRAINTS := requirements/constraints.txt
+
+$(STAMP): $(REQUIREMENTS) $(CONSTRAINTS) setup.py
 	test -x $(PY) || python3 -m venv $(VENV)
-	$(PY) -m pip install --upgrade pip 'setuptools<82' wheel
-	$(PY) -m pip install -r requirements/runtime.txt -r requirements/tests.txt
+	$(PY) -m pip install --upgrade pip
+	$(PY) -m pip install -c $(CONSTRAINTS) 'setuptools<82' wheel
+	$(PY) -m pip install -c $(CONSTRAINTS) $(addprefix -r ,$(REQUIREMENTS))
 	$(PY) -m pip install --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 

@@ -1,11 +1,12 @@
 """Installation script of mmlt (``pip install -e .``)."""
 import os.path as osp
+from typing import List
 
 from setuptools import find_packages, setup
 
 
-def read_requirements(path: str) -> list:
-    """Read a requirements file, skipping comments and ``-r`` includes."""
+def read_requirements(path: str) -> List[str]:
+    """Read a requirements file, skipping comments and ``-r``/``-c`` lines."""
     here = osp.dirname(osp.abspath(__file__))
     reqs = []
     with open(osp.join(here, path)) as f:
@@ -35,8 +36,13 @@ setup(
     packages=find_packages(exclude=('configs', 'tools', 'tests',
                                     'benchmarks', 'docs')),
     python_requires='>=3.9',
+    # Ranges, so that installing mmlt keeps a user's own torch; the exact
+    # tested versions are in requirements/constraints.txt (`make venv`).
     install_requires=read_requirements('requirements/runtime.txt'),
-    extras_require={'tests': read_requirements('requirements/tests.txt')},
+    extras_require={
+        'tests': read_requirements('requirements/tests.txt'),
+        'tensorboard': read_requirements('requirements/tensorboard.txt'),
+    },
     license='Apache License 2.0',
     zip_safe=False,
 )
