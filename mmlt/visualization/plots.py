@@ -3,17 +3,22 @@
 Every function builds its own :class:`matplotlib.figure.Figure` on an Agg
 canvas and never touches ``matplotlib.pyplot``'s global state, so the
 functions are safe on headless machines, in worker threads and inside a
-training run that has its own figures open.
+training run that has its own figures open. ``plot_*`` write a PNG file;
+``*_figure`` return the same figure unsaved, to inspect or draw on.
 """
 import os
 import os.path as osp
 from typing import List, Optional, Sequence, Tuple, Union
 
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.text import Annotation
 
 PathLike = Union[str, 'os.PathLike[str]']
+#: A class x group count matrix (rows: classes, columns: groups).
+CountMatrix = Union[np.ndarray, Sequence[Sequence[float]]]
 
 #: Above this many classes, per-class tick labels are left out.
 MAX_TICK_LABELS = 50
@@ -58,43 +63,79 @@ def _save(fig: Figure, out_file: PathLike, dpi: int = 100) -> str:
     return out_file
 
 
-def plot_class_distribution(counts: Sequence[int],
-                            class_names: Optional[Sequence[str]],
-                            out_file: PathLike,
-                            title: str = 'Training images per class',
-                            log_scale: bool = True) -> str:
-    """Bar chart of training images per class, sorted by count descending.
+def _check_group_counts(group_counts: CountMatrix, counts: np.ndarray,
+                        group_ids: Optional[Sequence[int]]
+                        ) -> Tuple[np.ndarray, List[int]]:
+    """Validate a class x group count matrix against the class totals."""
+    matrix = np.asarray(group_counts, dtype=np.float64)
+    if matrix.ndim != 2 or matrix.shape[0] != counts.size or \
+            matrix.shape[1] == 0:
+        raise ValueError(f'group_counts must have shape (classes, groups) = '
+                         f'({counts.size}, G) with G >= 1, got shape '
+                         f'{matrix.shape}.')
+    if not np.isfinite(matrix).all() or (matrix < 0).any():
+        raise ValueError('group_counts must be finite and non-negative, got '
+                         f'minimum {np.nanmin(matrix)}.')
+    mismatch = np.flatnonzero(matrix.sum(axis=1) != counts)
+    if mismatch.size:
+        c = int(mismatch[0])
+        raise ValueError(f'group_counts of class {c} sum to '
+                         f'{matrix[c].sum():g} but counts[{c}] is '
+                         f'{counts[c]:g}; each row must add up to the '
+                         "class's count.")
+    ids = list(range(matrix.shape[1])) if group_ids is None else [
+        int(g) for g in group_ids
+    ]
+    if len(ids) != matrix.shape[1] or len(set(ids)) != len(ids):
+        raise ValueError(f'group_ids must name the {matrix.shape[1]} '
+                         f'columns of group_counts once each, got '
+                         f'{list(group_ids)}.')
+    return matrix, ids
 
-    Args:
-        counts (Sequence[int]): Training images per class, shape ``(C,)``.
-        class_names (Sequence[str], optional): Names of the C classes; class
-            indices are used when None. Tick labels are drawn only for at
-            most :data:`MAX_TICK_LABELS` classes.
-        out_file (str | os.PathLike): PNG file to write; its folder is
-            created.
-        title (str): Figure title.
-        log_scale (bool): Whether to draw the count axis in log scale, which
-            keeps the few-shot tail visible.
+
+def class_distribution_figure(
+        counts: Sequence[int],
+        class_names: Optional[Sequence[str]],
+        title: str = 'Training images per class',
+        log_scale: bool = True,
+        group_counts: Optional[CountMatrix] = None,
+        group_ids: Optional[Sequence[int]] = None) -> Figure:
+    """The figure of :func:`plot_class_distribution`, not yet saved.
+
+    Args and Raises are those of :func:`plot_class_distribution` (without
+    ``out_file``).
 
     Returns:
-        str: ``out_file``.
-
-    Raises:
-        ValueError: If ``counts`` is not a non-empty 1-D sequence of
-            non-negative numbers, or ``class_names`` has another length.
+        Figure: One Axes; its ``containers`` hold one bar container per
+        group (one in all without ``group_counts``), bars in the sorted
+        class order.
     """
     counts_arr = _as_1d(counts, 'counts')
     if (counts_arr < 0).any():
         raise ValueError(f'counts must be non-negative, got minimum '
                          f'{counts_arr.min()}.')
     names = _names(class_names, counts_arr.size)
+    if group_counts is not None:
+        matrix, ids = _check_group_counts(group_counts, counts_arr,
+                                          group_ids)
+    elif group_ids is not None:
+        raise ValueError(f'group_ids={list(group_ids)} needs group_counts.')
     order = np.argsort(-counts_arr, kind='stable')
     num = counts_arr.size
     fig = _new_figure((min(max(6.0, 0.25 * num), 30.0), 4.5))
     ax = fig.add_subplot()
     positions = np.arange(num)
-    ax.bar(positions, counts_arr[order], width=0.9 if num <= 200 else 1.0,
-           color='tab:blue')
+    width = 0.9 if num <= 200 else 1.0
+    if group_counts is None:
+        ax.bar(positions, counts_arr[order], width=width, color='tab:blue')
+    else:
+        bottom = np.zeros(num)
+        for j, group in enumerate(ids):
+            heights = matrix[order, j]
+            ax.bar(positions, heights, width=width, bottom=bottom,
+                   color=f'C{j % 10}', label=f'group {group}')
+            bottom = bottom + heights
+        ax.legend(loc='upper right', fontsize=8)
     if log_scale and (counts_arr > 0).any():
         ax.set_yscale('log')
     if num <= MAX_TICK_LABELS:
@@ -109,44 +150,109 @@ def plot_class_distribution(counts: Sequence[int],
     ratio = (counts_arr.max() / counts_arr.min()
              if counts_arr.min() > 0 else float('inf'))
     ax.set_title(f'{title} (imbalance ratio {ratio:.1f})')
-    return _save(fig, out_file)
+    return fig
 
 
-def plot_accuracy_vs_count(train_counts: Sequence[int],
-                           per_class_accuracy: Sequence[float],
-                           class_names: Optional[Sequence[str]],
-                           out_file: PathLike,
-                           many_shot_thr: float = 100,
-                           few_shot_thr: float = 20,
-                           title: str = 'Per-class accuracy vs. training '
-                           'images') -> str:
-    """Scatter per-class accuracy (%) against training count (log x-axis).
+def plot_class_distribution(
+        counts: Sequence[int],
+        class_names: Optional[Sequence[str]],
+        out_file: PathLike,
+        title: str = 'Training images per class',
+        log_scale: bool = True,
+        group_counts: Optional[CountMatrix] = None,
+        group_ids: Optional[Sequence[int]] = None) -> str:
+    """Bar chart of training images per class, sorted by count descending.
 
-    Vertical lines mark the many-/few-shot thresholds of Liu et al. (OLTR,
-    2019); points are coloured by shot bin (many: count > many_shot_thr,
-    few: count < few_shot_thr, medium otherwise). Classes with zero training
-    images are drawn on a symmetric-log axis so they stay visible.
+    With ``group_counts`` each bar is a stack of one segment per group
+    (bottom to top in column order, legend ``group <id>``), so the bar's
+    top is still the class's count.
 
     Args:
-        train_counts (Sequence[int]): Training images per class, shape
-            ``(C,)``.
-        per_class_accuracy (Sequence[float]): Per-class accuracy (recall) in
-            percent, shape ``(C,)``; ``nan`` entries (classes absent from
-            the test set) are not drawn.
-        class_names (Sequence[str], optional): Names of the C classes; used
-            to label points when there are at most :data:`MAX_CELL_TEXT`.
+        counts (Sequence[int]): Training images per class, shape ``(C,)``.
+        class_names (Sequence[str], optional): Names of the C classes; class
+            indices are used when None. Tick labels are drawn only for at
+            most :data:`MAX_TICK_LABELS` classes.
         out_file (str | os.PathLike): PNG file to write; its folder is
             created.
-        many_shot_thr (float): Many-shot threshold (OLTR uses 100).
-        few_shot_thr (float): Few-shot threshold (OLTR uses 20).
         title (str): Figure title.
+        log_scale (bool): Whether to draw the count axis in log scale, which
+            keeps the few-shot tail visible (stacked segments then show
+            their counts as differences of log heights).
+        group_counts (array-like, optional): Training images of class c in
+            group j at ``[c, j]``, shape ``(C, G)``; each row must add up to
+            ``counts[c]``.
+        group_ids (Sequence[int], optional): The group id of each column of
+            ``group_counts`` (for the legend); ``0 .. G-1`` when None.
 
     Returns:
         str: ``out_file``.
 
     Raises:
-        ValueError: If the inputs are not 1-D, their lengths differ, a count
-            is negative or ``few_shot_thr >= many_shot_thr``.
+        ValueError: If ``counts`` is not a non-empty 1-D sequence of
+            non-negative numbers, ``class_names`` has another length,
+            ``group_counts`` is not a non-negative ``(C, G)`` matrix whose
+            rows add up to ``counts``, or ``group_ids`` does not name its
+            columns once each (or comes without ``group_counts``).
+    """
+    return _save(
+        class_distribution_figure(counts, class_names, title, log_scale,
+                                  group_counts, group_ids), out_file)
+
+
+def _widen_for_labels(fig: Figure, ax: Axes,
+                      labels: Sequence[Annotation]) -> None:
+    """Raise the right x-limit and the top y-limit until every point label
+    lies inside the axes.
+
+    A label sits up and to the right of its point, so without this the
+    label of the class with the most training images (and of a class near
+    100% accuracy) runs past the axes and, being a data annotation, past
+    the figure edge, where it is cut off: constrained layout shrinks the
+    axes to make room, but the point moves with the axes and the label
+    still sticks out. For a label whose point sits at axes fraction ``f``
+    and which reaches ``d`` pixels beyond the point on an axes ``W`` pixels
+    wide, the span (in the axis' scale, e.g. log) must grow by
+    ``f / (1 - d / W)``. Extents are measured after the layout has run, and
+    widening only frees layout space, so the saved figure keeps them.
+    """
+    fig.draw_without_rendering()
+    renderer = fig.canvas.get_renderer()
+    box = ax.get_window_extent(renderer)
+    grow = np.ones(2)
+    for label in labels:
+        extent = label.get_window_extent(renderer)
+        point = ax.transData.transform(label.xy)
+        for k, (reach, size) in enumerate(
+                ((extent.x1 - point[0], box.width),
+                 (extent.y1 - point[1], box.height))):
+            frac = (point[k] - (box.x0, box.y0)[k]) / size
+            if reach < size / 2:  # a label wider than that stays as it is
+                grow[k] = max(grow[k], frac / (1 - reach / size))
+    for axis, grow_by, get, put in ((ax.xaxis, grow[0], ax.get_xlim,
+                                     ax.set_xlim),
+                                    (ax.yaxis, grow[1], ax.get_ylim,
+                                     ax.set_ylim)):
+        if grow_by > 1:
+            scale = axis.get_transform()
+            low, high = scale.transform(np.asarray(get(), dtype=float))
+            new_high = low + grow_by * (high - low)
+            put(get()[0], float(scale.inverted().transform([new_high])[0]))
+
+
+def accuracy_vs_count_figure(train_counts: Sequence[int],
+                             per_class_accuracy: Sequence[float],
+                             class_names: Optional[Sequence[str]],
+                             many_shot_thr: float = 100,
+                             few_shot_thr: float = 20,
+                             title: str = 'Per-class accuracy vs. training '
+                             'images') -> Figure:
+    """The figure of :func:`plot_accuracy_vs_count`, not yet saved.
+
+    Args and Raises are those of :func:`plot_accuracy_vs_count` (without
+    ``out_file``).
+
+    Returns:
+        Figure: One Axes; its ``texts`` are the point labels.
     """
     counts = _as_1d(train_counts, 'train_counts')
     acc = _as_1d(per_class_accuracy, 'per_class_accuracy')
@@ -180,10 +286,12 @@ def plot_accuracy_vs_count(train_counts: Sequence[int],
     for thr, style in ((many_shot_thr, '--'), (few_shot_thr, ':')):
         if thr > 0:
             ax.axvline(thr, color='gray', linestyle=style, linewidth=1)
+    labels = []
     if counts.size <= MAX_CELL_TEXT:
         for i in np.flatnonzero(~np.isnan(acc)):
-            ax.annotate(names[i], (counts[i], acc[i]), fontsize=7,
-                        textcoords='offset points', xytext=(3, 3))
+            labels.append(
+                ax.annotate(names[i], (counts[i], acc[i]), fontsize=7,
+                            textcoords='offset points', xytext=(3, 3)))
     ax.set_ylim(-2, 102)
     ax.set_xlabel(f'training images (thresholds: few < {few_shot_thr:g}, '
                   f'many > {many_shot_thr:g})')
@@ -191,7 +299,53 @@ def plot_accuracy_vs_count(train_counts: Sequence[int],
     ax.set_title(title)
     if ax.get_legend_handles_labels()[0]:
         ax.legend(loc='lower right', fontsize=8)
-    return _save(fig, out_file)
+    if labels:
+        _widen_for_labels(fig, ax, labels)
+    return fig
+
+
+def plot_accuracy_vs_count(train_counts: Sequence[int],
+                           per_class_accuracy: Sequence[float],
+                           class_names: Optional[Sequence[str]],
+                           out_file: PathLike,
+                           many_shot_thr: float = 100,
+                           few_shot_thr: float = 20,
+                           title: str = 'Per-class accuracy vs. training '
+                           'images') -> str:
+    """Scatter per-class accuracy (%) against training count (log x-axis).
+
+    Vertical lines mark the many-/few-shot thresholds of Liu et al. (OLTR,
+    2019); points are coloured by shot bin (many: count > many_shot_thr,
+    few: count < few_shot_thr, medium otherwise). Classes with zero training
+    images are drawn on a symmetric-log axis so they stay visible. Point
+    labels sit up and to the right of their point; the axes extend to the
+    right and above 100% as far as the labels need.
+
+    Args:
+        train_counts (Sequence[int]): Training images per class, shape
+            ``(C,)``.
+        per_class_accuracy (Sequence[float]): Per-class accuracy (recall) in
+            percent, shape ``(C,)``; ``nan`` entries (classes absent from
+            the test set) are not drawn.
+        class_names (Sequence[str], optional): Names of the C classes; used
+            to label points when there are at most :data:`MAX_CELL_TEXT`.
+        out_file (str | os.PathLike): PNG file to write; its folder is
+            created.
+        many_shot_thr (float): Many-shot threshold (OLTR uses 100).
+        few_shot_thr (float): Few-shot threshold (OLTR uses 20).
+        title (str): Figure title.
+
+    Returns:
+        str: ``out_file``.
+
+    Raises:
+        ValueError: If the inputs are not 1-D, their lengths differ, a count
+            is negative or ``few_shot_thr >= many_shot_thr``.
+    """
+    return _save(
+        accuracy_vs_count_figure(train_counts, per_class_accuracy,
+                                 class_names, many_shot_thr, few_shot_thr,
+                                 title), out_file)
 
 
 def plot_confusion_matrix(confusion: Union[np.ndarray, Sequence[Sequence[
