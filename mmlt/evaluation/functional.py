@@ -212,3 +212,66 @@ def masked_mean_recall(recall: np.ndarray, support: np.ndarray,
     if not keep.any():
         return float('nan')
     return float(np.asarray(recall)[keep].mean())
+
+
+class GroupClassRecall(NamedTuple):
+    """Per-class recall within each group (a class x group view).
+
+    Attributes:
+        group_ids (np.ndarray): The G group ids, ascending, shape ``(G,)``.
+        support (np.ndarray): Test images of class c in group
+            ``group_ids[g]`` at ``[g, c]``, shape ``(G, C)``.
+        recall (np.ndarray): Recall (fraction) of class c within group
+            ``group_ids[g]`` at ``[g, c]``, shape ``(G, C)``; ``nan`` where
+            the group has no image of the class.
+    """
+
+    group_ids: np.ndarray
+    support: np.ndarray
+    recall: np.ndarray
+
+
+def group_class_recall(gt_labels: ArrayLike, pred_labels: ArrayLike,
+                       group_ids: ArrayLike,
+                       num_classes: int) -> GroupClassRecall:
+    """Recall of every class within every group present.
+
+    For group g and class c, :math:`R_{g,c} = TP_{g,c} / N_{g,c}`: of the
+    :math:`N_{g,c}` images of class c in group g, the fraction predicted as
+    c. Wherever :math:`N_{g,c} > 0` it equals
+    ``sklearn.metrics.recall_score(gt[in_g], pred[in_g], labels=[c],
+    average=None)``. Where :math:`N_{g,c} = 0` it is ``nan``, not
+    scikit-learn's ``zero_division`` value, so that "no image" is not
+    mistaken for "every image wrong".
+
+    Args:
+        gt_labels (ArrayLike): Ground-truth labels of shape ``(N,)``, each in
+            ``[0, num_classes)``.
+        pred_labels (ArrayLike): Predicted labels of shape ``(N,)``, each in
+            ``[0, num_classes)``.
+        group_ids (ArrayLike): Group id of each sample, shape ``(N,)``.
+        num_classes (int): Number of classes C.
+
+    Returns:
+        GroupClassRecall: The groups present (G of them, ascending) and
+        ``(G, C)`` arrays of image counts and recalls.
+
+    Raises:
+        ValueError: If the three arrays differ in length.
+    """
+    gt = np.asarray(gt_labels, dtype=np.int64).reshape(-1)
+    pred = np.asarray(pred_labels, dtype=np.int64).reshape(-1)
+    groups = np.asarray(group_ids, dtype=np.int64).reshape(-1)
+    if not gt.size == pred.size == groups.size:
+        raise ValueError(f'gt_labels ({gt.size}), pred_labels ({pred.size}) '
+                         f'and group_ids ({groups.size}) must have the same '
+                         'length.')
+    ids, index = np.unique(groups, return_inverse=True)
+    cells = index * num_classes + gt
+    size = ids.size * num_classes
+    support = np.bincount(cells, minlength=size).reshape(-1, num_classes)
+    hits = np.bincount(cells[gt == pred], minlength=size).reshape(
+        -1, num_classes)
+    recall = np.full(support.shape, np.nan)
+    np.divide(hits, support, out=recall, where=support > 0)
+    return GroupClassRecall(ids, support, recall)

@@ -8,23 +8,42 @@ import json
 import math
 import os
 import os.path as osp
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
+from typing import (Any, Dict, List, Mapping, Optional, Sequence, Tuple,
+                    Union)
 
 import numpy as np
 
 PathLike = Union[str, 'os.PathLike[str]']
 
-#: Columns of ``per_class.csv``, in order.
+#: Columns of ``per_class.csv``, in order; the group columns of
+#: :func:`group_columns` follow them.
 CSV_FIELDS = ('class_index', 'class_name', 'shot', 'train_count',
               'test_count', 'precision', 'recall', 'f1')
 
+#: The printed report shows the class x group recall table for at most this
+#: many groups (wider tables stop being readable in a log).
+MAX_REPORT_GROUPS = 6
 
-def per_class_rows(class_names: Sequence[str], support: np.ndarray,
-                   precision: np.ndarray, recall: np.ndarray, f1: np.ndarray,
+
+def group_columns(group_id: int) -> Tuple[str, str]:
+    """Row keys (and CSV columns) of one group: test images of the class in
+    the group, and the class's recall within the group."""
+    return f'group{group_id}_test_count', f'group{group_id}_recall'
+
+
+def per_class_rows(class_names: Sequence[str],
+                   support: np.ndarray,
+                   precision: np.ndarray,
+                   recall: np.ndarray,
+                   f1: np.ndarray,
                    train_counts: Optional[np.ndarray] = None,
-                   shots: Optional[Sequence[str]] = None
+                   shots: Optional[Sequence[str]] = None,
+                   group_ids: Optional[Sequence[int]] = None,
+                   group_support: Optional[np.ndarray] = None,
+                   group_recall: Optional[np.ndarray] = None
                    ) -> List[Dict[str, Any]]:
-    """One dict per class with the fields of :data:`CSV_FIELDS`.
+    """One dict per class with the fields of :data:`CSV_FIELDS`, then the
+    :func:`group_columns` of each group when groups are given.
 
     Args:
         class_names (Sequence[str]): Names of the C classes.
@@ -34,14 +53,35 @@ def per_class_rows(class_names: Sequence[str], support: np.ndarray,
         f1 (np.ndarray): Per-class F1 in percent.
         train_counts (np.ndarray, optional): Training images per class.
         shots (Sequence[str], optional): Shot bin name of each class.
+        group_ids (Sequence[int], optional): The G groups present, in
+            column order.
+        group_support (np.ndarray, optional): Test images of each class in
+            each group, shape ``(G, C)``; needed with ``group_ids``.
+        group_recall (np.ndarray, optional): Recall within each group in
+            percent, shape ``(G, C)`` (``nan`` where the group has no image
+            of the class); needed with ``group_ids``.
 
     Returns:
         List[Dict[str, Any]]: C rows; unknown train counts and shot bins
-        are None.
+        are None, and so is the recall of a class within a group that has no
+        image of it (its count is 0).
+
+    Raises:
+        ValueError: If ``group_ids`` comes without ``group_support`` and
+            ``group_recall``, or their shapes are not ``(G, C)``.
     """
+    num = len(class_names)
+    if group_ids is not None:
+        expected = (len(group_ids), num)
+        for name, array in (('group_support', group_support),
+                            ('group_recall', group_recall)):
+            shape = None if array is None else np.shape(array)
+            if shape != expected:
+                raise ValueError(f'{name} must have shape {expected} '
+                                 f'(groups x classes), got {shape}.')
     rows = []
     for i, name in enumerate(class_names):
-        rows.append({
+        row = {
             'class_index': i,
             'class_name': str(name),
             'shot': None if shots is None else shots[i],
@@ -51,7 +91,13 @@ def per_class_rows(class_names: Sequence[str], support: np.ndarray,
             'precision': float(precision[i]),
             'recall': float(recall[i]),
             'f1': float(f1[i]),
-        })
+        }
+        for g, group in enumerate(() if group_ids is None else group_ids):
+            count_key, recall_key = group_columns(int(group))
+            count = int(group_support[g][i])
+            row[count_key] = count
+            row[recall_key] = float(group_recall[g][i]) if count else None
+        rows.append(row)
     return rows
 
 
@@ -67,8 +113,9 @@ def _fmt(value: Optional[float], digits: int = 2) -> str:
 def format_report(metrics: Mapping[str, Any],
                   rows: Sequence[Mapping[str, Any]],
                   many_shot_thr: Optional[float] = None,
-                  few_shot_thr: Optional[float] = None) -> str:
-    """Readable summary plus per-class table.
+                  few_shot_thr: Optional[float] = None,
+                  group_ids: Optional[Sequence[int]] = None) -> str:
+    """Readable summary, per-class table and class x group recall table.
 
     Args:
         metrics (Mapping[str, Any]): Output of
@@ -78,6 +125,12 @@ def format_report(metrics: Mapping[str, Any],
         many_shot_thr (float, optional): Many-shot threshold, shown when the
             shot accuracies are present.
         few_shot_thr (float, optional): Few-shot threshold, likewise.
+        group_ids (Sequence[int], optional): The groups whose
+            :func:`group_columns` the rows hold. With 2 to
+            :data:`MAX_REPORT_GROUPS` groups the report ends with each
+            class's recall and test images in each group (``-`` where the
+            group has no image of the class); with more, with a line saying
+            so; with one group (the overall recall again), with nothing.
 
     Returns:
         str: A multi-line report.
@@ -129,7 +182,36 @@ def format_report(metrics: Mapping[str, Any],
                      f'{shot:<6} {train:>7} {r["test_count"]:>6} '
                      f'{_fmt(r["precision"]):>7} {_fmt(r["recall"]):>7} '
                      f'{_fmt(r["f1"]):>7}')
+    if group_ids is not None and len(group_ids) > 1:
+        lines += [''] + _group_table(rows, group_ids, name_width)
     return '\n'.join(lines)
+
+
+def _group_table(rows: Sequence[Mapping[str, Any]], group_ids: Sequence[int],
+                 name_width: int) -> List[str]:
+    """Lines of the class x group recall table of :func:`format_report`."""
+    if len(group_ids) > MAX_REPORT_GROUPS:
+        return [f'Per-class recall by group: {len(group_ids)} groups, more '
+                f'than {MAX_REPORT_GROUPS} are not printed (they are in '
+                'per_class.csv/json with save_per_class=True)']
+    cell = 15  # "100.00 (12345)"
+    header = f'{"idx":>5} {"class":<{name_width}}' + ''.join(
+        f' {f"group {int(g)}":>{cell}}' for g in group_ids)
+    lines = [
+        'Per-class recall by group (percent, test images in parentheses)',
+        header, '-' * len(header)
+    ]
+    for r in rows:
+        cells = []
+        for g in group_ids:
+            count_key, recall_key = group_columns(int(g))
+            text = (f'{_fmt(r[recall_key])} ({r[count_key]})'
+                    if r[count_key] else '-')
+            cells.append(f' {text:>{cell}}')
+        lines.append(f'{r["class_index"]:>5} '
+                     f'{r["class_name"][:name_width]:<{name_width}}' +
+                     ''.join(cells))
+    return lines
 
 
 def _prepare(path: PathLike) -> str:
@@ -141,7 +223,12 @@ def _prepare(path: PathLike) -> str:
 
 def write_per_class_csv(rows: Sequence[Mapping[str, Any]],
                         out_file: PathLike) -> str:
-    """Write one CSV row per class (header :data:`CSV_FIELDS`).
+    """Write one CSV row per class.
+
+    The header is :data:`CSV_FIELDS` followed by the rows' group columns
+    (:func:`group_columns`) in group order. Missing values (unknown train
+    counts and shot bins, the recall of a class within a group that has no
+    image of it) are empty cells.
 
     Args:
         rows (Sequence[Mapping[str, Any]]): Output of :func:`per_class_rows`.
@@ -150,15 +237,17 @@ def write_per_class_csv(rows: Sequence[Mapping[str, Any]],
     Returns:
         str: ``out_file``.
     """
+    fields = list(CSV_FIELDS)
+    if rows:
+        fields += [k for k in rows[0] if k not in CSV_FIELDS]
     out_file = _prepare(out_file)
     with open(out_file, 'w', newline='', encoding='utf-8') as f:
-        writer = csv.DictWriter(f, fieldnames=CSV_FIELDS)
+        writer = csv.DictWriter(f, fieldnames=fields)
         writer.writeheader()
         for row in rows:
-            writer.writerow({
-                k: '' if row[k] is None else row[k]
-                for k in CSV_FIELDS
-            })
+            writer.writerow(
+                {k: '' if row[k] is None else row[k]
+                 for k in fields})
     return out_file
 
 
@@ -180,8 +269,9 @@ def write_per_class_json(summary: Mapping[str, Any],
                          out_file: PathLike) -> str:
     """Write ``{"summary": ..., "per_class": [...]}`` as strict JSON.
 
-    Non-finite numbers (e.g. the accuracy of an empty shot bin) become
-    ``null``.
+    Non-finite numbers (e.g. the accuracy of an empty shot bin) and missing
+    values (e.g. the recall of a class within a group that has no image of
+    it) are ``null``.
 
     Args:
         summary (Mapping[str, Any]): Scalar metrics and settings.

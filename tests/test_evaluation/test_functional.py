@@ -3,11 +3,13 @@ import math
 import numpy as np
 import pytest
 from sklearn.metrics import confusion_matrix as sk_confusion_matrix
+from sklearn.metrics import recall_score
 
 from mmlt.evaluation.functional import (balanced_accuracy, confusion_matrix,
-                                        gt_rank, masked_mean_recall,
-                                        per_class_scores, shot_masks,
-                                        topk_accuracy, weighted_mean)
+                                        group_class_recall, gt_rank,
+                                        masked_mean_recall, per_class_scores,
+                                        shot_masks, topk_accuracy,
+                                        weighted_mean)
 
 
 def test_gt_rank_matches_stable_argsort_with_ties():
@@ -58,3 +60,44 @@ def test_masked_mean_recall_skips_absent_classes():
     assert masked_mean_recall(recall, support, [1, 1, 0]) == 1.0
     assert math.isnan(masked_mean_recall(recall, support, [0, 1, 0]))
     assert math.isnan(masked_mean_recall(recall, support, [0, 0, 0]))
+
+
+def test_group_class_recall_by_hand():
+    # group 0: class 0 twice (1 right), class 1 once (right)
+    # group 3: class 0 once (right), class 1 three times (2 right)
+    gt = [0, 0, 1, 0, 1, 1, 1]
+    pred = [0, 1, 1, 0, 0, 1, 1]
+    groups = [0, 0, 0, 3, 3, 3, 3]
+    ids, support, recall = group_class_recall(gt, pred, groups, 3)
+    np.testing.assert_array_equal(ids, [0, 3])
+    np.testing.assert_array_equal(support, [[2, 1, 0], [1, 3, 0]])
+    np.testing.assert_allclose(recall, [[0.5, 1.0, np.nan],
+                                        [1.0, 2 / 3, np.nan]])
+
+
+def test_group_class_recall_matches_sklearn_per_group():
+    rng = np.random.default_rng(4)
+    gt = rng.integers(0, 6, size=300)
+    pred = np.where(rng.random(300) < 0.6, gt, rng.integers(0, 6, size=300))
+    groups = rng.choice([0, 2, 7], size=300, p=[0.6, 0.3, 0.1])
+    gt[groups == 7] = np.minimum(gt[groups == 7], 3)  # 4, 5 absent there
+    ids, support, recall = group_class_recall(gt, pred, groups, 6)
+    np.testing.assert_array_equal(ids, [0, 2, 7])
+    for g, group in enumerate(ids):
+        keep = groups == group
+        np.testing.assert_array_equal(
+            support[g], np.bincount(gt[keep], minlength=6))
+        present = support[g] > 0
+        expected = recall_score(gt[keep], pred[keep], labels=np.arange(6),
+                                average=None, zero_division=0)
+        np.testing.assert_allclose(recall[g][present], expected[present])
+        assert np.isnan(recall[g][~present]).all()
+    assert not support[2, 4:].any()
+    # summed over groups, the counts are the overall per-class support
+    np.testing.assert_array_equal(support.sum(0), np.bincount(gt,
+                                                              minlength=6))
+
+
+def test_group_class_recall_length_mismatch():
+    with pytest.raises(ValueError, match=r'group_ids \(2\)'):
+        group_class_recall([0, 1, 1], [0, 1, 0], [0, 1], 2)

@@ -11,8 +11,9 @@ from mmengine.logging import MMLogger
 
 from mmlt.registry import METRICS
 from ..functional import (SHOT_NAMES, balanced_accuracy, confusion_matrix,
-                          gt_rank, masked_mean_recall, per_class_scores,
-                          shot_masks, topk_accuracy, weighted_mean)
+                          group_class_recall, gt_rank, masked_mean_recall,
+                          per_class_scores, shot_masks, topk_accuracy,
+                          weighted_mean)
 from ..report import (format_report, per_class_rows, write_per_class_csv,
                       write_per_class_json)
 
@@ -112,7 +113,14 @@ class LongTailMetric(BaseMetric):
       lists over all C classes, only with ``per_class_in_results=True``
       (they are always in the printed report and the per-class files; as
       results, mmengine's logger would print the whole lists every
-      evaluation).
+      evaluation);
+    - ``group{g}_per_class_recall``: for each group g present (the groups
+      of ``group{g}_accuracy``), each class's recall among its images in
+      group g, ``nan`` for a class with no image in g; only with
+      ``per_class_in_results=True``. The per-class files add, per group,
+      the class's test images in g and this recall (an empty CSV cell /
+      JSON ``null`` where there is no image); the printed report shows it
+      as a class x group table for 2 to 6 groups.
 
     All values are in percent. Each sample is reduced in :meth:`process` to
     a few ints (argmax, label, rank of the label, number of classes, group),
@@ -330,21 +338,27 @@ class LongTailMetric(BaseMetric):
         ]
         if group_hits:
             metrics['group_head_accuracy'] = 100 * float(np.mean(group_hits))
+        by_group = group_class_recall(gt, pred, groups, num)
+        group_ids = by_group.group_ids.tolist()
         if self.per_class_in_results:
             metrics['per_class_precision'] = (100 *
                                               scores.precision).tolist()
             metrics['per_class_recall'] = (100 * scores.recall).tolist()
             metrics['per_class_f1'] = (100 * scores.f1).tolist()
+            for g, recall in zip(group_ids, by_group.recall):
+                metrics[f'group{g}_per_class_recall'] = (100 *
+                                                         recall).tolist()
 
         if self.print_report or self.out_dir is not None:
             rows = per_class_rows(
                 self._class_names(num), support,
                 100 * scores.precision, 100 * scores.recall,
-                100 * scores.f1, counts, shots)
+                100 * scores.f1, counts, shots, group_ids, by_group.support,
+                100 * by_group.recall)
             if self.print_report:
                 MMLogger.get_current_instance().info(
                     '\n' + format_report(metrics, rows, self.many_shot_thr,
-                                         self.few_shot_thr))
+                                         self.few_shot_thr, group_ids))
             if self.out_dir is not None:
                 self._write_files(metrics, rows, confusion, scores.recall,
                                   support)

@@ -10,7 +10,8 @@ from mmengine.evaluator import Evaluator
 from mmengine.logging import MMLogger
 from mmpretrain.structures import DataSample
 from sklearn.metrics import (accuracy_score, balanced_accuracy_score,
-                             f1_score, precision_recall_fscore_support)
+                             f1_score, precision_recall_fscore_support,
+                             recall_score)
 
 from mmlt.evaluation.metrics.long_tail_metric import LongTailMetric
 from mmlt.registry import METRICS
@@ -328,3 +329,103 @@ def test_group_head_accuracy_by_hand_count(logger):
     plain = make_samples(scores, labels, groups)
     assert 'group_head_accuracy' not in evaluate(
         LongTailMetric(print_report=False), plain)
+
+
+# A hand-made set for the class x group view. Samples without group_id are
+# group 0, the metric's rule for group{g}_accuracy.
+#                 gt  pred group
+GROUPED_SET = [(0, 0, None), (0, 1, None), (1, 1, None),
+               (0, 0, 1), (1, 0, 1), (1, 1, 1), (1, 1, 1),
+               (2, 2, 2), (2, 0, 2), (0, 0, 2)]
+# By hand, per group: class -> (test images, recall %); classes not listed
+# have no image in the group.
+GROUPED_BY_HAND = {
+    0: {0: (2, 50.0), 1: (1, 100.0)},
+    1: {0: (1, 100.0), 1: (3, 200 / 3)},
+    2: {0: (1, 100.0), 2: (2, 50.0)},
+}
+
+
+def _grouped_samples():
+    samples = []
+    for gt, pred, group in GROUPED_SET:
+        sample = {'pred_score': torch.eye(3)[pred],
+                  'gt_label': torch.tensor([gt])}
+        if group is not None:
+            sample['group_id'] = group
+        samples.append(sample)
+    return samples
+
+
+def test_class_by_group_view(logger, tmp_path):
+    metric = LongTailMetric(topk=1, per_class_in_results=True,
+                            save_per_class=True, out_dir=str(tmp_path))
+    metric.dataset_meta = {'classes': ['zero', 'one', 'two']}
+    res = evaluate(metric, _grouped_samples())
+
+    gt, pred, group = (np.array([np.nan if v is None else v for v in col])
+                       for col in zip(*GROUPED_SET))
+    group = np.nan_to_num(group, nan=0).astype(int)
+    for g, by_class in GROUPED_BY_HAND.items():
+        listed = res[f'group{g}_per_class_recall']
+        keep = group == g
+        sk = 100 * recall_score(gt[keep], pred[keep], labels=[0, 1, 2],
+                                average=None, zero_division=0)
+        for c in range(3):
+            if c in by_class:
+                assert listed[c] == pytest.approx(by_class[c][1])
+                assert listed[c] == pytest.approx(sk[c])
+            else:
+                assert math.isnan(listed[c])
+    assert 'group3_per_class_recall' not in res
+
+    with open(tmp_path / 'per_class.csv') as f:
+        reader = csv.DictReader(f)
+        assert reader.fieldnames[-6:] == [
+            'group0_test_count', 'group0_recall', 'group1_test_count',
+            'group1_recall', 'group2_test_count', 'group2_recall'
+        ]
+        rows = list(reader)
+    payload = json.loads((tmp_path / 'per_class.json').read_text())
+    for c in range(3):
+        for g, by_class in GROUPED_BY_HAND.items():
+            csv_count = rows[c][f'group{g}_test_count']
+            csv_recall = rows[c][f'group{g}_recall']
+            json_row = payload['per_class'][c]
+            if c in by_class:
+                count, recall = by_class[c]
+                assert int(csv_count) == json_row[f'group{g}_test_count'] \
+                    == count
+                assert float(csv_recall) == pytest.approx(recall)
+                assert json_row[f'group{g}_recall'] == pytest.approx(recall)
+            else:  # no image of the class in the group
+                assert (csv_count, csv_recall) == ('0', '')
+                assert json_row[f'group{g}_test_count'] == 0
+                assert json_row[f'group{g}_recall'] is None
+
+    report = next(m for m in logger.infos if 'Long-tail' in m)
+    table = report[report.index('Per-class recall by group'):].splitlines()
+    assert table[1].split() == ['idx', 'class', 'group', '0', 'group', '1',
+                                'group', '2']
+    assert table[3].split() == ['0', 'zero', '50.00', '(2)', '100.00', '(1)',
+                                '100.00', '(1)']
+    assert table[4].split() == ['1', 'one', '100.00', '(1)', '66.67', '(3)',
+                                '-']
+    assert table[5].split() == ['2', 'two', '-', '-', '50.00', '(2)']
+
+
+def test_class_by_group_view_without_groups(logger):
+    # No sample has a group_id: one group (0), equal to the whole set, so
+    # the report prints no group table.
+    scores, labels, _ = random_data(num=40)
+    res = evaluate(LongTailMetric(per_class_in_results=True),
+                   make_samples(scores, labels))
+    recall = np.array(res['per_class_recall'])
+    present = np.bincount(labels, minlength=NUM_CLASSES) > 0
+    np.testing.assert_allclose(
+        np.array(res['group0_per_class_recall'])[present], recall[present])
+    assert [k for k in res if k.endswith('per_class_recall')] == [
+        'per_class_recall', 'group0_per_class_recall'
+    ]
+    report = next(m for m in logger.infos if 'Long-tail' in m)
+    assert 'recall by group' not in report
