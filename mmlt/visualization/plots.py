@@ -205,15 +205,16 @@ def _widen_for_labels(fig: Figure, ax: Axes,
     lies inside the axes.
 
     A label sits up and to the right of its point, so without this the
-    label of the class with the most training images (and of a class near
-    100% accuracy) runs past the axes and, being a data annotation, past
-    the figure edge, where it is cut off: constrained layout shrinks the
-    axes to make room, but the point moves with the axes and the label
-    still sticks out. For a label whose point sits at axes fraction ``f``
-    and which reaches ``d`` pixels beyond the point on an axes ``W`` pixels
-    wide, the span (in the axis' scale, e.g. log) must grow by
-    ``f / (1 - d / W)``. Extents are measured after the layout has run, and
-    widening only frees layout space, so the saved figure keeps them.
+    label of the class with the most training images runs over the axes'
+    right frame line (and one near 100% accuracy over the top line, into
+    the title): constrained layout only shrinks the axes to make room, and
+    the point moves with the axes, so the label still sticks out. For a
+    label whose point sits at axes fraction ``f`` and which reaches ``d``
+    pixels beyond the point on an axes ``W`` pixels wide, the span (in the
+    axis' scale, e.g. log) must grow by ``f / (1 - d / W)``; labels longer
+    than half the axes are left alone. Extents are measured after the
+    layout has run, and widening only frees layout space, so the saved
+    figure keeps them.
     """
     fig.draw_without_rendering()
     renderer = fig.canvas.get_renderer()
@@ -221,12 +222,12 @@ def _widen_for_labels(fig: Figure, ax: Axes,
     grow = np.ones(2)
     for label in labels:
         extent = label.get_window_extent(renderer)
-        point = ax.transData.transform(label.xy)
-        for k, (reach, size) in enumerate(
-                ((extent.x1 - point[0], box.width),
-                 (extent.y1 - point[1], box.height))):
-            frac = (point[k] - (box.x0, box.y0)[k]) / size
-            if reach < size / 2:  # a label wider than that stays as it is
+        x, y = ax.transData.transform(label.xy)
+        for k, (frac, reach, size) in enumerate((
+            ((x - box.x0) / box.width, extent.x1 - x, box.width),
+            ((y - box.y0) / box.height, extent.y1 - y, box.height),
+        )):
+            if reach < size / 2:
                 grow[k] = max(grow[k], frac / (1 - reach / size))
     for axis, grow_by, get, put in ((ax.xaxis, grow[0], ax.get_xlim,
                                      ax.set_xlim),
