@@ -35,7 +35,7 @@ setup(
     long_description_content_type='text/markdown',
     packages=find_packages(exclude=('configs', 'tools', 'tests',
                                     'benchmarks', 'docs')),
-    python_requires='>=3.9',
+    python_requires='>=3.10',  # torch 2.9, the oldest supported, needs it
     # Ranges, so that installing mmlt keeps a user's own torch; the exact
     # tested versions are in requirements/constraints.txt (`make venv`).
     install_requires=read_requirements('requirements/runtime.txt'),
