@@ -6,7 +6,8 @@ from mmengine.model import is_model_wrapper
 
 from mmlt.registry import HOOKS
 from .single_instance_hook import SingleInstanceHook
-from .schedule_utils import (EpochLike, max_epochs_of, resolve_epoch)
+from .schedule_utils import (EpochLike, check_epoch_like, max_epochs_of,
+                             resolve_epoch)
 
 __all__ = ['BatchAugmentOffHook', 'batch_augments_on']
 
@@ -47,7 +48,7 @@ class BatchAugmentOffHook(SingleInstanceHook):
     priority = 'NORMAL'
 
     def __init__(self, num_last_epochs: EpochLike) -> None:
-        resolve_epoch(num_last_epochs, 1, 'num_last_epochs')
+        check_epoch_like(num_last_epochs, 'num_last_epochs', from_end=False)
         self.num_last_epochs = num_last_epochs
         self._augments = None
         self._on: Optional[bool] = None
@@ -67,7 +68,7 @@ class BatchAugmentOffHook(SingleInstanceHook):
     def before_train_epoch(self, runner) -> None:
         max_epochs = max_epochs_of(runner, type(self).__name__)
         last = resolve_epoch(self.num_last_epochs, max_epochs,
-                             'num_last_epochs')
+                             'num_last_epochs', from_end=False)
         on = batch_augments_on(runner.epoch, max_epochs, last)
         _preprocessor(runner.model).batch_augments = \
             self._augments if on else None

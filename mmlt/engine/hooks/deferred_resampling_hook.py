@@ -1,9 +1,8 @@
 """Deferred re-sampling (DRS): switch the sampler's strategy at an epoch."""
-import math
 from typing import Optional, Union
 
-
 from mmlt.registry import HOOKS
+from .schedule_utils import check_epoch_like, resolve_epoch
 from .single_instance_hook import SingleInstanceHook
 
 __all__ = [
@@ -19,17 +18,9 @@ def drs_active(epoch: int, switch_epoch: int) -> bool:
 
 def resolve_switch_epoch(switch_epoch: Union[int, float],
                          max_epochs: int) -> int:
-    """The 0-based switch epoch: an int as is, a negative int counted from
-    the end (``max_epochs + e``), a float in (0, 1) as a fraction of the
-    schedule (``floor(f * max_epochs)``)."""
-    if isinstance(switch_epoch, float):
-        return int(math.floor(switch_epoch * max_epochs))
-    if switch_epoch >= 0:
-        return switch_epoch
-    if -switch_epoch > max_epochs:
-        raise ValueError(f'switch_epoch={switch_epoch} is before the first '
-                         f'of {max_epochs} epochs')
-    return max_epochs + switch_epoch
+    """The 0-based switch epoch, by the schedule hooks' one rule
+    (:func:`~mmlt.engine.hooks.schedule_utils.resolve_epoch`)."""
+    return resolve_epoch(switch_epoch, max_epochs, 'switch_epoch')
 
 
 def find_train_sampler(runner):
@@ -78,15 +69,7 @@ class DeferredResamplingHook(SingleInstanceHook):
                  switch_epoch: Union[int, float],
                  strategy: str = 'class_balanced',
                  q: Optional[float] = None) -> None:
-        if isinstance(switch_epoch, float):
-            if not 0 < switch_epoch < 1:
-                raise ValueError(f'switch_epoch={switch_epoch!r}: a float is '
-                                 'a fraction of the schedule, in (0, 1)')
-        elif isinstance(switch_epoch, bool) or not isinstance(
-                switch_epoch, int):
-            raise ValueError(f'switch_epoch={switch_epoch!r} must be an int '
-                             '(0-based epoch; negative counts from the end) '
-                             'or a float in (0, 1)')
+        check_epoch_like(switch_epoch, 'switch_epoch')
         from mmlt.datasets.samplers.sampling_probs import check_strategy
         if strategy in ('progressive', 'dynamic'):
             raise ValueError(f'strategy={strategy!r}: DRS switches to a '

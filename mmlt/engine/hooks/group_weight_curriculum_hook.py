@@ -1,33 +1,49 @@
 """A schedule for the loss weights of groups (curriculum)."""
 import bisect
 import math
-from typing import Dict, Mapping, Optional, Sequence
+from typing import Any, Dict, Mapping, Optional, Sequence
 
 
 from mmlt.registry import HOOKS
 from .single_instance_hook import SingleInstanceHook
-from .schedule_utils import require_head
+from .schedule_utils import (EpochLike, check_epoch_like, max_epochs_of,
+                             require_head, resolve_epoch)
 
-__all__ = ['GroupWeightCurriculumHook', 'piecewise_value', 'parse_schedule']
+__all__ = [
+    'GroupWeightCurriculumHook', 'piecewise_value', 'parse_schedule',
+    'resolve_schedule'
+]
 
 INTERPOLATIONS = ('step', 'linear')
 
 
-def parse_schedule(schedule: Mapping) -> Dict[int, float]:
-    """Validated ``{epoch: value}`` sorted by epoch; must start at epoch 0.
+def _epoch_key(key: Any) -> Any:
+    """A schedule key as written; decimal strings become numbers."""
+    if isinstance(key, str):
+        text = key.strip()
+        try:
+            return int(text)
+        except ValueError:
+            try:
+                return float(text)
+            except ValueError:
+                return key
+    return key
 
-    Keys are non-negative ints (or decimal strings); values finite >= 0.
+
+def parse_schedule(schedule: Mapping) -> Dict[EpochLike, float]:
+    """Validated ``{epoch: value}``; keys in the schedule hooks' one epoch
+    form (:func:`~mmlt.engine.hooks.schedule_utils.resolve_epoch`: an int,
+    a negative int from the end, or a fraction in (0, 1)); values finite
+    ``>= 0``. Resolved against ``max_epochs`` by :func:`resolve_schedule`.
     """
     if not isinstance(schedule, Mapping) or not schedule:
         raise ValueError(f'schedule must be a non-empty dict {{epoch: '
                          f'weight}}, got {schedule!r}')
     parsed = {}
     for key, value in schedule.items():
-        if isinstance(key, str) and key.isdigit():
-            key = int(key)
-        if isinstance(key, bool) or not isinstance(key, int) or key < 0:
-            raise ValueError(f'schedule key {key!r} must be a non-negative '
-                             'int epoch (0-based)')
+        key = _epoch_key(key)
+        check_epoch_like(key, f'schedule key {key!r}: epoch')
         if isinstance(value, bool) or not isinstance(value, (int, float)) \
                 or not math.isfinite(value) or value < 0:
             raise ValueError(f'schedule[{key}]={value!r} must be a finite '
@@ -36,7 +52,28 @@ def parse_schedule(schedule: Mapping) -> Dict[int, float]:
     if 0 not in parsed:
         raise ValueError(f'schedule {dict(schedule)} must give the weight of '
                          'epoch 0')
-    return dict(sorted(parsed.items()))
+    return parsed
+
+
+def resolve_schedule(schedule: Mapping[EpochLike, float],
+                     max_epochs: int) -> Dict[int, float]:
+    """``{0-based epoch: value}`` sorted by epoch, for ``max_epochs``.
+
+    Raises:
+        ValueError: If two keys land on the same epoch, or none on epoch 0.
+    """
+    resolved: Dict[int, float] = {}
+    for key, value in schedule.items():
+        epoch = resolve_epoch(key, max_epochs, f'schedule key {key!r}: epoch')
+        if epoch in resolved:
+            raise ValueError(f'schedule {dict(schedule)}: two keys fall on '
+                             f'epoch {epoch} of {max_epochs}')
+        resolved[epoch] = value
+    if 0 not in resolved:
+        raise ValueError(f'schedule {dict(schedule)} must give the weight of '
+                         f'epoch 0 (with max_epochs={max_epochs} its first '
+                         f'key is epoch {min(resolved)})')
+    return dict(sorted(resolved.items()))
 
 
 def piecewise_value(schedule: Mapping[int, float], epoch: int,
@@ -47,7 +84,8 @@ def piecewise_value(schedule: Mapping[int, float], epoch: int,
     ``{0: 1.0, 50: 1.5, 100: 2.0}`` gives 1.0 for epochs 0-49, 1.5 for
     50-99 and 2.0 from 100. ``'linear'``: interpolated between keys and
     constant after the last, so ``{0: 1.0, 100: 2.0}`` is a linear ramp.
-    ``schedule`` must be sorted and contain 0 (see :func:`parse_schedule`).
+    ``schedule`` must be sorted and contain 0 (see
+    :func:`resolve_schedule`).
     """
     if interpolation not in INTERPOLATIONS:
         raise ValueError(f'interpolation={interpolation!r} must be one of '
@@ -73,8 +111,11 @@ class GroupWeightCurriculumHook(SingleInstanceHook):
     reached through a DDP wrapper.
 
     Args:
-        schedule: ``{epoch: weight}`` (0-based epochs), e.g.
-            ``{0: 1.0, 50: 1.5, 100: 2.0}``; must include epoch 0.
+        schedule: ``{epoch: weight}``, e.g. ``{0: 1.0, 50: 1.5, 100: 2.0}``
+            or, as fractions of the schedule, ``{0: 1.0, 0.5: 2.0}``
+            (normal weight for the first half, then 2.0); keys take every
+            form of the other schedule hooks (0-based int, negative int
+            from the end, fraction in (0, 1)); must include epoch 0.
         groups: Group ids the schedule applies to.
         interpolation: ``'step'`` (piecewise constant) or ``'linear'``.
     """
@@ -83,10 +124,11 @@ class GroupWeightCurriculumHook(SingleInstanceHook):
     priority = 'NORMAL'
 
     def __init__(self,
-                 schedule: Mapping[int, float],
+                 schedule: Mapping[EpochLike, float],
                  groups: Sequence[int] = (1, ),
                  interpolation: str = 'step') -> None:
         self.schedule = parse_schedule(schedule)
+        self._resolved: Optional[Dict[int, float]] = None
         if interpolation not in INTERPOLATIONS:
             raise ValueError(f'interpolation={interpolation!r} must be one '
                              f'of {INTERPOLATIONS}')
@@ -107,9 +149,11 @@ class GroupWeightCurriculumHook(SingleInstanceHook):
                             "weights (mmlt's LTLinearClsHead), got "
                             f'{type(head).__name__}')
         self._base = dict(head.group_weight or {})
+        self._resolved = resolve_schedule(
+            self.schedule, max_epochs_of(runner, type(self).__name__))
 
     def before_train_epoch(self, runner) -> None:
-        value = piecewise_value(self.schedule, runner.epoch,
+        value = piecewise_value(self._resolved, runner.epoch,
                                 self.interpolation)
         weights = dict(self._base or {})
         weights.update({g: value for g in self.groups})

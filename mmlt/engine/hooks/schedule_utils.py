@@ -15,29 +15,47 @@ __all__ = [
 EpochLike = Union[int, float]
 
 
-def resolve_epoch(value: EpochLike, max_epochs: int, what: str) -> int:
-    """An epoch (0-based) from an int, or a fraction of ``max_epochs``.
+def check_epoch_like(value: EpochLike, what: str,
+                     from_end: bool = True) -> None:
+    """Validate the form of an epoch setting (before ``max_epochs`` is
+    known): an int (0-based; negative counts from the end when
+    ``from_end``) or a fraction of the schedule in (0, 1)."""
+    if isinstance(value, bool) or not isinstance(value, (Integral, Real)):
+        ok = False
+    elif isinstance(value, Integral):
+        ok = from_end or value >= 0
+    else:
+        ok = 0 < value < 1
+    if not ok:
+        forms = ('an int epoch (0-based; negative counts from the end)'
+                 if from_end else 'a non-negative int')
+        raise ValueError(f'{what}={value!r} must be {forms} or a fraction '
+                         'of the training epochs in (0, 1)')
 
-    ``0.8`` with 200 epochs is epoch 160 (``round(0.8 * 200)``): a config
-    written as a fraction keeps its meaning when a benchmark shortens the
-    schedule.
+
+def resolve_epoch(value: EpochLike, max_epochs: int, what: str,
+                  from_end: bool = True) -> int:
+    """An epoch (0-based) from the one form every schedule hook accepts.
+
+    * an int ``>= 0``: that epoch;
+    * a negative int (when ``from_end``): counted from the end,
+      ``max_epochs + value`` (``-1`` is the last epoch);
+    * a float in (0, 1): that fraction of ``max_epochs``, rounded half up
+      (``0.8`` with 200 epochs is epoch 160), so a config written as a
+      fraction keeps its meaning when a benchmark shortens the schedule.
+
+    ``from_end=False`` is for lengths (a number of epochs), which have no
+    "from the end".
     """
-    if isinstance(value, bool):
-        raise ValueError(f'{what}={value!r} must be an int epoch or a '
-                         'fraction in (0, 1)')
+    check_epoch_like(value, what, from_end)
     if isinstance(value, Integral):
-        if value < 0:
-            raise ValueError(f'{what}={value} must be >= 0')
-        return int(value)
-    if isinstance(value, Real) and 0 < value < 1:
-        return int(math.floor(value * max_epochs + 0.5))
-    raise ValueError(f'{what}={value!r} must be an int epoch (0-based) or a '
-                     'fraction of the training epochs in (0, 1)')
-
-
-def check_epoch_like(value: EpochLike, what: str) -> None:
-    """Validate at construction what :func:`resolve_epoch` will accept."""
-    resolve_epoch(value, 1, what)
+        if value >= 0:
+            return int(value)
+        if -value > max_epochs:
+            raise ValueError(f'{what}={value} is before the first of '
+                             f'{max_epochs} epochs')
+        return int(max_epochs + value)
+    return int(math.floor(value * max_epochs + 0.5))
 
 
 def max_epochs_of(runner, hook: str) -> int:

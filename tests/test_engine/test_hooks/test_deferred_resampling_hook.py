@@ -98,7 +98,7 @@ def test_pure_decision_and_bad_arguments():
         resolve_switch_epoch(-11, 10)
     assert resolve_switch_epoch(0.8, 200) == 160
     assert resolve_switch_epoch(0.8, 4) == 3
-    with pytest.raises(ValueError, match=r'switch_epoch=1.5: a float'):
+    with pytest.raises(ValueError, match=r'switch_epoch=1.5 must be an int epoch'):
         HOOKS.build(dict(type='DeferredResamplingHook', switch_epoch=1.5))
     with pytest.raises(ValueError, match="switch_epoch='2'"):
         HOOKS.build(dict(type='DeferredResamplingHook', switch_epoch='2'))

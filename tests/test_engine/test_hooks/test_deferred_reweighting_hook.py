@@ -51,8 +51,8 @@ def test_unsupported_loss_is_refused_when_training_starts():
         hook.before_train(runner)
     with pytest.raises(ValueError, match='beta=1'):
         HOOKS.build(dict(type='DeferredReweightingHook', beta=1))
-    with pytest.raises(ValueError, match='start_epoch=-1'):
-        HOOKS.build(dict(type='DeferredReweightingHook', start_epoch=-1))
+    with pytest.raises(ValueError, match='start_epoch=1.5'):
+        HOOKS.build(dict(type='DeferredReweightingHook', start_epoch=1.5))
 
 
 def test_reaches_the_loss_through_ddp(tmp_path):

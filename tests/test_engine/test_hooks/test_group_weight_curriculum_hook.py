@@ -1,6 +1,7 @@
 import pytest
 
 from mmlt.engine.hooks import parse_schedule, piecewise_value
+from mmlt.engine.hooks.group_weight_curriculum_hook import resolve_schedule
 from mmlt.registry import HOOKS
 from .schedule_helpers import Classifier, fake_runner, run_epochs
 
@@ -21,11 +22,14 @@ def test_linear_ramp():
 
 
 def test_schedule_is_validated():
-    assert list(parse_schedule({'10': 2.0, 0: 1.0})) == [0, 10]
+    assert list(resolve_schedule(parse_schedule({'10': 2.0, 0: 1.0}),
+                                 20)) == [0, 10]
     with pytest.raises(ValueError, match='epoch 0'):
         parse_schedule({5: 1.0})
-    with pytest.raises(ValueError, match='key -1'):
-        parse_schedule({0: 1.0, -1: 2.0})
+    with pytest.raises(ValueError, match='two keys fall on epoch 0 of 1'):
+        resolve_schedule(parse_schedule({0: 1.0, -1: 2.0}), 1)
+    with pytest.raises(ValueError, match='key 1.5'):
+        parse_schedule({0: 1.0, 1.5: 2.0})
     with pytest.raises(ValueError, match=r'schedule\[3\]=-2'):
         parse_schedule({0: 1.0, 3: -2})
     with pytest.raises(ValueError, match="interpolation='cubic'"):
