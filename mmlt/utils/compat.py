@@ -42,6 +42,7 @@ from .checkpoint_trust import (is_trusted_checkpoint, load_checkpoint_file,
                                trusted_checkpoint_dirs, untrusted_error)
 from .default_hooks_compat import patch_register_default_hooks
 from .pkg_resources_shim import install_pkg_resources_shim
+from .scheduler_check import patch_build_param_scheduler
 
 _PATCH_MARK = '__mmlt_trust_patched__'
 _applied = False
@@ -288,4 +289,5 @@ def apply_compat_patches() -> None:
     _patch_checkpoint_files()
     _patch_runners()
     patch_register_default_hooks()
+    patch_build_param_scheduler()
     _applied = True
