@@ -21,6 +21,10 @@ default_hooks = dict(
     # `default_hooks.<key>=None` removes one.
     long_tail_context=dict(type='LongTailContextHook'),
     check_finite_loss=dict(type='CheckFiniteLossHook'),
+    # LoadFromCheckHook lists, in a WARNING, every load_from tensor that does
+    # not fit the model (shape, missing, unexpected); stage-2 configs set
+    # strict=True to stop instead. Resumes are not checked.
+    load_from_check=dict(type='LoadFromCheckHook'),
 )
 
 # Free for the user: a child config's custom_hooks (EMAHook, ...) replaces

@@ -62,6 +62,9 @@ default_hooks = dict(
     deferred_resampling=dict(
         type='DeferredResamplingHook', switch_epoch=0,
         strategy='class_balanced'),
+    # this stage continues the stage-1 model: every tensor of it must load
+    # (LoadFromCheckHook stops otherwise; bot-combo_* inherit this)
+    load_from_check=dict(strict=True),
 )
 optim_wrapper = dict(optimizer=dict(lr=1e-3))
 param_scheduler = [

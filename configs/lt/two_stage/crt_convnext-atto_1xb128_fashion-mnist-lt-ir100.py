@@ -24,6 +24,9 @@ train_dataloader = dict(
 default_hooks = dict(
     # default trainable: the head's classifier (head.fc)
     classifier_retrain=dict(type='ClassifierRetrainHook', reinit=True),
+    # the frozen representation is the stage-1 checkpoint's: every tensor
+    # of it must load (LoadFromCheckHook stops otherwise)
+    load_from_check=dict(strict=True),
 )
 # stage 1's optimizer (AdamW, lr 4e-3 for 128 images); one cosine decay to 0
 # over the stage (the authors: cosine from 0.2 to 0 with SGD), so

@@ -25,6 +25,9 @@ train_dataloader = dict(
 default_hooks = dict(
     # default trainable: the head's classifier (head.fc)
     classifier_retrain=dict(type='ClassifierRetrainHook', reinit=True),
+    # the frozen representation is the stage-1 checkpoint's: every tensor
+    # of it must load (LoadFromCheckHook stops otherwise)
+    load_from_check=dict(strict=True),
 )
 # stage 1's optimizer (SGD, lr 0.1, momentum 0.9, weight decay 2e-4); one
 # cosine decay to 0 over the stage instead of its warm-up and steps (the

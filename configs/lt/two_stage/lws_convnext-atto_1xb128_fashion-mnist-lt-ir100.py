@@ -17,5 +17,7 @@ default_hooks = dict(
     classifier_retrain=dict(
         type='ClassifierRetrainHook', trainable=['head.lws_scale'],
         reinit=False),
+    # strict (the cRT config's), but the stage-1 checkpoint has no scales
+    load_from_check=dict(allow_missing=[r'head\.lws_scale']),
 )
 train_cfg = dict(max_epochs=5)

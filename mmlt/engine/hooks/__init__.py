@@ -7,6 +7,8 @@ from .deferred_reweighting_hook import (DeferredReweightingHook,
 from .group_weight_curriculum_hook import (GroupWeightCurriculumHook,
                                            parse_schedule, piecewise_value)
 from .ib_warm_start_hook import IBWarmStartHook, ib_active
+from .load_from_check_hook import (LoadFromCheckHook, LoadMismatch,
+                                   compare_state_dicts)
 from .long_tail_context_hook import LongTailContextHook, check_num_classes
 from .schedule_utils import resolve_epoch
 
@@ -15,5 +17,6 @@ __all__ = [
     'DeferredReweightingHook', 'GroupWeightCurriculumHook',
     'IBWarmStartHook', 'LongTailContextHook', 'batch_augments_on',
     'check_num_classes', 'drw_class_weight', 'ib_active', 'parse_schedule',
-    'piecewise_value', 'resolve_epoch', 'ClassifierRetrainHook'
+    'piecewise_value', 'resolve_epoch', 'ClassifierRetrainHook',
+    'LoadFromCheckHook', 'LoadMismatch', 'compare_state_dicts'
 ]

@@ -1,0 +1,365 @@
+"""LoadFromCheckHook: load_from tensors that do not fit are named.
+
+The comparison as a pure function, then the hook on real Runners built from
+the demo config (so registered through configs/_base_/default_runtime.py's
+``default_hooks``) on the embedded digits: a stage-1 checkpoint loaded into
+a model with another number of classes, with LWS scales, with a DDP-style
+``module.`` prefix, under a DDP wrapper, and resumed. Last, every strict
+stage-2 config against the model of its stage-1 config.
+"""
+import glob
+import logging
+import os
+import os.path as osp
+import socket
+
+import pytest
+import torch
+import torch.distributed as torch_dist
+from mmengine.config import Config
+from mmengine.runner import Runner
+from model_helpers import tiny_convnext
+
+import mmlt  # noqa: F401
+from mmlt.engine.hooks import LoadFromCheckHook, compare_state_dicts
+from mmlt.registry import HOOKS, MODELS
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
+    osp.abspath(__file__)))))
+DEMO = osp.join(ROOT, 'configs', 'lt', 'convnext_focal.py')
+
+pytestmark = pytest.mark.usefixtures('one_thread')
+
+
+# ---------------------------------------------------------------------------
+# compare_state_dicts
+
+
+def test_compare_state_dicts():
+    t = torch.zeros
+    checkpoint = {'a.weight': t(3, 4), 'a.bias': t(3), 'old.weight': t(2),
+                  'bn.num_batches_tracked': t(())}
+    model = {'a.weight': t(5, 4), 'a.bias': t(3), 'scale': t(5),
+             'bn2.num_batches_tracked': t(()), 'b.weight': t(1)}
+    mismatch = compare_state_dicts(checkpoint, model)
+    assert mismatch
+    assert mismatch.shape == [('a.weight', (3, 4), (5, 4))]
+    # BatchNorm's counter is not a weight (mmengine ignores it too)
+    assert mismatch.missing == [('scale', (5, )), ('b.weight', (1, ))]
+    assert mismatch.unexpected == [('old.weight', (2, )),
+                                   ('bn.num_batches_tracked', ())]
+    assert mismatch.lines() == [
+        '  a.weight: checkpoint shape (3, 4), model shape (5, 4)',
+        '  scale: missing from the checkpoint (model shape (5,))',
+        '  b.weight: missing from the checkpoint (model shape (1,))',
+        '  old.weight: unexpected, not in the model (checkpoint shape (2,))',
+        '  bn.num_batches_tracked: unexpected, not in the model '
+        '(checkpoint shape ())',
+    ]
+    # patterns match whole keys
+    allowed = compare_state_dicts(checkpoint, model, [r'scale', r'b\.w'])
+    assert allowed.allowed == ['scale']
+    assert allowed.missing == [('b.weight', (1, ))]
+    assert not compare_state_dicts(model, model)
+
+
+@pytest.mark.parametrize('kwargs, error, match', [
+    (dict(allow_missing='head.lws_scale'), TypeError, 'head.lws_scale'),
+    (dict(allow_missing=[3]), TypeError, 'entry 3'),
+    (dict(allow_missing=['head.(']), ValueError, r"'head\.\('"),
+    (dict(strict='yes'), TypeError, "strict='yes'"),
+])
+def test_bad_arguments(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        HOOKS.build(dict(type='LoadFromCheckHook', **kwargs))
+
+
+# ---------------------------------------------------------------------------
+# real Runners
+
+
+class _Records(logging.Handler):
+
+    def __init__(self):
+        super().__init__(logging.DEBUG)
+        self.records = []
+
+    def emit(self, record):
+        self.records.append((record.levelno, record.getMessage()))
+
+    def at(self, level, text='LoadFromCheck'):
+        return [m for lv, m in self.records
+                if lv == level and ('do not fit' in m or text in m)]
+
+
+def _cfg(work_dir, load_from=None, check=None, head=None, epochs=1,
+         resume=False):
+    cfg = Config.fromfile(DEMO)
+    cfg.work_dir = str(work_dir)
+    cfg.experiment_name = f'lfc_{osp.basename(str(work_dir))}'
+    cfg.model.backbone = tiny_convnext()
+    cfg.model.head.in_channels = 16
+    cfg.model.head.loss = dict(type='CrossEntropyLoss')
+    cfg.model.head.update(head or {})
+    cfg.data_preprocessor.num_classes = cfg.model.head.num_classes
+    cfg.default_hooks.long_tail_context.plot = False
+    cfg.default_hooks.load_from_check.update(check or {})
+    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=1)
+    cfg.train_cfg = dict(by_epoch=True, max_epochs=epochs)
+    cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
+    cfg.test_cfg = cfg.test_dataloader = cfg.test_evaluator = None
+    cfg.param_scheduler = [dict(type='ConstantLR', factor=1.0)]
+    cfg.train_dataloader.num_batch_per_epoch = 1
+    cfg.load_from = load_from
+    cfg.resume = resume
+    return cfg
+
+
+def _train(cfg):
+    runner = Runner.from_cfg(cfg)
+    records = _Records()
+    runner.logger.addHandler(records)
+    try:
+        runner.train()
+    finally:
+        runner.logger.removeHandler(records)
+    return runner, records
+
+
+@pytest.fixture(scope='module')
+def stage1(tmp_path_factory):
+    """One iteration of the 10-class model; its work dir."""
+    work_dir = tmp_path_factory.mktemp('stage1')
+    torch.set_num_threads(1)
+    Runner.from_cfg(_cfg(work_dir)).train()
+    return work_dir
+
+
+def _ckpt(stage1):
+    return osp.join(str(stage1), 'epoch_1.pth')
+
+
+def test_registered_for_every_config_through_default_runtime():
+    cfg = Config.fromfile(DEMO)
+    assert cfg.default_hooks.load_from_check == dict(
+        type='LoadFromCheckHook')
+
+
+@pytest.fixture(scope='module')
+def mismatched(stage1, tmp_path_factory):
+    """The stage-1 weights with a classifier of another width, without
+    its bias and with a tensor the model does not have."""
+    state = torch.load(_ckpt(stage1), map_location='cpu',
+                       weights_only=False)['state_dict']
+    state['head.fc.weight'] = torch.zeros(10, 12)
+    del state['head.fc.bias']
+    state['head.aux.weight'] = torch.zeros(3, 16)
+    path = str(tmp_path_factory.mktemp('mismatched') / 'weights.pth')
+    torch.save(dict(state_dict=state), path)
+    return path
+
+
+# what of ``mismatched`` does not load
+MISMATCH = [
+    'head.fc.weight: checkpoint shape (10, 12), model shape (10, 16)',
+    'head.fc.bias: missing from the checkpoint (model shape (10,))',
+    'head.aux.weight: unexpected, not in the model (checkpoint shape '
+    '(3, 16))',
+]
+
+
+def test_mismatched_load_from_warns_listing_every_tensor(tmp_path,
+                                                         mismatched):
+    runner, records = _train(_cfg(tmp_path, load_from=mismatched))
+    assert runner.iter == 1  # trained on
+    [warning] = records.at(logging.WARNING)
+    assert f'3 tensors of {mismatched} do not fit' in warning
+    assert [line.strip() for line in warning.splitlines()[1:4]] == MISMATCH
+    assert 'strict=True' in warning  # how to make it an error
+
+
+def test_strict_raises_naming_the_tensors(tmp_path, mismatched):
+    cfg = _cfg(tmp_path, load_from=mismatched, check=dict(strict=True))
+    runner = Runner.from_cfg(cfg)
+    with pytest.raises(RuntimeError, match='strict=True') as info:
+        runner.train()
+    assert [line.strip() for line in str(info.value).splitlines()[1:4]] == \
+        MISMATCH
+    # raised before any weight went into the model: the backbone, which
+    # fits, still has its initial weights
+    loaded = torch.load(mismatched, weights_only=True)['state_dict']
+    model = runner.model.state_dict()
+    fits = [k for k in model if k.startswith('backbone.')
+            and k.endswith('weight')]
+    assert fits and not any(torch.equal(model[k], loaded[k]) for k in fits)
+
+
+def test_matching_load_from_is_silent(tmp_path, stage1):
+    cfg = _cfg(tmp_path, load_from=_ckpt(stage1), check=dict(strict=True))
+    _, records = _train(cfg)
+    assert records.at(logging.WARNING) == []
+
+
+def test_allow_missing_lws_scale(tmp_path, stage1):
+    lws = dict(lws=True)
+    cfg = _cfg(tmp_path / 'plain', load_from=_ckpt(stage1), head=lws,
+               check=dict(strict=True))
+    with pytest.raises(RuntimeError, match='head.lws_scale: missing'):
+        _train(cfg)
+    cfg = _cfg(tmp_path / 'allowed', load_from=_ckpt(stage1), head=lws,
+               check=dict(strict=True, allow_missing=[r'head\.lws_scale']))
+    runner, records = _train(cfg)
+    assert runner.iter == 1
+    assert records.at(logging.WARNING) == []
+    [info] = records.at(logging.INFO, 'permits')
+    assert info.endswith("allow_missing=['head\\\\.lws_scale'] permits: "
+                         'head.lws_scale')
+    # a pattern that matches no model key is refused
+    cfg = _cfg(tmp_path / 'typo', load_from=_ckpt(stage1),
+               check=dict(allow_missing=[r'head\.lws']))
+    with pytest.raises(ValueError, match=r"'head\\\\.lws' matches no key"):
+        _train(cfg)
+
+
+def test_module_prefix_is_stripped_and_unexpected_listed(tmp_path, stage1):
+    """A state dict saved from a DDP-wrapped model (``module.`` keys), with
+    one tensor the model has no place for."""
+    state = torch.load(_ckpt(stage1), map_location='cpu',
+                       weights_only=False)['state_dict']
+    state = {f'module.{k}': v for k, v in state.items()}
+    state['module.head.aux.weight'] = torch.zeros(3, 16)
+    path = str(tmp_path / 'ddp_weights.pth')
+    torch.save(state, path)
+    _, records = _train(_cfg(tmp_path / 'run', load_from=path))
+    [warning] = records.at(logging.WARNING)
+    assert warning.splitlines()[1:-1] == [
+        '  head.aux.weight: unexpected, not in the model (checkpoint shape '
+        '(3, 16))'
+    ]
+
+
+def test_resume_is_not_checked(tmp_path, stage1):
+    """Resuming (here a checkpoint with a tensor the model lacks) is left
+    alone even with strict=True: it restores the run's own checkpoint."""
+    checkpoint = torch.load(_ckpt(stage1), map_location='cpu',
+                            weights_only=False)
+    checkpoint['state_dict']['head.aux.weight'] = torch.zeros(3, 16)
+    path = str(tmp_path / 'epoch_1.pth')
+    torch.save(checkpoint, path)
+    cfg = _cfg(tmp_path, load_from=path, check=dict(strict=True), epochs=2,
+               resume=True)
+    runner, records = _train(cfg)
+    assert runner.iter == 2  # resumed after iteration 1
+    assert records.at(logging.WARNING) == []
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def test_ddp_wrapped_model(tmp_path, mismatched, monkeypatch):
+    """Under mmengine's DDP wrapper the unwrapped model is compared: only
+    the tensors that really do not fit are named."""
+    monkeypatch.setenv('MASTER_ADDR', '127.0.0.1')
+    monkeypatch.setenv('MASTER_PORT', str(_free_port()))
+    monkeypatch.setenv('LOCAL_RANK', '0')
+    for key in ('OMP_NUM_THREADS', 'MKL_NUM_THREADS'):
+        monkeypatch.setenv(key, os.environ.get(key, '1'))
+    torch_dist.init_process_group('gloo', rank=0, world_size=1)
+    try:
+        cfg = _cfg(tmp_path, load_from=mismatched, check=dict(strict=True))
+        cfg.launcher = 'pytorch'
+        cfg.model_wrapper_cfg = dict(
+            type='MMDistributedDataParallel', device_ids=None)
+        with pytest.raises(RuntimeError, match='3 tensors') as info:
+            _train(cfg)
+    finally:
+        torch_dist.destroy_process_group()
+    assert [line.strip() for line in str(info.value).splitlines()[1:4]] == \
+        MISMATCH
+
+
+def test_load_state_dict_pre_hooks_are_applied():
+    """A module that converts the checkpoint while it loads (as MMPretrain's
+    ViT resizes pos_embed) is compared after the conversion."""
+    from mmlt.engine.hooks.load_from_check_hook import _as_loaded
+
+    class Resizing(torch.nn.Module):
+
+        def __init__(self):
+            super().__init__()
+            self.pos = torch.nn.Parameter(torch.zeros(4))
+            self._register_load_state_dict_pre_hook(self._resize)
+
+        def _resize(self, state_dict, prefix, *args):
+            if prefix + 'old_pos' in state_dict:
+                state_dict[prefix + 'pos'] = torch.zeros(4)
+                del state_dict[prefix + 'old_pos']
+
+    model = torch.nn.Sequential(Resizing(), torch.nn.Linear(2, 2))
+    state = {'0.old_pos': torch.zeros(9), '1.weight': torch.zeros(2, 2),
+             '1.bias': torch.zeros(2), 'extra': torch.zeros(1)}
+    seen = _as_loaded(model, dict(state))
+    assert set(seen) == {'0.pos', '1.weight', '1.bias', 'extra'}
+    mismatch = compare_state_dicts(seen, model.state_dict())
+    assert mismatch.unexpected == [('extra', (1, ))]
+    assert not mismatch.shape and not mismatch.missing
+    # what torch itself makes of it
+    result = model.load_state_dict(state, strict=False)
+    assert result.unexpected_keys == ['extra'] and not result.missing_keys
+
+
+# ---------------------------------------------------------------------------
+# the strict stage-2 configs
+
+STAGE2 = {
+    # stage-2 config: its stage-1 config (as in the config's commands)
+    'two_stage/crt_convnext-atto_1xb128_fashion-mnist-lt-ir100.py':
+    'convnext-atto_ce_1xb128_fashion-mnist-lt-ir100.py',
+    'two_stage/crt_resnet32_1xb128_cifar10-lt-ir100.py':
+    'resnet32_ce_1xb128_cifar10-lt-ir100.py',
+    'two_stage/lws_convnext-atto_1xb128_fashion-mnist-lt-ir100.py':
+    'convnext-atto_ce_1xb128_fashion-mnist-lt-ir100.py',
+    'two_stage/lws_resnet32_1xb128_cifar10-lt-ir100.py':
+    'resnet32_ce_1xb128_cifar10-lt-ir100.py',
+    'cam_sampling/drs-cam_convnext-atto_1xb128_fashion-mnist-lt-ir100.py':
+    'convnext-atto_ce_1xb128_fashion-mnist-lt-ir100.py',
+    'cam_sampling/drs-cam_resnet32_1xb128_cifar10-lt-ir100.py':
+    'cam_sampling/drs-cam-stage1_resnet32_1xb128_cifar10-lt-ir100.py',
+    'cam_sampling/bot-combo_convnext-atto_1xb128_fashion-mnist-lt-ir100.py':
+    'cam_sampling/bot-combo-stage1-mixup_convnext-atto_1xb128_fashion-mnist'
+    '-lt-ir100.py',
+    'cam_sampling/bot-combo_resnet32_1xb128_cifar10-lt-ir100.py':
+    'cam_sampling/bot-combo-stage1-mixup_resnet32_1xb128_cifar10-lt-ir100.py',
+}
+LT = osp.join(ROOT, 'configs', 'lt')
+
+
+def test_every_stage2_config_with_load_from_is_listed():
+    with_load_from = {
+        osp.relpath(p, LT) for p in glob.glob(osp.join(LT, '*', '*.py'))
+        if '/ensemble/' not in p and Config.fromfile(p).load_from
+    }
+    assert with_load_from == set(STAGE2)
+
+
+@pytest.mark.parametrize('stage2', sorted(STAGE2))
+def test_stage2_config_is_strict_and_fits_its_stage1(stage2, tmp_path):
+    cfg = Config.fromfile(osp.join(LT, stage2))
+    check = cfg.default_hooks.load_from_check
+    assert check.type == 'LoadFromCheckHook' and check.strict is True
+    hook = HOOKS.build(dict(check))
+    stage1_cfg = Config.fromfile(osp.join(LT, STAGE2[stage2]))
+    mismatch = compare_state_dicts(
+        MODELS.build(stage1_cfg.model).state_dict(),
+        MODELS.build(cfg.model).state_dict(), hook.allow_missing)
+    assert not mismatch, mismatch.lines()
+    assert mismatch.allowed == (['head.lws_scale'] if 'lws' in stage2
+                                else [])
+    # the Runner builds (datasets are built lazily, at train time)
+    cfg.work_dir = str(tmp_path)
+    runner = Runner.from_cfg(cfg)
+    assert [h for h in runner.hooks if isinstance(h, LoadFromCheckHook)
+            and h.strict]
