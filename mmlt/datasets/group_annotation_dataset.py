@@ -27,16 +27,33 @@ def _quoted_path(path: str) -> str:
     return text
 
 
+def class_file_path(path: str, data_root: Optional[str]) -> str:
+    """Where a classes file is: an absolute path as is; a relative one under
+    ``data_root`` (as ``ann_file``) if it is there, else as given (relative
+    to the working directory, as MMPretrain reads it)."""
+    path = osp.expanduser(path)
+    candidates = [path] if osp.isabs(path) or not data_root else \
+        [osp.join(data_root, path), path]
+    for candidate in candidates:
+        if osp.isfile(candidate):
+            return candidate
+    raise FileNotFoundError(
+        f'classes file {path!r} not found (looked for '
+        f'{" and ".join(map(repr, candidates))})')
+
+
 def resolve_classes(classes: Union[str, Sequence[str], None],
-                    metainfo: Optional[dict]) -> Optional[tuple]:
+                    metainfo: Optional[dict],
+                    data_root: Optional[str] = None) -> Optional[tuple]:
     """The class names of ``classes=`` / ``metainfo=``, validated.
 
-    A file is read by :func:`read_class_file`; a list must hold each name
-    once; ``classes`` and ``metainfo['classes']`` given together must be
-    identical (MMPretrain would silently let the metainfo win).
+    A file (see :func:`class_file_path`) is read by
+    :func:`read_class_file`; a list must hold each name once; ``classes``
+    and ``metainfo['classes']`` given together must be identical
+    (MMPretrain would silently let the metainfo win).
     """
     if isinstance(classes, str):
-        classes = read_class_file(osp.expanduser(classes))
+        classes = read_class_file(class_file_path(classes, data_root))
     elif classes is not None:
         classes = check_class_names(classes, 'classes=')
     meta_classes = (metainfo or {}).get('classes', None)
@@ -51,24 +68,53 @@ def resolve_classes(classes: Union[str, Sequence[str], None],
 
 @DATASETS.register_module()
 class GroupAnnotationDataset(BaseLTDataset):
-    """Group-aware annotation dataset.
+    """Your own images with a CSV, OpenMMLab-2.0 JSON or txt annotation file,
+    and optionally a ``group_id`` per image (e.g. the image's source).
+
+    A typical folder and config (a complete runnable example:
+    ``configs/lt/convnext-atto_focal_1xb32_own-csv.py``)::
+
+        data/own/classes.txt      # one class name per line: label order
+        data/own/train.csv        # filename,label,group_id
+        data/own/images/img1.png  # filename is relative to data_prefix
+
+        dict(type='GroupAnnotationDataset', data_root='data/own',
+             ann_file='train.csv', data_prefix='images',
+             classes='classes.txt', pipeline=[
+                 dict(type='StrictLoadImageFromFile'),
+                 dict(type='Resize', scale=(80, 60)),
+                 dict(type='PackInputs', algorithm_keys=['group_id'])])
+
+    Labels are class indices or class names; a sample without ``group_id``
+    is in group 0. Labels, group ids, ``class_counts`` and
+    ``group_counts`` are known without decoding any image, also for subsets
+    (k-fold).
 
     Args:
         ann_file: Annotation file (``.csv``, ``.json`` or ``.txt``), relative
             to ``data_root`` unless absolute. Formats: see
-            :mod:`mmlt.datasets.annotation_parsers`.
+            :mod:`mmlt.datasets.annotation_parsers` (a UTF-8 byte-order mark,
+            as Excel writes, is fine; a file without rows is refused).
         ann_format: ``'auto'`` (from the extension), ``'csv'``, ``'json'`` or
             ``'txt'``.
-        classes: Class names, or a file with one name per line. May also come
-            from ``metainfo`` or the JSON file's ``metainfo``. When no
-            classes are given and every label is a name, the classes are the
-            sorted names; integer labels without classes are refused, since
-            the number of classes would be a guess.
+        classes: Class names (label index = position), or a file with one
+            name per line, looked for under ``data_root`` first, then as
+            given. May also come from ``metainfo`` or the JSON file's
+            ``metainfo`` (identical if both are given). Duplicate names are
+            refused. When no classes are given and every label is a name,
+            the classes are the sorted names; integer labels without classes
+            are refused, since the number of classes would be a guess.
+            Validation and test sets must name the same classes in the same
+            order as training (checked when they are evaluated).
+        metainfo: MMPretrain's ``metainfo`` dict (``classes``...).
         check_images: Check at load time that every local image exists, and
-            raise ``FileNotFoundError`` listing the missing ones with their
-            annotation lines.
-        **kwargs: Passed to MMPretrain's ``BaseDataset`` (``data_root``,
-            ``data_prefix``, ``pipeline``, ``test_mode``, ...).
+            raise ``FileNotFoundError`` listing the missing ones (quoted)
+            with their annotation lines.
+        **kwargs: MMPretrain's ``BaseDataset`` arguments: ``data_root`` (the
+            folder ``ann_file``, ``data_prefix`` and a relative classes file
+            are joined to), ``data_prefix`` (the images' folder, a string or
+            ``dict(img_path=...)``), ``pipeline``, ``test_mode``,
+            ``indices``, ``lazy_init``...
     """
 
     def __init__(self,
@@ -83,7 +129,8 @@ class GroupAnnotationDataset(BaseLTDataset):
                              '"auto", "csv", "json", "txt"')
         self.ann_format = ann_format
         self.check_images = check_images
-        classes = resolve_classes(classes, metainfo)
+        classes = resolve_classes(classes, metainfo,
+                                  kwargs.get('data_root', None))
         super().__init__(
             ann_file=ann_file, classes=classes, metainfo=metainfo, **kwargs)
 

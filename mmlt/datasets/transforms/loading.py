@@ -22,6 +22,11 @@ class StrictLoadImageFromFile(LoadImageFromFile):
     undecodable one, both naming the path (and the annotation line when the
     dataset recorded it as ``ann_source``). Arguments as mmcv's, except that
     ``ignore_empty`` must stay False.
+
+    An image already in memory (``results['img']`` without ``img_path``, as
+    MMPretrain's ``ImageClassificationInferencer`` passes a file it read or
+    a numpy array: it removes only a step named ``LoadImageFromFile``) is
+    passed on as it is, so mmlt configs work with the Inferencer.
     """
 
     def __init__(self, *args, **kwargs) -> None:
@@ -31,6 +36,13 @@ class StrictLoadImageFromFile(LoadImageFromFile):
         super().__init__(*args, **kwargs)
 
     def transform(self, results: dict) -> Optional[dict]:
+        if 'img_path' not in results:
+            if results.get('img', None) is None:
+                raise KeyError(
+                    'StrictLoadImageFromFile needs "img_path" (an image '
+                    'file) or "img" (an image already loaded), got keys '
+                    f'{sorted(results)}')
+            return self._in_memory(results)
         filename = results['img_path']
         where = f' (annotation {results["ann_source"]})' \
             if 'ann_source' in results else ''
@@ -56,4 +68,17 @@ class StrictLoadImageFromFile(LoadImageFromFile):
         results['img'] = img
         results['img_shape'] = img.shape[:2]
         results['ori_shape'] = img.shape[:2]
+        return results
+
+    def _in_memory(self, results: dict) -> dict:
+        img = results['img']
+        if not isinstance(img, np.ndarray) or img.ndim not in (2, 3):
+            raise ValueError(f'"img" must be an HxW or HxWxC numpy array, got '
+                             f'{type(img).__name__} '
+                             f'{getattr(img, "shape", "")}')
+        if self.to_float32:
+            img = img.astype(np.float32)
+        results['img'] = img
+        results.setdefault('img_shape', img.shape[:2])
+        results.setdefault('ori_shape', img.shape[:2])
         return results
