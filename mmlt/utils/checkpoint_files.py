@@ -228,7 +228,9 @@ def find_resume_checkpoint(work_dir: PathLike) -> ResumeCheckpoint:
                 return ResumeCheckpoint(
                     named, f'resuming from {named}, named by {pointer}')
             skipped.append((named, problem))
-            why = f'{named} named by {pointer} {problem}'
+            why = f'{pointer} names ' + (
+                'a missing file' if problem == 'does not exist' else
+                'a damaged checkpoint')
     dirs = [work_dir]
     if named is not None and not _REMOTE.match(named):
         dirs.insert(0, osp.dirname(named) or '.')

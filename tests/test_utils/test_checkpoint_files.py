@@ -122,6 +122,9 @@ def test_resume_passes_over_damaged_checkpoints(tmp_path):
     assert [p for p, _ in choice.skipped] == [
         str(tmp_path / 'epoch_3.pth'), str(tmp_path / 'epoch_2.pth')]
     assert 'empty' in choice.skipped[1][1]
+    assert choice.message == (
+        f'{tmp_path / "last_checkpoint"} names a damaged checkpoint; '
+        f'resuming from the newest intact checkpoint {choice.path}')
 
     (tmp_path / 'epoch_1.pth').write_bytes(b'')
     with pytest.raises(RuntimeError, match='no intact checkpoint') as info:
@@ -135,6 +138,9 @@ def test_resume_with_empty_or_dangling_last_checkpoint(tmp_path, pointer):
     (tmp_path / 'last_checkpoint').write_text(pointer)
     choice = find_resume_checkpoint(tmp_path)
     assert choice.path == str(tmp_path / 'iter_50.pth')
+    assert choice.message.startswith(
+        f'{tmp_path / "last_checkpoint"} '
+        + ('is empty' if not pointer else 'names a missing file'))
 
 
 def test_nothing_to_resume(tmp_path):
