@@ -103,3 +103,29 @@ def test_inferencer_on_a_path_and_a_numpy_image(own_data, trained):
                                by_array['pred_scores'], rtol=0, atol=1e-6)
     assert torch.as_tensor(by_path['pred_scores']).sum().item() == \
         pytest.approx(1.0, abs=1e-5)
+
+
+def test_kfold_training_fold_counts_and_bins_are_the_folds(own_data,
+                                                           tmp_path):
+    """MMPretrain's KFoldDataset around the CSV: the head's counts (those of
+    count-based losses) and the report's shot bins are the fold's."""
+    root, rows = own_data
+    cfg = _cfg(root, tmp_path)
+    cfg.train_cfg.max_epochs = 2
+    cfg.train_dataloader.dataset = dict(
+        type='KFoldDataset', dataset=cfg.train_dataloader.dataset, fold=0,
+        num_splits=3, seed=3)
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    order = list(range(len(rows)))
+    np.random.default_rng(3).shuffle(order)
+    start, end = len(rows) * 0 // 3, len(rows) * 1 // 3
+    fold_rows = [rows[i] for i in order[:start] + order[end:]]
+    hand = [sum(1 for r in fold_rows if r[1] == c) for c in CLASSES]
+    assert sum(hand) == 24 and hand != [24, 8, 4]
+    assert runner.model.head.class_counts.tolist() == hand
+    metrics = runner.test()
+    bins = (sum(n > 100 for n in hand), sum(20 <= n <= 100 for n in hand),
+            sum(n < 20 for n in hand))
+    assert (metrics['long_tail/num_many'], metrics['long_tail/num_medium'],
+            metrics['long_tail/num_few']) == bins
