@@ -10,3 +10,58 @@ def tiny_convnext(out_indices=(1, )) -> dict:
         arch=dict(depths=[1, 1], channels=[8, 16]),
         out_indices=out_indices,
         drop_path_rate=0.0)
+
+
+# ---------------------------------------------------------------------------
+# A toy model, data and a log recorder for Runner tests of checkpoint and
+# resume mechanics (where no classifier is needed).
+import logging  # noqa: E402
+
+import torch  # noqa: E402
+from mmengine.model import BaseModel  # noqa: E402
+from torch import nn  # noqa: E402
+from torch.utils.data import Dataset  # noqa: E402
+
+
+class ToyModel(BaseModel):
+    """One linear layer on 4 features, 2 classes."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 2)
+
+    def forward(self, inputs, labels=None, mode='tensor'):
+        out = self.fc(torch.stack(inputs) if isinstance(inputs, list)
+                      else inputs)
+        if mode == 'loss':
+            return dict(loss=nn.functional.cross_entropy(out, labels))
+        return out
+
+
+class ToyDataset(Dataset):
+    """8 fixed random samples for :class:`ToyModel`."""
+
+    def __init__(self):
+        gen = torch.Generator().manual_seed(0)
+        self.x = torch.randn(8, 4, generator=gen)
+        self.y = torch.randint(0, 2, (8, ), generator=gen)
+
+    def __len__(self):
+        return len(self.x)
+
+    def __getitem__(self, i):
+        return dict(inputs=self.x[i], labels=self.y[i])
+
+
+class LogRecords(logging.Handler):
+    """Collects ``(level, message)`` of every record it handles."""
+
+    def __init__(self):
+        super().__init__(logging.DEBUG)
+        self.records = []
+
+    def emit(self, record):
+        self.records.append((record.levelno, record.getMessage()))
+
+    def at(self, level):
+        return [m for lv, m in self.records if lv == level]

@@ -14,12 +14,11 @@ import os.path as osp
 
 import pytest
 import torch
-import torch.nn as nn
 from mmengine.hooks import Hook
-from mmengine.model import BaseModel
 from mmengine.runner import Runner
 from mmengine.runner.checkpoint import _load_checkpoint
-from torch.utils.data import Dataset
+
+from model_helpers import LogRecords, ToyDataset, ToyModel
 
 import mmlt  # noqa: F401  (applies the patches)
 from mmlt.utils import (CorruptCheckpointError, checkpoint_problem,
@@ -190,60 +189,19 @@ def test_untrusted_refusal_is_still_reported_as_such(tmp_path):
 # a real Runner
 
 
-class _ToyModel(BaseModel):
-
-    def __init__(self):
-        super().__init__()
-        self.fc = nn.Linear(4, 2)
-
-    def forward(self, inputs, labels=None, mode='tensor'):
-        out = self.fc(torch.stack(inputs) if isinstance(inputs, list)
-                      else inputs)
-        if mode == 'loss':
-            return dict(loss=nn.functional.cross_entropy(out, labels))
-        return out
-
-
-class _ToyDataset(Dataset):
-
-    def __init__(self):
-        gen = torch.Generator().manual_seed(0)
-        self.x = torch.randn(8, 4, generator=gen)
-        self.y = torch.randint(0, 2, (8, ), generator=gen)
-
-    def __len__(self):
-        return len(self.x)
-
-    def __getitem__(self, i):
-        return dict(inputs=self.x[i], labels=self.y[i])
-
-
 class _StartEpoch(Hook):
 
     def before_train(self, runner):
         self.epoch = runner.epoch
 
 
-class _Records(logging.Handler):
-
-    def __init__(self):
-        super().__init__(logging.DEBUG)
-        self.records = []
-
-    def emit(self, record):
-        self.records.append((record.levelno, record.getMessage()))
-
-    def at(self, level):
-        return [m for lv, m in self.records if lv == level]
-
-
 def _runner(work_dir, name, max_epochs, **kwargs):
     return Runner(
-        model=_ToyModel(),
+        model=ToyModel(),
         work_dir=str(work_dir),
         experiment_name=name,
         train_dataloader=dict(
-            dataset=_ToyDataset(),
+            dataset=ToyDataset(),
             sampler=dict(type='DefaultSampler', shuffle=True),
             batch_size=4,
             collate_fn=dict(type='default_collate')),
@@ -266,7 +224,7 @@ def _resume(work_dir, name, max_epochs=3):
     probe = _StartEpoch()
     runner = _runner(work_dir, name, max_epochs, resume=True,
                      custom_hooks=[probe])
-    records = _Records()
+    records = LogRecords()
     runner.logger.addHandler(records)
     try:
         runner.train()

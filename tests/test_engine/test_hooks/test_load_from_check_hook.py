@@ -18,7 +18,7 @@ import torch
 import torch.distributed as torch_dist
 from mmengine.config import Config
 from mmengine.runner import Runner
-from model_helpers import tiny_convnext
+from model_helpers import LogRecords, tiny_convnext
 
 import mmlt  # noqa: F401
 from mmlt.engine.hooks import LoadFromCheckHook, compare_state_dicts
@@ -78,18 +78,11 @@ def test_bad_arguments(kwargs, error, match):
 # real Runners
 
 
-class _Records(logging.Handler):
-
-    def __init__(self):
-        super().__init__(logging.DEBUG)
-        self.records = []
-
-    def emit(self, record):
-        self.records.append((record.levelno, record.getMessage()))
+class _Records(LogRecords):
 
     def at(self, level, text='LoadFromCheck'):
-        return [m for lv, m in self.records
-                if lv == level and ('do not fit' in m or text in m)]
+        return [m for m in super().at(level)
+                if 'do not fit' in m or text in m]
 
 
 def _cfg(work_dir, load_from=None, check=None, head=None, epochs=1,
