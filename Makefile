@@ -13,10 +13,10 @@ PYTEST_ARGS ?= -q
 .PHONY: venv demo test clean-demo
 
 # The supported ranges (requirements/*.txt, read by setup.py) at the exact
-# versions of requirements/constraints.txt; extras (tensorboard) included, so
-# the tests cover them.
+# versions of requirements/constraints.txt; extras (tensorboard, noise)
+# included, so the tests cover them.
 REQUIREMENTS := requirements/runtime.txt requirements/tests.txt \
-	requirements/tensorboard.txt
+	requirements/tensorboard.txt requirements/noise.txt
 CONSTRAINTS := requirements/constraints.txt
 
 $(STAMP): $(REQUIREMENTS) $(CONSTRAINTS) setup.py

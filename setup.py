@@ -42,6 +42,7 @@ setup(
     extras_require={
         'tests': read_requirements('requirements/tests.txt'),
         'tensorboard': read_requirements('requirements/tensorboard.txt'),
+        'noise': read_requirements('requirements/noise.txt'),
     },
     license='Apache License 2.0',
     zip_safe=False,

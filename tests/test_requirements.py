@@ -16,7 +16,7 @@ from packaging.utils import canonicalize_name
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 REQUIREMENT_FILES = [
     'requirements/runtime.txt', 'requirements/tests.txt',
-    'requirements/tensorboard.txt'
+    'requirements/tensorboard.txt', 'requirements/noise.txt'
 ]
 CONSTRAINTS = osp.join(ROOT, 'requirements', 'constraints.txt')
 
@@ -71,6 +71,8 @@ def test_extras(setup_kwargs):
     extras = setup_kwargs['extras_require']
     assert [canonicalize_name(Requirement(r).name)
             for r in extras['tensorboard']] == ['tensorboard']
+    assert [canonicalize_name(Requirement(r).name)
+            for r in extras['noise']] == ['cleanlab']
     assert 'pytest' in [Requirement(r).name for r in extras['tests']]
 
 
