@@ -18,6 +18,13 @@ ArrayLike = Union[np.ndarray, Sequence[int], Sequence[float]]
 
 SHOT_NAMES = ('many', 'medium', 'few')
 
+#: OLTR's many-shot threshold: a class with more training images than this is
+#: many-shot (the default of ``LongTailMetric`` and of the dataset statistics).
+MANY_SHOT_THR = 100
+#: OLTR's few-shot threshold: a class with fewer training images than this is
+#: few-shot.
+FEW_SHOT_THR = 20
+
 
 class PerClassScores(NamedTuple):
     """Per-class precision, recall, F1 (fractions) and support (counts)."""
@@ -128,8 +135,32 @@ def per_class_scores(confusion: np.ndarray) -> PerClassScores:
     return PerClassScores(precision, recall, f1, support.astype(np.int64))
 
 
+def validated_mean(values: np.ndarray, support: np.ndarray) -> float:
+    """Mean of a per-class value over the *validated* classes: those with at
+    least one image in the evaluated set.
+
+    A class without images there has no recall (and no F1 worth averaging:
+    it is 0 by convention, or undefined); it is left out of every class
+    average and reported as not validated instead, e.g. a class a
+    stratified k-fold keeps in training because it has fewer images than
+    folds.
+
+    Args:
+        values (np.ndarray): Per-class values of shape ``(C,)``.
+        support (np.ndarray): Ground-truth count per class, shape ``(C,)``.
+
+    Returns:
+        float: The mean; ``nan`` if no class is validated.
+    """
+    validated = np.asarray(support) > 0
+    if not validated.any():
+        return float('nan')
+    return float(np.asarray(values)[validated].mean())
+
+
 def balanced_accuracy(recall: np.ndarray, support: np.ndarray) -> float:
-    """Mean recall over the classes present in the ground truth.
+    """Mean recall over the classes present in the ground truth
+    (:func:`validated_mean` of the recall).
 
     Equals ``sklearn.metrics.balanced_accuracy_score``.
 
@@ -141,10 +172,7 @@ def balanced_accuracy(recall: np.ndarray, support: np.ndarray) -> float:
         float: Balanced accuracy in ``[0, 1]``; ``nan`` if no class is
         present.
     """
-    present = np.asarray(support) > 0
-    if not present.any():
-        return float('nan')
-    return float(np.asarray(recall)[present].mean())
+    return validated_mean(recall, support)
 
 
 def weighted_mean(values: np.ndarray, support: np.ndarray) -> float:

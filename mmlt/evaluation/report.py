@@ -64,7 +64,10 @@ def per_class_rows(class_names: Sequence[str],
     Returns:
         List[Dict[str, Any]]: C rows; unknown train counts and shot bins
         are None, and so is the recall of a class within a group that has no
-        image of it (its count is 0).
+        image of it (its count is 0). A class without test images (not
+        validated, ``test_count`` 0) has recall and F1 None: it has no
+        recall, and an F1 of 0 would be a convention, not a measurement. Its
+        precision stays 0 (any prediction of it is wrong).
 
     Raises:
         ValueError: If ``group_ids`` comes without ``group_support`` and
@@ -89,8 +92,8 @@ def per_class_rows(class_names: Sequence[str],
             None if train_counts is None else int(train_counts[i]),
             'test_count': int(support[i]),
             'precision': float(precision[i]),
-            'recall': float(recall[i]),
-            'f1': float(f1[i]),
+            'recall': float(recall[i]) if support[i] else None,
+            'f1': float(f1[i]) if support[i] else None,
         }
         for g, group in enumerate(() if group_ids is None else group_ids):
             count_key, recall_key = group_columns(int(group))
@@ -132,9 +135,15 @@ def format_report(metrics: Mapping[str, Any],
             group has no image of the class); with more, with a line saying
             so; with one group (the overall recall again), with nothing.
 
+    Classes without test images (``test_count`` 0) are *not validated*:
+    one line names them, each shot bin says how many of its classes they
+    are, and their rows show ``-`` for recall and F1 and end with
+    ``not validated``.
+
     Returns:
         str: A multi-line report.
     """
+    not_validated = [r for r in rows if r['test_count'] == 0]
     lines = ['Long-tail evaluation report', '=' * 27]
     topk = sorted((k for k in metrics if k.startswith('top')),
                   key=lambda k: int(k[3:]))
@@ -142,17 +151,21 @@ def format_report(metrics: Mapping[str, Any],
         lines.append(f'{key + " accuracy":<26}: {_fmt(metrics[key])}')
     lines.append(f'{"balanced accuracy":<26}: '
                  f'{_fmt(metrics["balanced_accuracy"])}')
+    if not_validated:
+        lines.append(
+            f'{"not validated":<26}: {len(not_validated)} class(es) without '
+            'images in this set, left out of every class average: ' +
+            ', '.join(r['class_name'] for r in not_validated))
     if 'many_shot' in metrics:
-        lines.append(
-            f'{f"many-shot (>{many_shot_thr:g})":<26}: '
-            f'{_fmt(metrics["many_shot"])} ({metrics["num_many"]} classes)')
-        lines.append(
-            f'{f"medium-shot ({few_shot_thr:g}-{many_shot_thr:g})":<26}: '
-            f'{_fmt(metrics["medium_shot"])} '
-            f'({metrics["num_medium"]} classes)')
-        lines.append(
-            f'{f"few-shot (<{few_shot_thr:g})":<26}: '
-            f'{_fmt(metrics["few_shot"])} ({metrics["num_few"]} classes)')
+        for name, label in (
+                ('many', f'many-shot (>{many_shot_thr:g})'),
+                ('medium', f'medium-shot ({few_shot_thr:g}-'
+                 f'{many_shot_thr:g})'),
+                ('few', f'few-shot (<{few_shot_thr:g})')):
+            missing = sum(r['shot'] == name for r in not_validated)
+            extra = f', {missing} not validated' if missing else ''
+            lines.append(f'{label:<26}: {_fmt(metrics[f"{name}_shot"])} '
+                         f'({metrics[f"num_{name}"]} classes{extra})')
     else:
         lines.append(f'{"many/medium/few-shot":<26}: skipped (training '
                      'class counts unknown)')
@@ -181,7 +194,8 @@ def format_report(metrics: Mapping[str, Any],
                      f'{r["class_name"][:name_width]:<{name_width}} '
                      f'{shot:<6} {train:>7} {r["test_count"]:>6} '
                      f'{_fmt(r["precision"]):>7} {_fmt(r["recall"]):>7} '
-                     f'{_fmt(r["f1"]):>7}')
+                     f'{_fmt(r["f1"]):>7}' +
+                     ('  not validated' if r['test_count'] == 0 else ''))
     if group_ids is not None and len(group_ids) > 1:
         lines += [''] + _group_table(rows, group_ids, name_width)
     return '\n'.join(lines)

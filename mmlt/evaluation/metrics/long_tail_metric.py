@@ -1,6 +1,7 @@
 """Long-tailed classification metric: top-k, balanced and shot accuracies."""
 import os
 import os.path as osp
+import re
 from numbers import Integral, Real
 from typing import Any, Dict, List, Optional, Sequence, Union
 
@@ -10,10 +11,11 @@ from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger
 
 from mmlt.registry import METRICS
-from ..functional import (SHOT_NAMES, balanced_accuracy, confusion_matrix,
+from ..functional import (FEW_SHOT_THR, MANY_SHOT_THR, SHOT_NAMES,
+                          balanced_accuracy, confusion_matrix,
                           group_class_recall, gt_rank, masked_mean_recall,
                           per_class_scores, shot_masks, topk_accuracy,
-                          weighted_mean)
+                          validated_mean, weighted_mean)
 from ..report import (format_report, per_class_rows, write_per_class_csv,
                       write_per_class_json)
 
@@ -68,6 +70,33 @@ def _to_int(value: Any, name: str) -> int:
     return int(array.reshape(-1)[0])
 
 
+def class_keys(class_names: Sequence[str]) -> List[str]:
+    """One result-key segment per class name, safe for loggers and
+    TensorBoard.
+
+    Every run of characters other than letters, digits, ``_``, ``.`` and
+    ``-`` (spaces, slashes...) becomes one ``_``, so a name never adds a
+    level to the key (``long_tail/recall/<key>``) and TensorBoard does not
+    rewrite the tag (it replaces the same characters, with a warning). A
+    name left empty becomes its class index; a key that another class
+    already has gets ``_<class index>`` appended, so every class keeps its
+    own key.
+
+    Args:
+        class_names (Sequence[str]): The C class names, in label order.
+
+    Returns:
+        List[str]: C distinct keys.
+    """
+    keys: List[str] = []
+    for index, name in enumerate(class_names):
+        key = re.sub(r'[^\w.\-]+', '_', str(name)).strip('_') or str(index)
+        if key in keys:
+            key = f'{key}_{index}'
+        keys.append(key)
+    return keys
+
+
 def _group_prediction(sample: dict) -> Optional[int]:
     """The predicted group of a sample with a group prediction and a
     ``group_id``, else None."""
@@ -89,19 +118,28 @@ class LongTailMetric(BaseMetric):
     MMPretrain's ``AverageClsScoreTTA`` takes from the first view):
 
     - ``top{k}``: top-k accuracy, as MMPretrain's ``Accuracy``;
-    - ``balanced_accuracy``: mean per-class recall over the classes present
-      in the ground truth (:math:`\\frac{1}{|C'|}\\sum_{c \\in C'}
-      TP_c / N_c`);
-    - ``macro_f1`` / ``weighted_f1``: over all C classes, an undefined F1
-      counting as 0 (scikit-learn's ``zero_division=0``);
-    - ``worst_class_accuracy`` and its index ``worst_class``;
+    - ``num_not_validated``: the classes without any image in the evaluated
+      set (e.g. a class a stratified k-fold keeps in training because it
+      has fewer images than folds). They have no recall, so every class
+      average below is over the *validated* classes :math:`C'` (those with
+      images); the report names them;
+    - ``balanced_accuracy``: mean per-class recall over the validated
+      classes (:math:`\\frac{1}{|C'|}\\sum_{c \\in C'} TP_c / N_c`,
+      scikit-learn's ``balanced_accuracy_score``);
+    - ``macro_f1``: mean F1 over the validated classes (scikit-learn's
+      ``f1_score(average='macro', labels=C')``, an undefined F1 counting as
+      0); ``weighted_f1``: weighted by test images, so over the same
+      classes;
+    - ``worst_class_accuracy`` and its index ``worst_class`` (a validated
+      class);
     - ``many_shot`` / ``medium_shot`` / ``few_shot`` and ``num_many`` /
       ``num_medium`` / ``num_few`` when training class counts are known,
       split as in Liu et al., "Large-Scale Long-Tailed Recognition in an
       Open World" (OLTR), CVPR 2019: many = count > ``many_shot_thr``,
       few = count < ``few_shot_thr``, medium = the rest. A bin's accuracy
-      is the mean recall of its classes present in the test set (``nan``
-      if none);
+      is the mean recall of its validated classes (``nan`` if none);
+      ``num_*`` count all its classes (the report says how many are not
+      validated);
     - ``group{g}_accuracy``: top-1 accuracy of each group id present
       (samples without ``group_id`` are group 0);
     - ``group_head_accuracy``: when samples carry a group prediction
@@ -109,11 +147,17 @@ class LongTailMetric(BaseMetric):
       ``GroupMultiTaskHead``), the accuracy of that prediction against
       ``group_id``, over the samples that have both (the argmax of
       ``pred_group_score`` when present, like the class prediction);
+    - ``recall/<class>`` and ``f1/<class>``: one scalar per class, only
+      with ``log_per_class=True``, so that MMEngine's logger and every vis
+      backend (``TensorboardVisBackend``: one curve per class) record them;
+      ``<class>`` is the class name made safe for keys by
+      :func:`class_keys`; ``nan`` for a class not validated. The groups'
+      accuracies are the ``group{g}_accuracy`` scalars above;
     - ``per_class_precision`` / ``per_class_recall`` / ``per_class_f1``:
       lists over all C classes, only with ``per_class_in_results=True``
       (they are always in the printed report and the per-class files; as
       results, mmengine's logger would print the whole lists every
-      evaluation);
+      evaluation); recall and F1 are ``nan`` for a class not validated;
     - ``group{g}_per_class_recall``: for each group g present (the groups
       of ``group{g}_accuracy``), each class's recall among its images in
       group g, ``nan`` for a class with no image in g; only with
@@ -147,6 +191,9 @@ class LongTailMetric(BaseMetric):
         print_report (bool): Log a text report (summary and per-class table)
             after each evaluation.
         per_class_in_results (bool): Also return the per-class lists.
+        log_per_class (bool): Also return each class's recall and F1 as
+            scalars (``recall/<class>``, ``f1/<class>``), for the log and
+            TensorBoard.
         collect_device (str): ``'cpu'`` or ``'gpu'``, as in mmengine.
         prefix (str, optional): Prefix of the metric keys; defaults to
             ``'long_tail'``.
@@ -158,14 +205,15 @@ class LongTailMetric(BaseMetric):
 
     def __init__(self,
                  topk: Union[int, Sequence[int]] = (1, 5),
-                 many_shot_thr: float = 100,
-                 few_shot_thr: float = 20,
+                 many_shot_thr: float = MANY_SHOT_THR,
+                 few_shot_thr: float = FEW_SHOT_THR,
                  class_counts: Optional[Sequence[int]] = None,
                  out_dir: Optional[PathLike] = None,
                  save_per_class: bool = False,
                  save_confusion_matrix: bool = False,
                  print_report: bool = True,
                  per_class_in_results: bool = False,
+                 log_per_class: bool = False,
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None,
                  collect_dir: Optional[str] = None) -> None:
@@ -185,13 +233,15 @@ class LongTailMetric(BaseMetric):
         for name, flag in (('save_per_class', save_per_class),
                            ('save_confusion_matrix', save_confusion_matrix),
                            ('print_report', print_report),
-                           ('per_class_in_results', per_class_in_results)):
+                           ('per_class_in_results', per_class_in_results),
+                           ('log_per_class', log_per_class)):
             if not isinstance(flag, bool):
                 raise ValueError(f'{name} must be a bool, got {flag!r}.')
         self.save_per_class = save_per_class
         self.save_confusion_matrix = save_confusion_matrix
         self.print_report = print_report
         self.per_class_in_results = per_class_in_results
+        self.log_per_class = log_per_class
         self.class_counts: Optional[np.ndarray] = None
         self.out_dir: Optional[str] = None
         self.set_class_counts(class_counts)
@@ -301,9 +351,14 @@ class LongTailMetric(BaseMetric):
         confusion = confusion_matrix(gt, pred, num)
         scores = per_class_scores(confusion)
         support = scores.support
+        validated = support > 0
+        # percent; nan for a class not validated (no recall to report)
+        recall_pct = np.where(validated, 100 * scores.recall, np.nan)
+        f1_pct = np.where(validated, 100 * scores.f1, np.nan)
+        metrics['num_not_validated'] = int((~validated).sum())
         metrics['balanced_accuracy'] = 100 * balanced_accuracy(
             scores.recall, support)
-        metrics['macro_f1'] = 100 * float(scores.f1.mean())
+        metrics['macro_f1'] = 100 * validated_mean(scores.f1, support)
         metrics['weighted_f1'] = 100 * weighted_mean(scores.f1, support)
         present_recall = np.where(support > 0, scores.recall, np.inf)
         worst = int(np.argmin(present_recall))
@@ -340,20 +395,25 @@ class LongTailMetric(BaseMetric):
             metrics['group_head_accuracy'] = 100 * float(np.mean(group_hits))
         by_group = group_class_recall(gt, pred, groups, num)
         group_ids = by_group.group_ids.tolist()
+        names = self._class_names(num)
+        if self.log_per_class:
+            keys = class_keys(names)
+            for kind, values in (('recall', recall_pct), ('f1', f1_pct)):
+                for key, value in zip(keys, values):
+                    metrics[f'{kind}/{key}'] = float(value)
         if self.per_class_in_results:
             metrics['per_class_precision'] = (100 *
                                               scores.precision).tolist()
-            metrics['per_class_recall'] = (100 * scores.recall).tolist()
-            metrics['per_class_f1'] = (100 * scores.f1).tolist()
+            metrics['per_class_recall'] = recall_pct.tolist()
+            metrics['per_class_f1'] = f1_pct.tolist()
             for g, recall in zip(group_ids, by_group.recall):
                 metrics[f'group{g}_per_class_recall'] = (100 *
                                                          recall).tolist()
 
         if self.print_report or self.out_dir is not None:
             rows = per_class_rows(
-                self._class_names(num), support,
-                100 * scores.precision, 100 * scores.recall,
-                100 * scores.f1, counts, shots, group_ids, by_group.support,
+                names, support, 100 * scores.precision, recall_pct, f1_pct,
+                counts, shots, group_ids, by_group.support,
                 100 * by_group.recall)
             if self.print_report:
                 MMLogger.get_current_instance().info(
@@ -384,9 +444,11 @@ class LongTailMetric(BaseMetric):
         names = [r['class_name'] for r in rows]
         written = []
         if self.save_per_class:
+            # the per-class scalars of log_per_class are in the rows
             summary = {
                 k: v
-                for k, v in metrics.items() if not isinstance(v, list)
+                for k, v in metrics.items()
+                if not isinstance(v, list) and '/' not in k
             }
             summary.update(
                 many_shot_thr=self.many_shot_thr,
