@@ -116,8 +116,9 @@ def shot_bins(counts: Sequence[int],
 
 def classes_below_folds(counts: Sequence[int], num_splits: int) -> np.ndarray:
     """Classes with images, but fewer than ``num_splits``: a stratified
-    k-fold cannot put one in every validation fold, so some folds do not
-    validate them (``LongTailMetric`` reports them as not validated).
+    k-fold cannot put one in every validation fold (mmlt's
+    ``StratifiedKFoldDataset`` keeps them in the training part of every
+    fold; ``LongTailMetric`` reports them as not validated).
 
     Raises:
         ValueError: If ``num_splits`` is not an int >= 2.
@@ -308,9 +309,11 @@ def format_markdown(stats: DatasetStats) -> str:
         f'**Classes with fewer images than the {stats.num_splits} folds** '
         f'({below.size}): ' + (_names(stats, below) + ' — a stratified '
                                f'{stats.num_splits}-fold split cannot put '
-                               'one in every validation fold; the metric '
-                               'reports them there as not validated.'
-                               if below.size else 'none.'))
+                               'one in every validation fold; mmlt\'s '
+                               'StratifiedKFoldDataset keeps them in the '
+                               'training part of every fold, and '
+                               'LongTailMetric reports them as not '
+                               'validated.' if below.size else 'none.'))
     total = max(stats.num_images, 1)
     lines += ['', '## Images per group', '', '| group | images | share | '
               'classes with images |', '|---|---|---|---|']
