@@ -168,27 +168,32 @@ class DatasetStats:
 
     @property
     def num_images(self) -> int:
+        """All images."""
         return int(self.counts.sum())
 
     @property
     def imbalance_ratio(self) -> float:
+        """See :func:`imbalance_ratio`."""
         return imbalance_ratio(self.class_counts)
 
     @property
     def shots(self) -> List[str]:
+        """Each class's shot bin (:func:`shot_bins`)."""
         return shot_bins(self.class_counts, self.many_shot_thr,
                          self.few_shot_thr)
 
     @property
     def empty_classes(self) -> np.ndarray:
+        """Indices of the classes without images."""
         return np.flatnonzero(self.class_counts == 0)
 
     @property
     def below_folds(self) -> np.ndarray:
+        """Indices of :func:`classes_below_folds`."""
         return classes_below_folds(self.class_counts, self.num_splits)
 
 
-def compute_stats(dataset,
+def compute_stats(dataset: Any,
                   source: str,
                   num_splits: int = 3,
                   many_shot_thr: float = MANY_SHOT_THR,

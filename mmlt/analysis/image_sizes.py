@@ -13,7 +13,8 @@ per sample, in the order :func:`mmlt.datasets.get_labels` gives the labels.
 """
 import os
 from collections import Counter
-from typing import List, Mapping, NamedTuple, Optional, Sequence, Tuple
+from typing import (Any, List, Mapping, NamedTuple, Optional, Sequence,
+                    Tuple)
 
 import numpy as np
 from PIL import Image
@@ -86,8 +87,8 @@ def sample_image_size(info: Mapping) -> Tuple[Optional[ImageSize], str]:
         return None, f'{path!r}: {error}'
 
 
-def read_image_sizes(dataset) -> Tuple[List[Optional[ImageSize]],
-                                       List[str]]:
+def read_image_sizes(dataset: Any
+                     ) -> Tuple[List[Optional[ImageSize]], List[str]]:
     """Size of every sample of ``dataset``, in dataset order.
 
     Args:
