@@ -21,7 +21,7 @@ from mmlt.analysis.dataset_sources import (dataset_from_config,
 from mmlt.analysis.dataset_stats import (class_group_counts,
                                          classes_below_folds, compute_stats,
                                          format_markdown, imbalance_ratio,
-                                         shot_bins, write_outputs)
+                                         shot_bins)
 from mmlt.analysis.image_sizes import (ImageSize, aspect_ratio_histogram,
                                        header_image_size, size_histogram)
 from mmlt.datasets import GroupAnnotationDataset, LongTailDataset
