@@ -1,0 +1,652 @@
+"""Stratified k-fold training of one config: every fold trained in turn,
+out-of-fold predictions for every training sample, a metric table over the
+folds and a ready ensemble of the fold models.
+
+:func:`kfold_train` wraps the config's training set in
+:class:`~mmlt.datasets.StratifiedKFoldDataset` for each fold (training:
+the other folds plus the classes too small to validate; validation: the
+held-out fold of the *same* training data, with the config's validation
+pipeline), trains fold ``k`` in ``work_dir/fold_k`` and tests the trained
+model on its held-out fold with the config's validation metric and
+MMEngine's ``DumpResults``. Then, in ``work_dir`` (see
+:mod:`mmlt.apis.kfold_outputs` for the formats):
+
+- ``kfold_metrics.csv`` / ``.md``: per-fold metrics, mean ± sample std;
+- ``oof_predictions.npz`` / ``.csv``: each training sample's class
+  probabilities from the one fold model that did not train on it;
+- ``ensemble_config.py``: a ``ScoreEnsemble`` of the fold checkpoints for
+  ``python tools/test.py work_dir/ensemble_config.py none``;
+- ``kfold_split.json``: the split's settings, checked when the run is
+  started again in the same work dir.
+
+A fold is finished once ``fold_k/fold_metrics.json`` exists: it is written
+last (atomically), after the fold's checkpoint and its out-of-fold
+predictions (``fold_k/oof_fold.npz``). Running again skips finished folds
+and resumes an interrupted one from its newest intact checkpoint
+(``resume=True``). Under ``--launcher pytorch`` every fold runs on all ranks
+in one process group; the split is the same on every rank (same seed, no
+rank-dependent randomness), rank 0 decides which folds are finished and
+writes every file.
+"""
+import argparse
+import copy
+import gc
+import hashlib
+import json
+import logging
+import os
+import os.path as osp
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, List, Optional, Union
+
+import numpy as np
+from mmengine.config import Config, ConfigDict
+from mmengine.dist import (barrier, broadcast_object_list, init_dist,
+                           is_distributed, is_main_process)
+from mmengine.logging import print_log
+
+from mmlt.datasets.label_utils import get_classes, get_group_ids, get_labels
+from mmlt.datasets.stratified_kfold_dataset import (ORI_INDEX_KEY,
+                                                    STRATIFY_OPTIONS,
+                                                    StratifiedKFoldDataset)
+from .cli import _add_common
+from .dist import prepare_cpu_distributed
+from .kfold_outputs import (atomic_write, ensemble_config, metric_table,
+                            oof_arrays, write_metric_tables,
+                            write_oof_predictions)
+
+__all__ = [
+    'KFoldPlan', 'KFoldSummary', 'plan_kfold', 'fold_config',
+    'kfold_train', 'finished_folds', 'build_kfold_parser'
+]
+
+FOLD_MARKER = 'fold_metrics.json'
+FOLD_PREDICTIONS = 'oof_fold.npz'
+FOLD_CONFIG = 'fold_config.py'
+SPLIT_RECORD = 'kfold_split.json'
+ENSEMBLE_CONFIG = 'ensemble_config.py'
+_RAW_PREDICTIONS = 'oof_raw.pkl'
+
+
+def fold_dir(work_dir: str, fold: int) -> str:
+    """``work_dir/fold_{fold}``."""
+    return osp.join(work_dir, f'fold_{fold}')
+
+
+@dataclass
+class KFoldPlan:
+    """The split of the full training set and what the outputs need of it.
+
+    Attributes:
+        num_splits: Number of folds (``'auto'`` resolved).
+        seed: Seed of the split.
+        stratify: ``'class'`` or ``'class_group'``.
+        assignment: Validation fold of every sample (-1: never validated).
+        labels, groups, filenames: Of every sample of the full training set.
+        classes: Class names.
+        not_validated_classes: Classes with fewer images than folds.
+    """
+    num_splits: int
+    seed: Optional[int]
+    stratify: str
+    assignment: np.ndarray
+    labels: np.ndarray
+    groups: np.ndarray
+    filenames: List[str]
+    classes: List[str]
+    not_validated_classes: List[str]
+
+    def record(self) -> Dict[str, Any]:
+        """What ``kfold_split.json`` holds: enough to tell whether finished
+        folds in a work dir belong to this split."""
+        digest = hashlib.sha1(
+            np.ascontiguousarray(self.assignment).tobytes()).hexdigest()
+        return dict(
+            num_splits=self.num_splits,
+            seed=self.seed,
+            stratify=self.stratify,
+            num_samples=int(self.labels.size),
+            classes=list(self.classes),
+            not_validated_classes=list(self.not_validated_classes),
+            fold_assignment_sha1=digest)
+
+
+@dataclass
+class KFoldSummary:
+    """What :func:`kfold_train` did and wrote.
+
+    Attributes:
+        work_dir: The run's work dir.
+        num_splits: Number of folds.
+        trained_folds: Folds trained (or resumed) by this call.
+        skipped_folds: Folds found finished and skipped.
+        fold_metrics: Each fold's final metrics on its held-out fold.
+        not_validated_classes: Classes in no validation fold.
+        files: Paths of the summary files (``metrics_csv``, ``metrics_md``,
+            ``oof_npz``, ``oof_csv``, ``ensemble_config``).
+    """
+    work_dir: str
+    num_splits: int
+    trained_folds: List[int] = field(default_factory=list)
+    skipped_folds: List[int] = field(default_factory=list)
+    fold_metrics: List[Dict[str, Any]] = field(default_factory=list)
+    not_validated_classes: List[str] = field(default_factory=list)
+    files: Dict[str, str] = field(default_factory=dict)
+
+
+def _img_path(dataset, idx: int) -> str:
+    if not hasattr(dataset, 'get_data_info'):
+        return ''
+    return str(dataset.get_data_info(idx).get('img_path') or '')
+
+
+def plan_kfold(train_dataset: Union[Mapping, Any],
+               num_splits: Union[int, str] = 'auto',
+               max_splits: int = 3,
+               stratify: str = 'class',
+               seed: Optional[int] = 0) -> KFoldPlan:
+    """Split the full training set as every fold's wrapper will.
+
+    The split is read from a :class:`StratifiedKFoldDataset` built with the
+    same arguments as the folds', so it is the folds' split by
+    construction. No image is decoded.
+
+    Args:
+        train_dataset: The training set's config (or the dataset).
+        num_splits, max_splits, stratify, seed: As
+            :class:`StratifiedKFoldDataset`.
+
+    Returns:
+        The plan.
+    """
+    from mmlt.registry import DATASETS
+    dataset = DATASETS.build(copy.deepcopy(dict(train_dataset))) \
+        if isinstance(train_dataset, Mapping) else train_dataset
+    probe = StratifiedKFoldDataset(
+        dataset, fold=0, num_splits=num_splits, test_mode=True, seed=seed,
+        stratify=stratify, max_splits=max_splits)
+    labels = get_labels(dataset)
+    classes = get_classes(dataset)
+    return KFoldPlan(
+        num_splits=probe.num_splits,
+        seed=seed,
+        stratify=stratify,
+        assignment=probe.fold_assignment,
+        labels=labels,
+        groups=get_group_ids(dataset),
+        filenames=[_img_path(dataset, i) for i in range(len(labels))],
+        classes=[str(c) for c in classes] if classes is not None else
+        [str(i) for i in range(int(labels.max()) + 1)],
+        not_validated_classes=probe.not_validated_classes)
+
+
+def _pipeline_of(dataset_cfg: Optional[Mapping]) -> Optional[list]:
+    """The ``pipeline`` of a dataset config or of the dataset it wraps."""
+    node = dataset_cfg
+    while isinstance(node, Mapping):
+        if 'pipeline' in node:
+            return copy.deepcopy(node['pipeline'])
+        node = node.get('dataset', None)
+    return None
+
+
+def _with_pipeline(dataset_cfg: Mapping, pipeline: list) -> dict:
+    """A copy of ``dataset_cfg`` whose (innermost) pipeline is replaced."""
+    copied = copy.deepcopy(dict(dataset_cfg))
+    node = copied
+    while 'pipeline' not in node:
+        inner = node.get('dataset', None)
+        if not isinstance(inner, Mapping):
+            raise ValueError(
+                f'train_dataloader.dataset (type {copied.get("type")!r}) has '
+                'no pipeline to replace with the validation pipeline: k-fold '
+                'needs one dataset, or a wrapper of one (LongTailDataset), as '
+                'the training set')
+        node = inner
+    node['pipeline'] = copy.deepcopy(pipeline)
+    return copied
+
+
+def _as_list(evaluator: Any) -> list:
+    if evaluator is None:
+        return []
+    if isinstance(evaluator, Mapping):
+        return [copy.deepcopy(evaluator)]
+    return [copy.deepcopy(e) for e in evaluator]
+
+
+def fold_config(cfg: Config, fold: int, plan: KFoldPlan) -> Config:
+    """The config that trains fold ``fold`` in ``work_dir/fold_{fold}``.
+
+    - ``train_dataloader.dataset``: the training part of the fold;
+    - ``val_dataloader.dataset`` (if the config validates): the held-out
+      fold of the same training data with the validation pipeline (the
+      val, else the test dataloader's);
+    - ``test_dataloader``: the held-out fold again, in order
+      (``DefaultSampler(shuffle=False)``), with the validation metric (the
+      test one without validation) and ``DumpResults`` to
+      ``fold_k/oof_raw.pkl``: the out-of-fold predictions.
+
+    Args:
+        cfg: The run's config (``work_dir`` set).
+        fold: The fold, ``0..plan.num_splits-1``.
+        plan: From :func:`plan_kfold`.
+
+    Raises:
+        ValueError: If the config has no training set, no val/test
+            dataloader to take the pipeline and loader settings from, or
+            no evaluator.
+    """
+    if not 0 <= fold < plan.num_splits:
+        raise ValueError(f'fold={fold} is out of range for '
+                         f'{plan.num_splits} folds')
+    out = copy.deepcopy(cfg)
+    train_dataset = _train_dataset(cfg)
+    pipeline = None
+    for loader in ('val_dataloader', 'test_dataloader'):
+        if pipeline is None and cfg.get(loader, None) is not None:
+            pipeline = _pipeline_of(cfg[loader].get('dataset', None))
+    if pipeline is None:
+        raise ValueError('the config has no val_dataloader or test_dataloader '
+                         'dataset with a pipeline: k-fold validates the '
+                         'held-out fold with that pipeline')
+    work_dir = fold_dir(cfg.work_dir, fold)
+    out.work_dir = work_dir
+    stem = osp.splitext(osp.basename(cfg.filename))[0] \
+        if getattr(cfg, 'filename', None) else 'kfold'
+    out.experiment_name = f'{stem}_fold_{fold}'
+
+    def part(dataset_cfg: Mapping, test_mode: bool) -> ConfigDict:
+        return ConfigDict(
+            type='StratifiedKFoldDataset',
+            dataset=copy.deepcopy(dict(dataset_cfg)),
+            fold=fold,
+            num_splits=plan.num_splits,
+            test_mode=test_mode,
+            seed=plan.seed,
+            stratify=plan.stratify)
+
+    held_out = part(_with_pipeline(train_dataset, pipeline), True)
+    out.train_dataloader.dataset = part(train_dataset, False)
+    if out.get('val_dataloader', None) is not None:
+        out.val_dataloader.dataset = copy.deepcopy(held_out)
+        out.val_cfg = out.get('val_cfg', None) or dict()
+    loader = cfg.get('val_dataloader', None) or cfg.get(
+        'test_dataloader', None)
+    loader = copy.deepcopy(loader)
+    loader.dataset = held_out
+    loader.sampler = dict(type='DefaultSampler', shuffle=False)
+    out.test_dataloader = loader
+    metrics = _as_list(cfg.get('val_evaluator', None)) or _as_list(
+        cfg.get('test_evaluator', None))
+    if not metrics:
+        raise ValueError('the config has no val_evaluator or test_evaluator '
+                         'to score the held-out folds with')
+    metrics.append(
+        dict(
+            type='DumpResults',
+            out_file_path=osp.join(work_dir, _RAW_PREDICTIONS)))
+    out.test_evaluator = metrics
+    out.test_cfg = out.get('test_cfg', None) or dict()
+    out.resume = False
+    return out
+
+
+def _train_dataset(cfg: Config) -> Mapping:
+    loader = cfg.get('train_dataloader', None)
+    dataset = loader.get('dataset', None) if loader is not None else None
+    if not isinstance(dataset, Mapping):
+        raise ValueError('k-fold needs train_dataloader.dataset (a dataset '
+                         f'config) in the config, got {dataset!r}')
+    return dataset
+
+
+def _on_main(fn: Callable[..., Any], *args: Any) -> Any:
+    """Run ``fn`` on rank 0 and hand its result (or its error) to every
+    rank, so that no rank waits for one that failed."""
+    packed: List[Any] = [None, None]
+    if is_main_process():
+        try:
+            packed[0] = fn(*args)
+        except Exception as e:  # re-raised on every rank below
+            packed[1] = e
+    broadcast_object_list(packed)
+    if packed[1] is not None:
+        if is_main_process():
+            raise packed[1]
+        raise RuntimeError(f'rank 0 failed: {packed[1]!r}')
+    return packed[0]
+
+
+def _check_split_record(work_dir: str, plan: KFoldPlan) -> None:
+    """Write ``kfold_split.json``, or refuse a work dir whose finished
+    folds come from another split."""
+    os.makedirs(work_dir, exist_ok=True)
+    path = osp.join(work_dir, SPLIT_RECORD)
+    record = plan.record()
+    if osp.isfile(path):
+        with open(path, encoding='utf-8') as f:
+            old = json.load(f)
+        differ = [k for k in record if old.get(k) != record[k]]
+        if differ:
+            mine = {k: record[k] for k in differ if k != 'classes'}
+            theirs = {k: old.get(k) for k in differ if k != 'classes'}
+            raise ValueError(
+                f'{path} records another k-fold split ({theirs}; this run: '
+                f'{mine}{"; the classes differ" if "classes" in differ else ""}'
+                '): its folds would not fit this run. Use another work dir, '
+                'or the same options and training data.')
+        return
+    atomic_write(path, lambda f: json.dump(record, f, indent=2))
+
+
+def finished_folds(work_dir: str, num_splits: int) -> Dict[int, dict]:
+    """The finished folds of a work dir and their ``fold_metrics.json``.
+
+    A fold is finished when its marker names the fold and the number of
+    folds, and its checkpoint and out-of-fold predictions exist.
+    """
+    done = {}
+    for k in range(num_splits):
+        path = osp.join(fold_dir(work_dir, k), FOLD_MARKER)
+        if not osp.isfile(path):
+            continue
+        with open(path, encoding='utf-8') as f:
+            marker = json.load(f)
+        checkpoint = marker.get('checkpoint')
+        if marker.get('fold') == k and marker.get(
+                'num_splits') == num_splits and osp.isfile(
+                    osp.join(fold_dir(work_dir, k), FOLD_PREDICTIONS)) and (
+                        checkpoint is None or osp.isfile(checkpoint)):
+            done[k] = marker
+    return done
+
+
+def _has_checkpoint(directory: str) -> bool:
+    from mmlt.utils.checkpoint_files import find_resume_checkpoint
+    if not osp.isdir(directory):
+        return False
+    return find_resume_checkpoint(directory).path is not None
+
+
+def _to_json(value: Any) -> Any:
+    if isinstance(value, (np.integer, )):
+        return int(value)
+    if isinstance(value, (np.floating, )):
+        return float(value)
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, Mapping):
+        return {str(k): _to_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_to_json(v) for v in value]
+    if hasattr(value, 'item') and callable(value.item):  # 0-d tensors
+        return value.item()
+    return value
+
+
+def _finish_fold(work_dir: str, fold: int, plan: KFoldPlan,
+                 metrics: Dict[str, Any], config_path: str) -> dict:
+    """Turn the dumped predictions into ``oof_fold.npz`` and write the
+    ``fold_metrics.json`` marker (rank 0)."""
+    import torch
+    from mmengine.fileio import load
+
+    from mmlt.utils.checkpoint_files import find_resume_checkpoint
+    directory = fold_dir(work_dir, fold)
+    raw_path = osp.join(directory, _RAW_PREDICTIONS)
+    results = load(raw_path)
+    if any(ORI_INDEX_KEY not in r for r in results):
+        raise ValueError(
+            f'fold {fold}: the held-out samples carry no {ORI_INDEX_KEY!r}; '
+            'the test pipeline must end with PackInputs (a DataSample)')
+    index = np.array([int(r[ORI_INDEX_KEY]) for r in results], np.int64)
+    probs = torch.stack([
+        torch.as_tensor(r['pred_score']).float().reshape(-1)
+        for r in results
+    ]).numpy() if results else np.zeros((0, len(plan.classes)), np.float32)
+    gt = np.array([int(torch.as_tensor(r['gt_label']).reshape(-1)[0])
+                   for r in results], np.int64)
+    if not np.array_equal(gt, plan.labels[index]):
+        raise ValueError(f'fold {fold}: dumped labels differ from the '
+                         'training set\'s at the same positions')
+    order = np.argsort(index, kind='stable')
+    atomic_write(
+        osp.join(directory, FOLD_PREDICTIONS),
+        lambda f: np.savez(f, index=index[order], probs=probs[order]))
+    checkpoint = find_resume_checkpoint(directory).path
+    marker = dict(
+        fold=fold,
+        num_splits=plan.num_splits,
+        seed=plan.seed,
+        stratify=plan.stratify,
+        num_val=int((plan.assignment == fold).sum()),
+        num_train=int((plan.assignment != fold).sum()),
+        checkpoint=osp.abspath(checkpoint) if checkpoint else None,
+        config=osp.abspath(config_path),
+        metrics=_to_json(metrics))
+    atomic_write(
+        osp.join(directory, FOLD_MARKER),
+        lambda f: json.dump(marker, f, indent=2))
+    os.remove(raw_path)
+    return marker
+
+
+def _write_summary(cfg: Config, plan: KFoldPlan,
+                   markers: Dict[int, dict]) -> Dict[str, str]:
+    """Metric tables, out-of-fold predictions and the ensemble config."""
+    work_dir = cfg.work_dir
+    folds = range(plan.num_splits)
+    rows = metric_table([markers[k]['metrics'] for k in folds])
+    header = [
+        f'# {plan.num_splits}-fold cross-validation (stratify='
+        f'{plan.stratify}, seed={plan.seed}, {plan.labels.size} training '
+        'images)', '',
+        'Each fold: its model\'s final metrics on its held-out fold; mean ± '
+        'sample standard deviation over the folds.'
+    ]
+    if plan.not_validated_classes:
+        header += [
+            '',
+            'Never validated (fewer images than folds, always in training): '
+            + ', '.join(plan.not_validated_classes)
+        ]
+    files = {
+        f'metrics_{k}': v
+        for k, v in write_metric_tables(rows, work_dir, header).items()
+    }
+    predictions = {}
+    for k in folds:
+        with np.load(osp.join(fold_dir(work_dir, k),
+                              FOLD_PREDICTIONS)) as data:
+            predictions[k] = dict(index=data['index'], probs=data['probs'])
+    arrays = oof_arrays(plan.labels, plan.groups, plan.filenames,
+                        plan.classes, plan.assignment, predictions)
+    files.update({
+        f'oof_{k}': v
+        for k, v in write_oof_predictions(arrays, work_dir).items()
+    })
+    members = [
+        dict(name=f'fold_{k}', config=markers[k]['config'],
+             checkpoint=markers[k]['checkpoint']) for k in folds
+    ]
+    missing = [m['name'] for m in members if m['checkpoint'] is None]
+    if missing:
+        print_log(
+            f'No ensemble config: folds {missing} saved no checkpoint '
+            '(default_hooks.checkpoint)', logger='current',
+            level=logging.WARNING)
+        return files
+    ens = ensemble_config(cfg, _train_dataset(cfg), members,
+                          osp.join(osp.abspath(work_dir), 'ensemble'))
+    path = osp.join(work_dir, ENSEMBLE_CONFIG)
+    ens.dump(path)
+    files['ensemble_config'] = path
+    return files
+
+
+def _init_distributed(cfg: Config, launcher: str) -> None:
+    """Open the process group before the first fold (gloo without CUDA, as
+    tools/train.py; else as the Runner would), so that rank 0 can hand its
+    decisions to the other ranks."""
+    cfg.launcher = launcher
+    if launcher == 'none' or prepare_cpu_distributed(cfg, launcher):
+        return
+    if not is_distributed():
+        env_cfg = cfg.get('env_cfg', None) or {}
+        init_dist(launcher, **(env_cfg.get('dist_cfg', None) or {}))
+
+
+def _build_runner(cfg: Config):
+    from mmengine.registry import RUNNERS
+    from mmengine.runner import Runner
+    return Runner.from_cfg(cfg) if 'runner_type' not in cfg \
+        else RUNNERS.build(cfg)
+
+
+def kfold_train(cfg: Config,
+                num_splits: Union[int, str] = 'auto',
+                max_splits: int = 3,
+                stratify: str = 'class',
+                seed: Optional[int] = 0,
+                launcher: Optional[str] = None) -> KFoldSummary:
+    """Train every fold of a stratified k-fold split of ``cfg``'s training
+    set, then write the metric table, the out-of-fold predictions and the
+    ensemble config (see the module docstring).
+
+    Args:
+        cfg: A training config with ``work_dir`` set (tools/kfold_train.py
+            applies its options with :func:`~mmlt.apis.merge_train_args`).
+        num_splits: Number of folds (an int >= 2), or ``'auto'``:
+            ``min(max_splits, smallest class count)``, at least 2.
+        max_splits: The largest number of folds ``'auto'`` picks.
+        stratify: ``'class'`` or ``'class_group'``.
+        seed: Seed of the split (the same on every rank and every run).
+        launcher: ``'none'`` or ``'pytorch'`` (torchrun) ...; default
+            ``cfg.launcher`` or ``'none'``.
+
+    Returns:
+        What was trained, skipped and written (on every rank).
+
+    Raises:
+        ValueError: On a malformed option, a config without training set,
+            validation/test pipeline or evaluator, or a work dir that holds
+            the folds of another split.
+    """
+    if stratify not in STRATIFY_OPTIONS:
+        raise ValueError(f'stratify={stratify!r} must be one of '
+                         f'{list(STRATIFY_OPTIONS)}')
+    if cfg.get('work_dir', None) is None:
+        raise ValueError('cfg.work_dir must be set (the folds go to '
+                         'work_dir/fold_k)')
+    launcher = launcher or cfg.get('launcher', None) or 'none'
+    as_read = copy.deepcopy(cfg)  # for the ensemble: no run-time changes
+    run_cfg = copy.deepcopy(cfg)
+    _init_distributed(run_cfg, launcher)
+    work_dir = cfg.work_dir
+    plan = plan_kfold(_train_dataset(cfg), num_splits, max_splits, stratify,
+                      seed)
+    print_log(
+        f'{plan.num_splits}-fold stratified cross-validation (stratify='
+        f'{stratify}, seed={seed}) of {plan.labels.size} training images in '
+        f'{work_dir}', logger='current')
+    _on_main(_check_split_record, work_dir, plan)
+    done = _on_main(finished_folds, work_dir, plan.num_splits)
+    summary = KFoldSummary(work_dir, plan.num_splits,
+                           not_validated_classes=plan.not_validated_classes)
+    for k in range(plan.num_splits):
+        if k in done:
+            print_log(f'fold {k}: finished ({FOLD_MARKER}), skipped',
+                      logger='current')
+            summary.skipped_folds.append(k)
+            continue
+        fold_cfg = fold_config(run_cfg, k, plan)
+        config_path = osp.join(fold_dir(work_dir, k), FOLD_CONFIG)
+
+        def dump_member_config(fold: int = k, path: str = config_path
+                               ) -> None:
+            os.makedirs(osp.dirname(path), exist_ok=True)
+            fold_config(as_read, fold, plan).dump(path)
+
+        _on_main(dump_member_config)
+        if _on_main(_has_checkpoint, fold_cfg.work_dir):
+            fold_cfg.resume = True  # the newest intact checkpoint
+            fold_cfg.load_from = None
+            print_log(f'fold {k}: resuming in {fold_cfg.work_dir}',
+                      logger='current')
+        runner = _build_runner(fold_cfg)
+        runner.train()
+        metrics = runner.test()
+        del runner
+        gc.collect()
+        done[k] = _on_main(_finish_fold, work_dir, k, plan, metrics,
+                           config_path)
+        summary.trained_folds.append(k)
+        barrier()
+    summary.fold_metrics = [done[k]['metrics'] for k in
+                            range(plan.num_splits)]
+    summary.files = _on_main(_write_summary, as_read, plan, done)
+    print_log(
+        'k-fold results: ' + ', '.join(
+            f'{name} {path}' for name, path in summary.files.items()),
+        logger='current')
+    return summary
+
+
+def _splits_arg(text: str) -> Union[int, str]:
+    if text == 'auto':
+        return text
+    try:
+        value = int(text)
+    except ValueError:
+        value = None
+    if value is None or value < 2:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not 'auto' nor an int >= 2")
+    return value
+
+
+def _max_splits_arg(text: str) -> int:
+    value = _splits_arg(text)
+    if value == 'auto':
+        raise argparse.ArgumentTypeError(f'{text!r} is not an int >= 2')
+    return value
+
+
+def build_kfold_parser() -> argparse.ArgumentParser:
+    """Options of tools/kfold_train.py: the k-fold ones and tools/train.py's
+    (except ``--resume``: interrupted folds always resume)."""
+    parser = argparse.ArgumentParser(
+        description='Stratified k-fold training with out-of-fold '
+        'predictions, a metric table and an ensemble of the fold models')
+    parser.add_argument('config', help='train config file path')
+    parser.add_argument(
+        '--num-splits',
+        type=_splits_arg,
+        default='auto',
+        help="number of folds, or 'auto': min(--max-splits, smallest class "
+        'count), at least 2')
+    parser.add_argument(
+        '--max-splits', type=_max_splits_arg, default=3,
+        help="the most folds 'auto' picks")
+    parser.add_argument(
+        '--stratify', choices=list(STRATIFY_OPTIONS), default='class',
+        help='balance the folds by class, or by class and group')
+    parser.add_argument(
+        '--seed', type=int, default=0, help='seed of the split')
+    parser.add_argument(
+        '--amp', action='store_true', help='mixed-precision training')
+    parser.add_argument(
+        '--no-validate', action='store_true',
+        help='do not validate while training (the held-out fold is still '
+        'tested at the end of each fold)')
+    parser.add_argument(
+        '--auto-scale-lr', action='store_true',
+        help='scale the learning rate by the actual batch size')
+    parser.add_argument(
+        '--no-persistent-workers', action='store_true',
+        help='disable persistent_workers in the dataloaders')
+    _add_common(parser)
+    parser.set_defaults(resume=None)
+    return parser
