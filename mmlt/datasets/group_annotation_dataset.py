@@ -10,6 +10,7 @@ from mmlt.registry import DATASETS
 from .annotation_parsers import (check_class_names, parse_annotation_file,
                                  read_class_file)
 from .base_lt_dataset import BaseLTDataset
+from .label_issue_filter import apply_label_issues, check_label_issues_option
 
 __all__ = ['GroupAnnotationDataset']
 
@@ -110,6 +111,21 @@ class GroupAnnotationDataset(BaseLTDataset):
         check_images: Check at load time that every local image exists, and
             raise ``FileNotFoundError`` listing the missing ones (quoted)
             with their annotation lines.
+        label_issues: Exclude or relabel the rows a label-issue file names
+            (the CSV of ``tools/analysis_tools/find_label_issues.py``):
+            ``dict(file='label_issues.csv', action='exclude', top=None,
+            match='filename')``. ``file`` is looked for under ``data_root``
+            first, then as given; ``action`` is ``'exclude'`` (drop the
+            rows) or ``'relabel'`` (give them the file's
+            ``suggested_label``); ``top`` keeps the file's first ``top``
+            rows by rank (None: all); ``match`` pairs file and annotation
+            rows by ``'filename'`` (as written in the annotation, or with
+            ``data_prefix`` joined) or by ``'index'`` (position in the
+            annotation file). Applied before ``indices=`` and k-fold
+            subsets; the count of rows changed is logged. A file row that
+            names no annotation row, or whose ``given_label`` is not the
+            row's label, raises ``ValueError`` naming it
+            (:mod:`mmlt.datasets.label_issue_filter`).
         **kwargs: MMPretrain's ``BaseDataset`` arguments: ``data_root`` (the
             folder ``ann_file``, ``data_prefix`` and a relative classes file
             are joined to), ``data_prefix`` (the images' folder, a string or
@@ -123,12 +139,15 @@ class GroupAnnotationDataset(BaseLTDataset):
                  classes: Union[str, Sequence[str], None] = None,
                  metainfo: Optional[dict] = None,
                  check_images: bool = True,
+                 label_issues: Optional[dict] = None,
                  **kwargs) -> None:
         if ann_format not in ('auto', 'csv', 'json', 'txt'):
             raise ValueError(f'ann_format={ann_format!r} is not one of '
                              '"auto", "csv", "json", "txt"')
         self.ann_format = ann_format
         self.check_images = check_images
+        self.label_issues = None if label_issues is None else \
+            check_label_issues_option(label_issues)
         classes = resolve_classes(classes, metainfo,
                                   kwargs.get('data_root', None))
         super().__init__(
@@ -145,6 +164,10 @@ class GroupAnnotationDataset(BaseLTDataset):
             classes = self._classes_from_names(rows)
             self._metainfo['classes'] = classes
         img_prefix = self.data_prefix.get('img_path', '') or ''
+        if self.label_issues is not None:
+            rows = apply_label_issues(rows, self.label_issues, classes,
+                                      img_prefix, self.data_root,
+                                      self.ann_file)
         for row in rows:
             row['img_path'] = join_path(img_prefix, row['img_path']) \
                 if img_prefix else row['img_path']
