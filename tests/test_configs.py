@@ -122,6 +122,19 @@ def test_loss_configs_cover_both_datasets():
                              name, dataset)
 
 
+@pytest.mark.parametrize('path', LOSS_CONFIGS, ids=osp.basename)
+def test_paper_configs_reduce_class_weights_as_the_paper_code(path):
+    # LDAM-DRW's and Bag-of-Tricks-LT's code reduce the class-weighted loss
+    # with F.cross_entropy(weight=w): sum_i w_yi L_i / sum_i w_yi
+    loss = Config.fromfile(path).model.head.loss
+    paper_code_weight_sum = osp.basename(path).startswith(
+        ('ldam-drw_', 'cs-ce_'))
+    expected = 'weight_sum' if paper_code_weight_sum else None
+    assert loss.get('class_weight_norm') == expected
+    if expected:
+        assert MODELS.build(loss).class_weight_norm == expected
+
+
 @pytest.mark.parametrize(
     'path', [p for p in LOSS_CONFIGS if 'fashion-mnist' in p],
     ids=osp.basename)

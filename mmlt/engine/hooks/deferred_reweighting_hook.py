@@ -19,12 +19,12 @@ def drw_class_weight(counts: torch.Tensor, epoch: int, start_epoch: int,
     """The class weights for ``epoch`` (0-based): None (the loss's own
     weights) before ``start_epoch``, from ``start_epoch`` on the
     class-balanced weights ``(1 - beta) / (1 - beta^{n_c})`` normalised to
-    sum to ``C`` (Cui et al. 2019)."""
+    sum to ``C`` (Cui et al. 2019), in float64 (the loss casts them to the
+    scores' dtype)."""
     if epoch < start_epoch:
         return None
     return effective_number_weights(
-        check_class_counts(counts, what='DeferredReweightingHook'),
-        beta).float()
+        check_class_counts(counts, what='DeferredReweightingHook'), beta)
 
 
 def _mmpretrain_ce(loss: torch.nn.Module) -> Optional[torch.nn.Module]:

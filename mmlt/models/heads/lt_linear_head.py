@@ -16,8 +16,9 @@ __all__ = [
     'group_sample_weights', 'parse_group_weight'
 ]
 
-# Extra keyword arguments a long-tail loss may accept from the head.
-LOSS_CONTEXT_KEYS = ('class_counts', 'group_id', 'feats')
+# Per-batch inputs a loss may take from the head besides MMPretrain's
+# arguments (the class counts are handed over once, by set_class_counts).
+LOSS_CONTEXT_KEYS = ('group_id', 'feats')
 
 
 def gather_group_ids(data_samples: Sequence[DataSample],
@@ -37,7 +38,8 @@ def gather_group_ids(data_samples: Sequence[DataSample],
 def accepted_loss_kwargs(loss_module: torch.nn.Module,
                          keys: Sequence[str] = LOSS_CONTEXT_KEYS
                          ) -> frozenset:
-    """Which of ``keys`` the loss's ``forward`` names as parameters.
+    """Which of ``keys`` the loss's ``forward`` names as parameters (read
+    once, when the head is built).
 
     A ``**kwargs`` catch-all does not count: MMPretrain's
     ``CrossEntropyLoss`` and ``LabelSmoothLoss`` take ``**kwargs`` and hand
@@ -94,18 +96,20 @@ def group_sample_weights(group_id: torch.Tensor,
 class LTLinearClsHead(LinearClsHead):
     """MMPretrain's ``LinearClsHead`` for long-tailed training.
 
-    Its loss may take, besides MMPretrain's arguments, any of
-    ``class_counts`` (training images per class, a long tensor of length
-    ``num_classes``), ``group_id`` (a long tensor with each sample's group)
-    and ``feats`` (the classifier's input ``h``). The head passes exactly
-    those the loss's ``forward`` names as parameters (a ``**kwargs``
-    catch-all gets none of them), so MMPretrain's own losses work
-    unchanged.
+    The training images per class live in the ``class_counts`` buffer, so
+    they are saved in checkpoints. They are filled from the training set
+    when training starts by :class:`mmlt.engine.LongTailContextHook`
+    (through :meth:`set_class_counts`), which also hands them to the loss
+    if it has a ``set_class_counts`` method (mmlt's count-based losses
+    derive their per-class buffers there); so does loading a checkpoint
+    whose head knows its counts. A loss that needs them and never got them
+    raises an error naming the hook rather than training on zeros.
 
-    The counts live in the ``class_counts`` buffer, so they are saved in
-    checkpoints. They are filled from the training set when training starts
-    by :class:`mmlt.engine.LongTailContextHook`; a loss that needs them
-    before that raises an error rather than training on zeros.
+    Per batch, the loss may also take ``group_id`` (a long tensor with each
+    sample's group) and ``feats`` (the classifier's input ``h``): the head
+    passes exactly those the loss's ``forward`` names as parameters (a
+    ``**kwargs`` catch-all gets none of them), so MMPretrain's own losses
+    work unchanged.
 
     Args:
         num_classes: Number of classes.
@@ -168,7 +172,8 @@ class LTLinearClsHead(LinearClsHead):
         return bool(self.class_counts.sum() > 0)
 
     def set_class_counts(self, counts: Sequence[int]) -> None:
-        """Set the training set's images per class (validated)."""
+        """Set the training set's images per class (validated) and hand
+        them to the loss."""
         counts = np.asarray(counts)
         if counts.ndim != 1 or len(counts) != self.num_classes:
             raise ValueError(
@@ -178,6 +183,22 @@ class LTLinearClsHead(LinearClsHead):
             raise ValueError(f'class counts must be non-negative integers, '
                              f'got {counts.tolist()}')
         self.class_counts.copy_(torch.as_tensor(counts, dtype=torch.long))
+        self._hand_counts_to_loss()
+
+    def _hand_counts_to_loss(self) -> None:
+        """Give the known counts to a loss that takes them (it derives its
+        per-class buffers, on the buffer's device)."""
+        if self.class_counts_known and hasattr(self.loss_module,
+                                               'set_class_counts'):
+            self.loss_module.set_class_counts(self.class_counts)
+
+    def _load_from_state_dict(self, state_dict, prefix, *args,
+                              **kwargs) -> None:
+        """Load as ``nn.Module`` does; counts that come with the checkpoint
+        are handed to the loss (its buffers are derived, not saved)."""
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+        if prefix + 'class_counts' in state_dict:
+            self._hand_counts_to_loss()
 
     def set_group_weight(self,
                          group_weight: Optional[Mapping[int, float]]) -> None:
@@ -238,16 +259,6 @@ class LTLinearClsHead(LinearClsHead):
 
     def _get_loss(self, cls_score: torch.Tensor,
                   data_samples: List[DataSample], **kwargs) -> dict:
-        if 'class_counts' in self._loss_kwargs:
-            if self.class_counts_known:
-                kwargs['class_counts'] = self.class_counts
-            elif getattr(self.loss_module, 'requires_class_counts', True):
-                raise RuntimeError(
-                    f'{type(self.loss_module).__name__} needs the training '
-                    'class counts, which were never set: register '
-                    "LongTailContextHook (mmlt's base runtime config has it "
-                    "as default_hooks['long_tail_context']) or call "
-                    'head.set_class_counts()')
         group_id = None
         if 'group_id' in self._loss_kwargs or self.group_weight is not None:
             group_id = gather_group_ids(data_samples, cls_score.device)

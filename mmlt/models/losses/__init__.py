@@ -1,10 +1,13 @@
 """Long-tail and group-weighted losses (registered in MMPretrain's MODELS).
 
-Each loss is a pure function on tensors plus a thin module with
-MMPretrain's loss signature; losses that need the training class counts
-take ``class_counts`` in ``forward`` (mmlt's head passes them).
+Each loss is a pure function on tensors plus a thin module on
+:class:`~mmlt.models.losses.base_loss.BaseLTLoss` (MMPretrain's loss
+signature, one template ``forward``). Losses that need the training class
+counts receive them once through ``set_class_counts`` (mmlt's head calls it)
+and derive their per-class buffers then.
 """
 from .balanced_softmax_loss import BalancedSoftmaxLoss
+from .base_loss import CLASS_WEIGHT_NORMS
 from .cdt_loss import CDTLoss, cdt_loss, cdt_temperatures
 from .class_balanced_loss import ClassBalancedLoss, class_balanced_loss
 from .cost_sensitive_ce_loss import CostSensitiveCELoss
@@ -23,13 +26,13 @@ from .utils import (check_class_counts, effective_number_weights,
                     inverse_power_weights)
 
 __all__ = [
-    'BalancedSoftmaxLoss', 'CDTLoss', 'ClassBalancedLoss',
-    'CostSensitiveCELoss', 'FocalHeatmapLoss', 'InfluenceBalancedFocalLoss',
-    'InfluenceBalancedLoss', 'JointFocalCELoss', 'LDAMLoss',
-    'LogitAdjustedLoss', 'SoftmaxEQLLoss', 'SoftmaxFocalLoss', 'cdt_loss',
-    'cdt_temperatures', 'check_class_counts', 'class_balanced_loss',
-    'effective_number_weights', 'focal_heatmap_loss', 'focal_modulator',
-    'influence_balanced_loss', 'inverse_power_weights', 'joint_focal_ce_loss',
-    'ldam_loss', 'ldam_margins', 'logit_adjusted_loss', 'sample_influence',
-    'softmax_eql_loss', 'softmax_focal_loss'
+    'BalancedSoftmaxLoss', 'CDTLoss', 'CLASS_WEIGHT_NORMS',
+    'ClassBalancedLoss', 'CostSensitiveCELoss', 'FocalHeatmapLoss',
+    'InfluenceBalancedFocalLoss', 'InfluenceBalancedLoss', 'JointFocalCELoss',
+    'LDAMLoss', 'LogitAdjustedLoss', 'SoftmaxEQLLoss', 'SoftmaxFocalLoss',
+    'cdt_loss', 'cdt_temperatures', 'check_class_counts',
+    'class_balanced_loss', 'effective_number_weights', 'focal_heatmap_loss',
+    'focal_modulator', 'influence_balanced_loss', 'inverse_power_weights',
+    'joint_focal_ce_loss', 'ldam_loss', 'ldam_margins', 'logit_adjusted_loss',
+    'sample_influence', 'softmax_eql_loss', 'softmax_focal_loss'
 ]

@@ -1,5 +1,5 @@
 """Balanced softmax cross-entropy (Ren et al., NeurIPS 2020)."""
-from typing import Optional, Sequence
+from typing import Dict
 
 import torch
 from torch import Tensor
@@ -25,24 +25,13 @@ class BalancedSoftmaxLoss(LogitAdjustedLoss):
     cross-entropy. Soft labels (Mixup/CutMix) are supported.
 
     Args:
-        class_weight: Per-class weights, or None.
-        reduction: ``'mean'``, ``'sum'`` or ``'none'``.
-        loss_weight: Factor on the loss.
-        class_counts: Training images per class when used without mmlt's
-            head (which passes them).
+        **kwargs: As :class:`LogitAdjustedLoss` but ``tau``
+            (``class_weight``, ``class_weight_norm``, ``class_counts``,
+            ``reduction``, ``loss_weight``).
     """
 
-    def __init__(self,
-                 class_weight: Optional[Sequence[float]] = None,
-                 reduction: str = 'mean',
-                 loss_weight: float = 1.0,
-                 class_counts: Optional[Sequence[int]] = None) -> None:
-        super().__init__(
-            tau=1.0,
-            class_weight=class_weight,
-            reduction=reduction,
-            loss_weight=loss_weight,
-            class_counts=class_counts)
+    def __init__(self, **kwargs) -> None:
+        super().__init__(tau=1.0, **kwargs)
 
-    def _offset(self, counts: Tensor) -> Tensor:
-        return torch.log(counts)
+    def derive_from_counts(self, counts: Tensor) -> Dict[str, Tensor]:
+        return dict(offset=torch.log(counts))

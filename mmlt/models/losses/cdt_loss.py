@@ -1,12 +1,11 @@
 """Class-dependent temperatures (Ye et al., 2020)."""
-from typing import Optional, Sequence
+from typing import Dict, Optional, Sequence
 
 from torch import Tensor
 
 from mmlt.registry import MODELS
-from .fused_ops import adjusted_cross_entropy
-from .utils import (BaseLTLoss, ClassWeightMixin, reduce_loss_with_weight,
-                    split_label, upcast)
+from .base_loss import BaseLTLoss, ClassWeightMixin
+from .utils import cross_entropy_per_sample, upcast
 
 __all__ = ['CDTLoss', 'cdt_loss', 'cdt_temperatures']
 
@@ -29,12 +28,8 @@ def cdt_loss(cls_score: Tensor,
     Soft labels use :math:`-\sum_c y_c \log \mathrm{softmax}(z / a)_c`.
     """
     logits = upcast(cls_score)
-    label, _ = split_label(label, logits)
-    return adjusted_cross_entropy(
-        logits,
-        label,
-        scale=1.0 / temperatures.to(logits.dtype),
-        class_weight=class_weight)
+    return cross_entropy_per_sample(logits / temperatures.to(logits), label,
+                                    class_weight)
 
 
 @MODELS.register_module()
@@ -52,36 +47,28 @@ class CDTLoss(ClassWeightMixin, BaseLTLoss):
         gamma: Exponent of the temperatures. The paper tunes it per data
             set; 0.2 is the default of the Bag-of-Tricks-LT reference
             implementation (Zhang et al., AAAI 2021).
-        class_weight: Per-class weights, or None.
-        reduction: ``'mean'``, ``'sum'`` or ``'none'``.
-        loss_weight: Factor on the loss.
-        class_counts: Training images per class when used without mmlt's
-            head (which passes them).
+        class_counts: Training images per class, for use without mmlt's
+            head (which hands them over).
+        **kwargs: ``class_weight`` (deferred re-weighting sets it),
+            ``class_weight_norm``, ``reduction``, ``loss_weight`` (see
+            :class:`~mmlt.models.losses.base_loss.ClassWeightMixin`).
     """
+
+    needs_class_counts = True
 
     def __init__(self,
                  gamma: float = 0.2,
-                 class_weight: Optional[Sequence[float]] = None,
-                 reduction: str = 'mean',
-                 loss_weight: float = 1.0,
-                 class_counts: Optional[Sequence[int]] = None) -> None:
-        super().__init__(reduction, loss_weight, class_counts)
+                 class_counts: Optional[Sequence[int]] = None,
+                 **kwargs) -> None:
+        super().__init__(**kwargs)
         if gamma < 0:
             raise ValueError(f'gamma={gamma} must be >= 0')
         self.gamma = float(gamma)
-        self._init_class_weight(class_weight)
+        self._receive_counts(class_counts)
 
-    def forward(self,
-                cls_score: Tensor,
-                label: Tensor,
-                weight: Optional[Tensor] = None,
-                avg_factor: Optional[float] = None,
-                reduction_override: Optional[str] = None,
-                class_counts: Optional[Tensor] = None) -> Tensor:
-        temperatures = self._per_class(
-            f'temperatures{self.gamma}', class_counts, cls_score,
-            lambda counts: cdt_temperatures(counts, self.gamma))
-        loss = cdt_loss(cls_score, label, temperatures,
-                        self._class_weight_for(cls_score))
-        return self.loss_weight * reduce_loss_with_weight(
-            loss, weight, self._reduction(reduction_override), avg_factor)
+    def derive_from_counts(self, counts: Tensor) -> Dict[str, Tensor]:
+        return dict(temperatures=cdt_temperatures(counts, self.gamma))
+
+    def per_sample_loss(self, logits: Tensor, label: Tensor) -> Tensor:
+        return cdt_loss(logits, label, self.temperatures,
+                        self.class_weight_for(logits))

@@ -1,16 +1,15 @@
 """Class-balanced loss by the effective number of samples (Cui et al.)."""
-from typing import Optional, Sequence
+from typing import Dict, Optional, Sequence
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
 from mmlt.registry import MODELS
-from .fused_ops import sigmoid_focal_one_hot
+from .base_loss import BaseLTLoss
 from .softmax_focal_loss import softmax_focal_loss
-from .utils import (BaseLTLoss, cross_entropy_per_sample,
-                    effective_number_weights, reduce_loss_with_weight,
-                    split_label, upcast)
+from .utils import (cross_entropy_per_sample, effective_number_weights,
+                    one_hot_target, upcast)
 
 __all__ = ['ClassBalancedLoss', 'class_balanced_loss']
 
@@ -34,8 +33,8 @@ def class_balanced_loss(cls_score: Tensor,
     * ``'focal'``: softmax focal loss ``-(1-p_t)^gamma log p_t``;
     * ``'sigmoid'``: one-vs-all binary cross-entropy summed over classes;
     * ``'sigmoid_focal'``: the paper's (sigmoid) focal loss, binary
-      cross-entropy times ``(1 - p_t)^gamma`` per class, summed over
-      classes.
+      cross-entropy times ``(1 - p_t)^gamma`` per class,
+      ``p_t = p y + (1 - p)(1 - y)``, summed over classes.
 
     For the sigmoid types the sample's weight is ``sum_c y_c w_c`` (the
     paper's code), which with soft labels (Mixup/CutMix) mixes the weights
@@ -46,27 +45,23 @@ def class_balanced_loss(cls_score: Tensor,
     Returns:
         Tensor: ``(N,)`` losses.
     """
+    if loss_type not in LOSS_TYPES:
+        raise ValueError(f'loss_type={loss_type!r} must be one of '
+                         f'{LOSS_TYPES}')
     logits = upcast(cls_score)
-    class_weight = class_weight.to(logits.dtype)
+    class_weight = class_weight.to(logits)
     if loss_type == 'softmax':
         return cross_entropy_per_sample(logits, label, class_weight)
     if loss_type == 'focal':
         return softmax_focal_loss(logits, label, gamma, class_weight)
-    if loss_type not in LOSS_TYPES:
-        raise ValueError(f'loss_type={loss_type!r} must be one of '
-                         f'{LOSS_TYPES}')
-    gamma = gamma if loss_type == 'sigmoid_focal' else 0.0
-    label, soft = split_label(label, logits)
-    if not soft:
-        return sigmoid_focal_one_hot(logits, label, gamma) * \
-            class_weight[label]
-    target = label.to(logits.dtype)
+    target = one_hot_target(label, logits)
     loss = F.binary_cross_entropy_with_logits(
         logits, target, reduction='none')
-    if gamma != 0:
-        # MMPretrain's sigmoid focal modulator, (1 - p_t)^gamma for 0/1 y
+    if loss_type == 'sigmoid_focal':
         p = torch.sigmoid(logits)
-        loss = loss * ((1 - p) * target + p * (1 - target)).pow(gamma)
+        one_minus_pt = (1 - p) * target + p * (1 - target)
+        loss = loss * one_minus_pt.clamp_min(
+            torch.finfo(logits.dtype).tiny).pow(gamma)
     return loss.sum(dim=1) * (target @ class_weight)
 
 
@@ -88,20 +83,27 @@ class ClassBalancedLoss(BaseLTLoss):
         loss_type: ``'softmax'``, ``'focal'`` (softmax focal),
             ``'sigmoid'`` or ``'sigmoid_focal'``.
         gamma: Focusing parameter of the focal types (Lin et al.'s 2).
-        reduction: ``'mean'``, ``'sum'`` or ``'none'``.
-        loss_weight: Factor on the loss.
-        class_counts: Training images per class when used without mmlt's
-            head (which passes them).
+        class_weight_norm: What ``'mean'`` divides the weighted loss by:
+            ``'num_samples'`` (``sum_i w_{y_i} L_i / N``, as the paper's
+            code) or ``'weight_sum'`` (``/ sum_i w_{y_i}``, LDAM-DRW's code
+            re-weighting with these weights); see
+            :class:`~mmlt.models.losses.base_loss.BaseLTLoss`.
+        class_counts: Training images per class, for use without mmlt's
+            head (which hands them over).
+        **kwargs: ``reduction``, ``loss_weight`` (see
+            :class:`~mmlt.models.losses.base_loss.BaseLTLoss`).
     """
+
+    needs_class_counts = True
 
     def __init__(self,
                  beta: float = 0.9999,
                  loss_type: str = 'softmax',
                  gamma: float = 2.0,
-                 reduction: str = 'mean',
-                 loss_weight: float = 1.0,
-                 class_counts: Optional[Sequence[int]] = None) -> None:
-        super().__init__(reduction, loss_weight, class_counts)
+                 class_weight_norm: str = 'num_samples',
+                 class_counts: Optional[Sequence[int]] = None,
+                 **kwargs) -> None:
+        super().__init__(**kwargs)
         if not 0 <= beta < 1:
             raise ValueError(f'beta={beta} must be in [0, 1)')
         if loss_type not in LOSS_TYPES:
@@ -112,18 +114,17 @@ class ClassBalancedLoss(BaseLTLoss):
         self.beta = float(beta)
         self.loss_type = loss_type
         self.gamma = float(gamma)
+        self._set_class_weight_norm(class_weight_norm)
+        self._receive_counts(class_counts)
 
-    def forward(self,
-                cls_score: Tensor,
-                label: Tensor,
-                weight: Optional[Tensor] = None,
-                avg_factor: Optional[float] = None,
-                reduction_override: Optional[str] = None,
-                class_counts: Optional[Tensor] = None) -> Tensor:
-        class_weight = self._per_class(
-            f'weights{self.beta}', class_counts, cls_score,
-            lambda counts: effective_number_weights(counts, self.beta))
-        loss = class_balanced_loss(cls_score, label, class_weight,
+    def derive_from_counts(self, counts: Tensor) -> Dict[str, Tensor]:
+        return dict(
+            balance_weight=effective_number_weights(counts, self.beta))
+
+    def class_weight_in_effect(self) -> Tensor:
+        return self.balance_weight
+
+    def per_sample_loss(self, logits: Tensor, label: Tensor) -> Tensor:
+        return class_balanced_loss(logits, label,
+                                   self.class_weight_for(logits),
                                    self.loss_type, self.gamma)
-        return self.loss_weight * reduce_loss_with_weight(
-            loss, weight, self._reduction(reduction_override), avg_factor)

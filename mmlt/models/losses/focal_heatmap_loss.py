@@ -1,13 +1,13 @@
 """Penalty-reduced focal loss for Gaussian heatmaps (CornerNet/CenterNet)."""
-from typing import Optional
+from typing import Optional, Tuple
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
 from mmlt.registry import MODELS
-from .fused_ops import _power, sigmoid_focal_one_hot
-from .utils import BaseLTLoss, upcast
+from .base_loss import BaseLTLoss
+from .utils import upcast
 
 __all__ = ['FocalHeatmapLoss', 'focal_heatmap_loss']
 
@@ -42,17 +42,15 @@ def focal_heatmap_loss(pred: Tensor,
     pred = upcast(pred)
     target = target.to(pred.dtype)
     if use_sigmoid:
-        log_p = F.logsigmoid(pred)
-        log_1mp = log_p - pred
         p = torch.sigmoid(pred)
+        log_p, log_1mp = F.logsigmoid(pred), F.logsigmoid(-pred)
     else:
         p = pred.clamp(eps, 1 - eps)
-        log_p = torch.log(p)
-        log_1mp = torch.log1p(-p)
+        log_p, log_1mp = torch.log(p), torch.log1p(-p)
     pos = (target == 1).to(pred.dtype)
     # (1 - y)^beta is 0 at the peaks: the negative term vanishes there
-    return -(pos * _power(1 - p, alpha) * log_p +
-             _power(1 - target, beta) * _power(p, alpha) * log_1mp)
+    return -(pos * (1 - p).pow(alpha) * log_p +
+             (1 - target).pow(beta) * p.pow(alpha) * log_1mp)
 
 
 @MODELS.register_module()
@@ -76,8 +74,10 @@ class FocalHeatmapLoss(BaseLTLoss):
     ``mask`` (broadcastable to ``pred``) removes elements. ``reduction``
     ``'mean'`` divides the sum by ``avg_factor`` when given (MMPretrain's
     head passes the batch size, the number of positives of one-hot
-    targets) and otherwise by the number of positives (at least 1);
-    ``'none'`` returns per-sample sums.
+    targets) and otherwise, as MMPose's ``FocalHeatmapLoss`` does, by the
+    positives counted with their target weight and mask,
+    :math:`\sum [y = 1] \, w \, m` (1 when that is 0); ``'none'`` returns
+    per-sample sums.
 
     From an MMPose config (MMPose need not be installed for mmlt), load
     mmlt and use the scoped name:
@@ -93,8 +93,8 @@ class FocalHeatmapLoss(BaseLTLoss):
         use_target_weight: Apply per-keypoint target weights.
         use_sigmoid: ``pred`` are logits (True) or probabilities.
         eps: Clamp of probabilities when ``use_sigmoid=False``.
-        reduction: ``'mean'``, ``'sum'`` or ``'none'``.
-        loss_weight: Factor on the loss.
+        **kwargs: ``reduction``, ``loss_weight`` (see
+            :class:`~mmlt.models.losses.base_loss.BaseLTLoss`).
     """
 
     def __init__(self,
@@ -103,9 +103,8 @@ class FocalHeatmapLoss(BaseLTLoss):
                  use_target_weight: bool = False,
                  use_sigmoid: bool = True,
                  eps: float = 1e-4,
-                 reduction: str = 'mean',
-                 loss_weight: float = 1.0) -> None:
-        super().__init__(reduction, loss_weight)
+                 **kwargs) -> None:
+        super().__init__(**kwargs)
         if alpha < 0 or beta < 0:
             raise ValueError(f'alpha={alpha} and beta={beta} must be >= 0')
         if not 0 < eps < 0.5:
@@ -116,68 +115,68 @@ class FocalHeatmapLoss(BaseLTLoss):
         self.use_sigmoid = bool(use_sigmoid)
         self.eps = float(eps)
 
-    def forward(self,
-                cls_score: Tensor,
-                label: Tensor,
-                weight: Optional[Tensor] = None,
-                avg_factor: Optional[float] = None,
-                reduction_override: Optional[str] = None,
-                mask: Optional[Tensor] = None) -> Tensor:
-        reduction = self._reduction(reduction_override)
-        pred = upcast(cls_score)
+    def forward(self, cls_score: Tensor, label: Tensor,
+                weight: Optional[Tensor] = None, *args,
+                mask: Optional[Tensor] = None, **kwargs) -> Tensor:
+        """MMPose's call ``(pred, target, target_weights, mask=)`` and
+        MMPretrain's: ``weight`` is per-sample or per-keypoint by its shape
+        (see the class); the rest is :meth:`BaseLTLoss.forward`."""
+        target = self._target(label, cls_score)
+        sample_weight, keep = self._split_weight(weight, cls_score, mask)
+        return super().forward(cls_score, target, sample_weight, *args,
+                               keep=keep, **kwargs)
+
+    def per_sample_loss(self, logits: Tensor, label: Tensor,
+                        keep: Optional[Tensor] = None) -> Tensor:
+        loss = focal_heatmap_loss(logits, label, self.alpha, self.beta,
+                                  self.use_sigmoid, self.eps)
+        if keep is not None:
+            loss = loss * keep
+        return loss.flatten(1).sum(dim=1)
+
+    def mean_denominator(self, logits: Tensor, label: Tensor,
+                         avg_factor: Optional[float],
+                         keep: Optional[Tensor] = None) -> Tensor:
+        """``avg_factor`` when given, else MMPose's: the positives counted
+        with their target weight and mask (1 when there are none)."""
+        if avg_factor is not None:
+            return avg_factor
+        positives = (label == 1).to(logits.dtype)
+        num_pos = (positives if keep is None else positives * keep).sum()
+        return torch.where(num_pos > 0, num_pos, 1.0)
+
+    @staticmethod
+    def _target(label: Tensor, pred: Tensor) -> Tensor:
+        """The heatmap target; ``N`` class indices become one-hot rows."""
         if pred.dim() < 2:
             raise ValueError(f'pred must be N x C or N x K x H x W, got '
                              f'shape {tuple(pred.shape)}')
-        sample_weight, target_weight = self._split_weight(weight, pred)
-        hard = label.dim() == 1 and pred.dim() == 2 and \
-            not label.is_floating_point()
-        if hard and self.use_sigmoid and target_weight is None and \
-                mask is None:
-            # one-hot target: (1 - y)^beta is 1 on every negative
-            per_sample = sigmoid_focal_one_hot(pred, label.long(), self.alpha)
-            num_pos = pred.new_tensor(float(pred.shape[0]))
-        else:
-            if hard:
-                label = F.one_hot(label.long(), pred.shape[1])
-            if label.shape != pred.shape:
-                raise ValueError(
-                    f'target of shape {tuple(label.shape)} must match pred '
-                    f'of shape {tuple(pred.shape)} (or be N class indices)')
-            elementwise = focal_heatmap_loss(pred, label, self.alpha,
-                                             self.beta, self.use_sigmoid,
-                                             self.eps)
-            keep = torch.ones_like(elementwise)
-            if target_weight is not None:
-                keep = keep * target_weight.reshape(
-                    target_weight.shape + (1, ) * (pred.dim() - 2))
-            if mask is not None:
-                keep = keep * mask.to(pred.dtype)
-            elementwise = elementwise * keep
-            per_sample = elementwise.flatten(1).sum(dim=1)
-            num_pos = ((label == 1) & (keep > 0)).sum().to(pred.dtype)
-        if sample_weight is not None:
-            per_sample = per_sample * sample_weight
-        if reduction == 'none':
-            loss = per_sample
-        elif reduction == 'sum':
-            loss = per_sample.sum()
-        else:
-            denominator = avg_factor if avg_factor is not None else \
-                num_pos.clamp_min(1)
-            loss = per_sample.sum() / denominator
-        return self.loss_weight * loss
+        if label.dim() == 1 and pred.dim() == 2 and \
+                not label.is_floating_point():
+            label = F.one_hot(label.long(), pred.shape[1])
+        if label.shape != pred.shape:
+            raise ValueError(
+                f'target of shape {tuple(label.shape)} must match pred '
+                f'of shape {tuple(pred.shape)} (or be N class indices)')
+        return label
 
-    def _split_weight(self, weight: Optional[Tensor], pred: Tensor):
-        """``(per-sample weight, target weight)`` from ``weight``."""
-        if weight is None:
-            return None, None
-        weight = weight.to(pred.dtype)
-        if weight.shape == pred.shape[:1]:
-            return weight, None
-        if weight.shape == pred.shape[:2]:
-            return None, weight if self.use_target_weight else None
-        raise ValueError(
-            f'weight of shape {tuple(weight.shape)} must be per sample '
-            f'{tuple(pred.shape[:1])} or per keypoint/class '
-            f'{tuple(pred.shape[:2])}')
-
+    def _split_weight(self, weight: Optional[Tensor], pred: Tensor,
+                      mask: Optional[Tensor]
+                      ) -> Tuple[Optional[Tensor], Optional[Tensor]]:
+        """``(per-sample weight, what keeps each element)``: target weights
+        (with ``use_target_weight``) times ``mask``, broadcastable to
+        ``pred``, in the dtype the loss computes in."""
+        dtype = upcast(pred).dtype
+        keep = None if mask is None else mask.to(dtype)
+        if weight is None or weight.shape == pred.shape[:1]:
+            return weight, keep
+        if weight.shape != pred.shape[:2]:
+            raise ValueError(
+                f'weight of shape {tuple(weight.shape)} must be per sample '
+                f'{tuple(pred.shape[:1])} or per keypoint/class '
+                f'{tuple(pred.shape[:2])}')
+        if self.use_target_weight:
+            target_weight = weight.to(dtype).reshape(
+                weight.shape + (1, ) * (pred.dim() - 2))
+            keep = target_weight if keep is None else target_weight * keep
+        return None, keep

@@ -1,13 +1,10 @@
 """Weighted sum of softmax focal loss and cross-entropy."""
-from typing import Optional
-
-import torch.nn.functional as F
 from torch import Tensor
 
 from mmlt.registry import MODELS
-from .fused_ops import adjusted_cross_entropy
-from .softmax_focal_loss import focal_modulator
-from .utils import BaseLTLoss, reduce_loss_with_weight, split_label, upcast
+from .base_loss import BaseLTLoss
+from .softmax_focal_loss import softmax_focal_loss
+from .utils import cross_entropy_per_sample, upcast
 
 __all__ = ['JointFocalCELoss', 'joint_focal_ce_loss']
 
@@ -23,17 +20,11 @@ def joint_focal_ce_loss(cls_score: Tensor,
         L = -\left(w_f (1 - p_t)^\gamma + w_{ce}\right) \log p_t
 
     Soft labels ``y``: :math:`-\sum_c y_c (w_f (1 - p_c)^\gamma + w_{ce})
-    \log p_c`. One log-softmax serves both terms.
+    \log p_c`.
     """
     logits = upcast(cls_score)
-    label, soft = split_label(label, logits)
-    if soft:
-        log_p = F.log_softmax(logits, dim=1)
-        factor = focal_weight * focal_modulator(log_p, gamma) + ce_weight
-        return -(label.to(log_p.dtype) * factor * log_p).sum(dim=1)
-    log_pt = -adjusted_cross_entropy(logits, label)
-    return -(focal_weight * focal_modulator(log_pt, gamma) +
-             ce_weight) * log_pt
+    return focal_weight * softmax_focal_loss(logits, label, gamma) + \
+        ce_weight * cross_entropy_per_sample(logits, label)
 
 
 @MODELS.register_module()
@@ -52,17 +43,16 @@ class JointFocalCELoss(BaseLTLoss):
         gamma: Focusing parameter of the focal term (Lin et al.'s 2).
         focal_weight: Weight of the focal term.
         ce_weight: Weight of the cross-entropy term.
-        reduction: ``'mean'``, ``'sum'`` or ``'none'``.
-        loss_weight: Factor on the loss.
+        **kwargs: ``reduction``, ``loss_weight`` (see
+            :class:`~mmlt.models.losses.base_loss.BaseLTLoss`).
     """
 
     def __init__(self,
                  gamma: float = 2.0,
                  focal_weight: float = 1.0,
                  ce_weight: float = 1.0,
-                 reduction: str = 'mean',
-                 loss_weight: float = 1.0) -> None:
-        super().__init__(reduction, loss_weight)
+                 **kwargs) -> None:
+        super().__init__(**kwargs)
         if gamma < 0:
             raise ValueError(f'gamma={gamma} must be >= 0')
         if focal_weight < 0 or ce_weight < 0:
@@ -72,13 +62,6 @@ class JointFocalCELoss(BaseLTLoss):
         self.focal_weight = float(focal_weight)
         self.ce_weight = float(ce_weight)
 
-    def forward(self,
-                cls_score: Tensor,
-                label: Tensor,
-                weight: Optional[Tensor] = None,
-                avg_factor: Optional[float] = None,
-                reduction_override: Optional[str] = None) -> Tensor:
-        loss = joint_focal_ce_loss(cls_score, label, self.gamma,
+    def per_sample_loss(self, logits: Tensor, label: Tensor) -> Tensor:
+        return joint_focal_ce_loss(logits, label, self.gamma,
                                    self.focal_weight, self.ce_weight)
-        return self.loss_weight * reduce_loss_with_weight(
-            loss, weight, self._reduction(reduction_override), avg_factor)

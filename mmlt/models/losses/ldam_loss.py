@@ -1,12 +1,12 @@
 """Label-distribution-aware margin loss (Cao et al., NeurIPS 2019)."""
-from typing import Optional, Sequence
+from typing import Dict, Optional, Sequence
 
+import torch.nn.functional as F
 from torch import Tensor
 
 from mmlt.registry import MODELS
-from .fused_ops import adjusted_cross_entropy
-from .utils import (BaseLTLoss, ClassWeightMixin, hard_label,
-                    reduce_loss_with_weight, upcast)
+from .base_loss import BaseLTLoss, ClassWeightMixin
+from .utils import hard_label, upcast
 
 __all__ = ['LDAMLoss', 'ldam_loss', 'ldam_margins']
 
@@ -40,13 +40,10 @@ def ldam_loss(cls_score: Tensor,
         class_weight: ``(C,)`` class weights, or None.
     """
     logits = upcast(cls_score)
-    margin = margins.to(logits.dtype)[label]
-    return adjusted_cross_entropy(
-        logits,
-        label,
-        scale=s,
-        target_offset=-s * margin,
-        class_weight=class_weight)
+    # Delta_y on each sample's target logit, 0 elsewhere
+    margin = margins.to(logits) * F.one_hot(label, logits.shape[1])
+    return F.cross_entropy(
+        s * (logits - margin), label, weight=class_weight, reduction='none')
 
 
 @MODELS.register_module()
@@ -63,44 +60,43 @@ class LDAMLoss(ClassWeightMixin, BaseLTLoss):
     ``max_m=0, s=1`` is cross-entropy. Needs hard labels: refuses Mixup /
     CutMix scores.
 
+    Reduction of the re-weighted loss: ``class_weight_norm='num_samples'``
+    (default, MMPretrain's convention) gives ``sum_i w_{y_i} L_i / N``; the
+    authors' code (``F.cross_entropy(..., weight=per_cls_weights)``)
+    computes ``sum_i w_{y_i} L_i / sum_i w_{y_i}``: ``'weight_sum'``, which
+    the LDAM-DRW configs use. The two differ by a factor that changes from
+    batch to batch once DRW is on.
+
     Args:
         max_m: Largest margin (0.5 in the paper's code and experiments).
         s: Logit scale (30 in the paper's code).
-        class_weight: Per-class weights, or None.
-        reduction: ``'mean'``, ``'sum'`` or ``'none'``.
-        loss_weight: Factor on the loss.
-        class_counts: Training images per class when used without mmlt's
-            head (which passes them).
+        class_counts: Training images per class, for use without mmlt's
+            head (which hands them over).
+        **kwargs: ``class_weight``, ``class_weight_norm`` (above),
+            ``reduction``, ``loss_weight`` (see
+            :class:`~mmlt.models.losses.base_loss.ClassWeightMixin`).
     """
+
+    needs_class_counts = True
 
     def __init__(self,
                  max_m: float = 0.5,
                  s: float = 30.0,
-                 class_weight: Optional[Sequence[float]] = None,
-                 reduction: str = 'mean',
-                 loss_weight: float = 1.0,
-                 class_counts: Optional[Sequence[int]] = None) -> None:
-        super().__init__(reduction, loss_weight, class_counts)
+                 class_counts: Optional[Sequence[int]] = None,
+                 **kwargs) -> None:
+        super().__init__(**kwargs)
         if max_m < 0:
             raise ValueError(f'max_m={max_m} must be >= 0')
         if s <= 0:
             raise ValueError(f's={s} must be > 0')
         self.max_m = float(max_m)
         self.s = float(s)
-        self._init_class_weight(class_weight)
+        self._receive_counts(class_counts)
 
-    def forward(self,
-                cls_score: Tensor,
-                label: Tensor,
-                weight: Optional[Tensor] = None,
-                avg_factor: Optional[float] = None,
-                reduction_override: Optional[str] = None,
-                class_counts: Optional[Tensor] = None) -> Tensor:
-        label = hard_label(label, cls_score, type(self).__name__)
-        margins = self._per_class(
-            f'margins{self.max_m}', class_counts, cls_score,
-            lambda counts: ldam_margins(counts, self.max_m))
-        loss = ldam_loss(cls_score, label, margins, self.s,
-                         self._class_weight_for(cls_score))
-        return self.loss_weight * reduce_loss_with_weight(
-            loss, weight, self._reduction(reduction_override), avg_factor)
+    def derive_from_counts(self, counts: Tensor) -> Dict[str, Tensor]:
+        return dict(margins=ldam_margins(counts, self.max_m))
+
+    def per_sample_loss(self, logits: Tensor, label: Tensor) -> Tensor:
+        label = hard_label(label, logits, type(self).__name__)
+        return ldam_loss(logits, label, self.margins, self.s,
+                         self.class_weight_for(logits))

@@ -1,13 +1,12 @@
 """Logit-adjusted softmax cross-entropy (Menon et al., ICLR 2021)."""
-from typing import Optional, Sequence
+from typing import Dict, Optional, Sequence
 
 import torch
 from torch import Tensor
 
 from mmlt.registry import MODELS
-from .fused_ops import adjusted_cross_entropy
-from .utils import (BaseLTLoss, ClassWeightMixin, class_prior,
-                    reduce_loss_with_weight, split_label, upcast)
+from .base_loss import BaseLTLoss, ClassWeightMixin
+from .utils import class_prior, cross_entropy_per_sample, upcast
 
 __all__ = ['LogitAdjustedLoss', 'logit_adjusted_loss']
 
@@ -33,12 +32,8 @@ def logit_adjusted_loss(cls_score: Tensor,
         class_weight: ``(C,)`` class weights, or None.
     """
     logits = upcast(cls_score)
-    label, _ = split_label(label, logits)
-    return adjusted_cross_entropy(
-        logits,
-        label,
-        offset=offset.to(logits.dtype),
-        class_weight=class_weight)
+    return cross_entropy_per_sample(logits + offset.to(logits), label,
+                                    class_weight)
 
 
 @MODELS.register_module()
@@ -58,38 +53,28 @@ class LogitAdjustedLoss(ClassWeightMixin, BaseLTLoss):
 
     Args:
         tau: Temperature of the adjustment (1 in the paper).
-        class_weight: Per-class weights, or None.
-        reduction: ``'mean'``, ``'sum'`` or ``'none'``.
-        loss_weight: Factor on the loss.
-        class_counts: Training images per class when used without mmlt's
-            head (which passes them).
+        class_counts: Training images per class, for use without mmlt's
+            head (which hands them over).
+        **kwargs: ``class_weight`` (deferred re-weighting sets it),
+            ``class_weight_norm``, ``reduction``, ``loss_weight`` (see
+            :class:`~mmlt.models.losses.base_loss.ClassWeightMixin`).
     """
+
+    needs_class_counts = True
 
     def __init__(self,
                  tau: float = 1.0,
-                 class_weight: Optional[Sequence[float]] = None,
-                 reduction: str = 'mean',
-                 loss_weight: float = 1.0,
-                 class_counts: Optional[Sequence[int]] = None) -> None:
-        super().__init__(reduction, loss_weight, class_counts)
+                 class_counts: Optional[Sequence[int]] = None,
+                 **kwargs) -> None:
+        super().__init__(**kwargs)
         if tau < 0:
             raise ValueError(f'tau={tau} must be >= 0')
         self.tau = float(tau)
-        self._init_class_weight(class_weight)
+        self._receive_counts(class_counts)
 
-    def _offset(self, counts: Tensor) -> Tensor:
-        return self.tau * torch.log(class_prior(counts))
+    def derive_from_counts(self, counts: Tensor) -> Dict[str, Tensor]:
+        return dict(offset=self.tau * torch.log(class_prior(counts)))
 
-    def forward(self,
-                cls_score: Tensor,
-                label: Tensor,
-                weight: Optional[Tensor] = None,
-                avg_factor: Optional[float] = None,
-                reduction_override: Optional[str] = None,
-                class_counts: Optional[Tensor] = None) -> Tensor:
-        offset = self._per_class(f'offset{self.tau}', class_counts,
-                                 cls_score, self._offset)
-        loss = logit_adjusted_loss(cls_score, label, offset,
-                                   self._class_weight_for(cls_score))
-        return self.loss_weight * reduce_loss_with_weight(
-            loss, weight, self._reduction(reduction_override), avg_factor)
+    def per_sample_loss(self, logits: Tensor, label: Tensor) -> Tensor:
+        return logit_adjusted_loss(logits, label, self.offset,
+                                   self.class_weight_for(logits))

@@ -1,9 +1,10 @@
 """Helpers shared by mmlt's losses: counts, labels, weights and reduction.
 
 Every loss in this package is a pure function on tensors plus a thin
-registered module with MMPretrain's signature
+registered module (:class:`~mmlt.models.losses.base_loss.BaseLTLoss`) with
+MMPretrain's signature
 ``(cls_score, label, weight=None, avg_factor=None, reduction_override=None)``.
-This module holds what they share:
+This module holds the functions they share:
 
 * class-count validation (a class with zero training images is refused,
   naming it) and count-derived class weights;
@@ -12,22 +13,20 @@ This module holds what they share:
 * per-sample weights (group weights from the head) and reduction through
   MMPretrain's ``weight_reduce_loss``.
 """
-from typing import Callable, Dict, Optional, Sequence, Tuple, Union
+from typing import Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from mmpretrain.models.losses.utils import weight_reduce_loss
-from torch import Tensor, nn
+from torch import Tensor
 
 __all__ = [
-    'BaseLTLoss', 'ClassWeightMixin', 'check_class_counts', 'class_prior',
-    'cross_entropy_per_sample', 'effective_number_weights', 'hard_label',
-    'inverse_power_weights', 'reduce_loss_with_weight',
-    'split_label', 'upcast'
+    'check_class_counts', 'class_prior', 'cross_entropy_per_sample',
+    'effective_number_weights', 'hard_label', 'inverse_power_weights',
+    'one_hot_target', 'reduce_loss_with_weight', 'split_label', 'upcast'
 ]
 
-REDUCTIONS = ('none', 'mean', 'sum')
 CountsLike = Union[Tensor, Sequence[int], np.ndarray]
 
 
@@ -135,6 +134,15 @@ def hard_label(label: Tensor, cls_score: Tensor, what: str) -> Tensor:
     return label.argmax(dim=1)
 
 
+def one_hot_target(label: Tensor, cls_score: Tensor) -> Tensor:
+    """The target as an ``(N, C)`` tensor in the scores' dtype: one-hot rows
+    for class indices, MMPretrain's soft labels (Mixup/CutMix) as given."""
+    label, soft = split_label(label, cls_score)
+    if soft:
+        return label.to(cls_score.dtype)
+    return F.one_hot(label, cls_score.shape[-1]).to(cls_score.dtype)
+
+
 def cross_entropy_per_sample(logits: Tensor,
                              label: Tensor,
                              class_weight: Optional[Tensor] = None
@@ -171,121 +179,3 @@ def reduce_loss_with_weight(loss: Tensor,
                 f'weight of shape {tuple(weight.shape)} must hold one value '
                 f'per sample, shape {tuple(loss.shape)}')
     return weight_reduce_loss(loss, weight, reduction, avg_factor)
-
-
-class BaseLTLoss(nn.Module):
-    """What every mmlt loss module shares: reduction, loss weight, counts.
-
-    Args:
-        reduction: ``'mean'``, ``'sum'`` or ``'none'``.
-        loss_weight: Factor on the loss.
-        class_counts: Training images per class, for use without mmlt's
-            head. With ``LTLinearClsHead`` leave it None: the head passes
-            the counts of the training set to ``forward``.
-    """
-
-    def __init__(self,
-                 reduction: str = 'mean',
-                 loss_weight: float = 1.0,
-                 class_counts: Optional[CountsLike] = None) -> None:
-        super().__init__()
-        if reduction not in REDUCTIONS:
-            raise ValueError(f'reduction={reduction!r} must be one of '
-                             f'{REDUCTIONS}')
-        self.reduction = reduction
-        self.loss_weight = float(loss_weight)
-        if class_counts is not None:
-            class_counts = check_class_counts(class_counts,
-                                              what=type(self).__name__)
-        self.register_buffer('default_class_counts', class_counts,
-                             persistent=False)
-        # name -> (counts they were derived from, per-class tensor, the
-        # tensor converted per (device, dtype))
-        self._per_class_cache: Dict[str, Tuple[Tensor, Tensor, dict]] = {}
-
-    def _reduction(self, reduction_override: Optional[str]) -> str:
-        if reduction_override is None:
-            return self.reduction
-        if reduction_override not in REDUCTIONS:
-            raise ValueError(f'reduction_override={reduction_override!r} '
-                             f'must be None or one of {REDUCTIONS}')
-        return reduction_override
-
-    def _counts(self, class_counts: Optional[Tensor],
-                cls_score: Tensor) -> Tensor:
-        """Validated counts (float64) from ``forward`` or the constructor."""
-        if class_counts is None:
-            class_counts = self.default_class_counts
-        if class_counts is None:
-            raise RuntimeError(
-                f'{type(self).__name__} needs the training class counts: use '
-                "it in mmlt's LTLinearClsHead (which passes them) or give "
-                'class_counts= to the loss')
-        return check_class_counts(
-            class_counts, cls_score.shape[-1],
-            what=type(self).__name__).to(cls_score.device)
-
-    def _per_class(self, name: str, class_counts: Optional[Tensor],
-                   cls_score: Tensor,
-                   derive: Callable[[Tensor], Tensor]) -> Tensor:
-        """``derive(validated counts)`` in the scores' (float) dtype and
-        device, recomputed only when the counts change (validating,
-        deriving and converting on every call was measurable next to a
-        cross-entropy)."""
-        counts = class_counts if class_counts is not None else \
-            self.default_class_counts
-        dtype = upcast(cls_score).dtype
-        cached = self._per_class_cache.get(name)
-        if cached is None or counts is None or \
-                cached[0].shape != counts.shape or \
-                cached[0].device != counts.device or \
-                not torch.equal(cached[0], counts):
-            value = derive(self._counts(counts, cls_score))
-            converted: Dict[Tuple[torch.device, torch.dtype], Tensor] = {}
-            if counts is not None:
-                self._per_class_cache[name] = (counts.detach().clone(),
-                                               value, converted)
-        else:
-            _, value, converted = cached
-            if value.numel() != cls_score.shape[-1]:
-                self._counts(counts, cls_score)  # raises the length error
-        key = (cls_score.device, dtype)
-        if key not in converted:
-            converted[key] = value.to(cls_score.device, dtype)
-        return converted[key]
-
-
-class ClassWeightMixin:
-    """A per-class weight that a schedule hook may switch (e.g. DRW).
-
-    ``set_class_weight(None)`` switches it off; the weight is a
-    non-persistent buffer (hooks re-derive it from the epoch on resume).
-    """
-
-    def _init_class_weight(self, class_weight: Optional[Sequence[float]]
-                           ) -> None:
-        self.register_buffer('class_weight', None, persistent=False)
-        self.set_class_weight(class_weight)
-
-    def set_class_weight(self,
-                         class_weight: Optional[CountsLike]) -> None:
-        if class_weight is None:
-            self.class_weight = None
-            return
-        weight = torch.as_tensor(class_weight, dtype=torch.float32)
-        if weight.ndim != 1 or not torch.isfinite(weight).all() or \
-                (weight < 0).any():
-            raise ValueError(
-                f'{type(self).__name__}: class_weight must be a 1-D list of '
-                f'finite non-negative numbers, got {class_weight!r}')
-        self.class_weight = weight
-
-    def _class_weight_for(self, cls_score: Tensor) -> Optional[Tensor]:
-        if self.class_weight is None:
-            return None
-        if self.class_weight.numel() != cls_score.shape[-1]:
-            raise ValueError(
-                f'{type(self).__name__}: class_weight has '
-                f'{self.class_weight.numel()} entries but the scores have '
-                f'{cls_score.shape[-1]} classes')
-        return self.class_weight.to(cls_score.device, upcast(cls_score).dtype)

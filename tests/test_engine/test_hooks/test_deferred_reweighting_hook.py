@@ -11,9 +11,10 @@ COUNTS = torch.tensor([30, 10, 2])
 
 def test_switch_epoch_is_the_first_reweighted_one():
     assert drw_class_weight(COUNTS, 159, 160, 0.9999) is None
-    torch.testing.assert_close(
-        drw_class_weight(COUNTS, 160, 160, 0.9999),
-        effective_number_weights(COUNTS, 0.9999).float())
+    # float64, exactly the effective-number weights (no float32 rounding)
+    assert torch.equal(drw_class_weight(COUNTS, 160, 160, 0.9999),
+                       effective_number_weights(COUNTS, 0.9999))
+    assert drw_class_weight(COUNTS, 160, 160, 0.9999).dtype == torch.float64
     assert drw_class_weight(COUNTS, 199, 160, 0.9999) is not None
     with pytest.raises(ValueError, match='have none'):
         drw_class_weight(torch.tensor([3, 0, 1]), 5, 0, 0.9999)
@@ -42,6 +43,17 @@ def test_weights_follow_the_epoch_and_restore_the_loss_own(loss):
     assert seen[:2] == [own, own]
     assert seen[2] == pytest.approx(cb) and seen[3] == pytest.approx(cb)
     assert seen[4] == own  # going back (a resume before the switch) restores
+
+
+@pytest.mark.parametrize('loss', ['LDAMLoss', 'SoftmaxFocalLoss'])
+def test_mmlt_losses_get_the_weights_in_float64(loss):
+    model = Classifier(dict(type=loss))
+    hook = HOOKS.build(dict(type='DeferredReweightingHook', start_epoch=1))
+    runner = fake_runner(model, max_epochs=2)
+    list(run_epochs(hook, runner, [1]))
+    weight = model.head.loss_module.class_weight
+    assert weight.dtype == torch.float64
+    assert torch.equal(weight, effective_number_weights(COUNTS, 0.9999))
 
 
 def test_unsupported_loss_is_refused_when_training_starts():

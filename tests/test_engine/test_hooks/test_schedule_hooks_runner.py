@@ -52,6 +52,21 @@ class _Recorder(Hook):
             counts=head.class_counts.clone())
 
 
+class _LossAtStart(Hook):
+    """Notes, before any other hook, what the loss knows when training
+    starts: after a resume, what loading the checkpoint gave it."""
+
+    priority = 'HIGHEST'
+
+    def __init__(self):
+        self.num_count_classes = self.weight = None
+
+    def before_train(self, runner):
+        loss = runner.model.head.loss_module
+        self.num_count_classes = loss.num_count_classes
+        self.weight = getattr(loss, 'ib_weight', None)
+
+
 def _cfg(tmp_path, loss, hooks, batch_augments=None):
     cfg = Config.fromfile(DEMO)
     cfg.work_dir = str(tmp_path)
@@ -83,11 +98,15 @@ def _cfg(tmp_path, loss, hooks, batch_augments=None):
     return cfg
 
 
-def _train_crash_resume(tmp_path, **kwargs):
-    """Epochs 0-1, crash at 2, resume: (records before, records after)."""
+def _train_crash_resume(tmp_path, at_start=None, **kwargs):
+    """Epochs 0-1, crash at 2, resume: (records before, records after).
+    ``at_start`` gets a :class:`_LossAtStart` of each run."""
     first = _Recorder(crash_at=2)
     runner = Runner.from_cfg(_cfg(tmp_path, **kwargs))
     runner.register_hook(first)
+    if at_start is not None:
+        at_start.append(_LossAtStart())
+        runner.register_hook(at_start[-1])
     with pytest.raises(_Crash):
         runner.train()
     assert osp.exists(tmp_path / 'epoch_2.pth')
@@ -97,6 +116,9 @@ def _train_crash_resume(tmp_path, **kwargs):
     resumed = Runner.from_cfg(cfg)
     second = _Recorder()
     resumed.register_hook(second)
+    if at_start is not None:
+        at_start.append(_LossAtStart())
+        resumed.register_hook(at_start[-1])
     resumed.train()
     assert resumed.epoch == 3
     return first.seen, second.seen
@@ -134,12 +156,22 @@ def test_drw_curriculum_and_batch_augment_off(tmp_path):
 
 
 def test_ib_warm_start(tmp_path):
+    at_start = []
     first, second = _train_crash_resume(
         tmp_path,
+        at_start=at_start,
         loss=dict(type='InfluenceBalancedLoss'),
         hooks=[dict(type='IBWarmStartHook', start_epoch=1)])
     assert [first[0]['use_ib'], first[1]['use_ib'],
             second[2]['use_ib']] == [False, True, True]
+    # a fresh run's loss has no counts before LongTailContextHook; the
+    # resumed one has its buffers from the checkpoint's head counts
+    fresh, resumed = at_start
+    assert fresh.num_count_classes is None
+    assert resumed.num_count_classes == 10
+    from mmlt.models.losses import inverse_power_weights
+    torch.testing.assert_close(
+        resumed.weight, inverse_power_weights(second[2]['counts'], 1.0))
     ckpt = torch.load(tmp_path / 'epoch_3.pth', weights_only=False)
     assert all(
         torch.isfinite(v).all() for v in ckpt['state_dict'].values()

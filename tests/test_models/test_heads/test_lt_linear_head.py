@@ -9,16 +9,20 @@ from mmlt.registry import MODELS
 
 @MODELS.register_module(force=True)
 class _RecordingLoss(nn.Module):
-    """Records what the head passes (test helper)."""
+    """Records the counts the head hands over and what it passes per batch
+    (test helper)."""
 
     def __init__(self):
         super().__init__()
+        self.counts = []
         self.seen = {}
 
+    def set_class_counts(self, counts):
+        self.counts.append(counts.clone())
+
     def forward(self, cls_score, label, weight=None, avg_factor=None,
-                reduction_override=None, class_counts=None, group_id=None):
-        self.seen = dict(class_counts=class_counts, group_id=group_id,
-                         avg_factor=avg_factor)
+                reduction_override=None, group_id=None):
+        self.seen = dict(group_id=group_id, avg_factor=avg_factor)
         return nn.functional.cross_entropy(cls_score, label)
 
 
@@ -49,14 +53,18 @@ def build(loss):
         dict(type='LTLinearClsHead', num_classes=3, in_channels=4, loss=loss))
 
 
-def test_head_passes_counts_and_groups_the_loss_names():
+def test_head_hands_counts_once_and_passes_groups_the_loss_names():
     head = build(dict(type='_RecordingLoss'))
+    assert head.loss_module.counts == []  # unknown counts are not handed
     head.set_class_counts([5, 3, 1])
     feats = (torch.randn(3, 4), )
-    losses = head.loss(feats, samples([0, 1, 2], [1, None, torch.tensor(2)]))
+    for _ in range(2):
+        losses = head.loss(feats,
+                           samples([0, 1, 2], [1, None, torch.tensor(2)]))
     assert torch.isfinite(losses['loss'])
+    # once, when the head received them; none per batch
+    assert [c.tolist() for c in head.loss_module.counts] == [[5, 3, 1]]
     seen = head.loss_module.seen
-    assert seen['class_counts'].tolist() == [5, 3, 1]
     # a sample without group id is group 0
     assert seen['group_id'].tolist() == [1, 0, 2]
     assert seen['group_id'].dtype == torch.long
@@ -111,9 +119,59 @@ def test_counts_are_a_saved_buffer_and_validated():
 
 
 def test_loss_needing_counts_fails_clearly_when_unset():
-    head = build(dict(type='_RecordingLoss'))
-    with pytest.raises(RuntimeError, match='LongTailContextHook'):
+    head = build(dict(type='LDAMLoss'))
+    with pytest.raises(RuntimeError, match='LDAMLoss needs the training '
+                       'class counts.*LongTailContextHook'):
         head.loss((torch.randn(2, 4), ), samples([0, 1]))
+    head.set_class_counts([4, 2, 1])
+    assert torch.isfinite(head.loss((torch.randn(2, 4), ),
+                                    samples([0, 1]))['loss'])
+
+
+def test_zero_count_class_refused_when_the_loss_receives_counts():
+    with pytest.raises(ValueError, match=r'class\(es\) \[1\] have none'):
+        build(dict(type='BalancedSoftmaxLoss')).set_class_counts([4, 0, 2])
+    # a loss that does not use counts trains
+    head = build(dict(type='SoftmaxFocalLoss'))
+    head.set_class_counts([4, 0, 2])
+    assert torch.isfinite(head.loss((torch.randn(2, 4), ),
+                                    samples([0, 2]))['loss'])
+
+
+@pytest.mark.parametrize('loss', [
+    dict(type='LDAMLoss'), dict(type='SoftmaxEQLLoss', freq_threshold=0.3),
+    dict(type='InfluenceBalancedLoss'),
+    dict(type='SoftmaxFocalLoss', alpha='inverse_frequency')])
+def test_loading_a_checkpoint_rederives_the_loss_buffers(loss, tmp_path):
+    from mmengine.runner import load_checkpoint, save_checkpoint
+    trained = build(loss)
+    trained.set_class_counts([40, 7, 1])
+    buffers = dict(trained.loss_module.named_buffers())
+    assert buffers and not any(
+        k.startswith('loss_module.') for k in trained.state_dict())
+    x, data = torch.randn(6, 4), samples([0, 1, 2, 0, 1, 2])
+    torch.manual_seed(0)
+    expected = trained.loss((x, ), data)['loss']
+    # nn.Module.load_state_dict
+    fresh = build(loss)
+    fresh.load_state_dict(trained.state_dict())
+    # mmengine's load_checkpoint (Runner.load_checkpoint, resume, load_from)
+    save_checkpoint({'state_dict': trained.state_dict()},
+                    str(tmp_path / 'head.pth'))
+    loaded = build(loss)
+    load_checkpoint(loaded, str(tmp_path / 'head.pth'), map_location='cpu')
+    for head in (fresh, loaded):
+        assert head.class_counts.tolist() == [40, 7, 1]
+        got = dict(head.loss_module.named_buffers())
+        assert got.keys() == buffers.keys()
+        for name, value in buffers.items():
+            assert torch.equal(got[name], value), name
+        torch.manual_seed(0)
+        torch.testing.assert_close(head.loss((x, ), data)['loss'], expected)
+    # a checkpoint whose head never knew its counts hands none over
+    unknown = build(loss)
+    unknown.load_state_dict(build(dict(type='CrossEntropyLoss')).state_dict())
+    assert unknown.loss_module.num_count_classes is None
 
 
 def test_predict_is_unchanged():

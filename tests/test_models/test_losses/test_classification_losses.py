@@ -167,10 +167,10 @@ CASES = {
 
 
 def call(loss, z, y, counts=COUNTS, h=None, **kwargs):
-    params = inspect.signature(loss.forward).parameters
-    if 'class_counts' in params:
-        kwargs.setdefault('class_counts', counts)
-    if 'feats' in params:
+    """As mmlt's head uses a loss: counts handed over once, ``feats`` passed
+    when ``forward`` names it."""
+    loss.set_class_counts(counts)
+    if 'feats' in inspect.signature(loss.forward).parameters:
         kwargs['feats'] = h
     return loss(z, y, **kwargs)
 
@@ -349,8 +349,9 @@ def test_counts_from_the_constructor_for_standalone_use():
 def test_influence_balanced_loss_needs_feats():
     z, y, h = inputs()
     loss = MODELS.build(dict(type='InfluenceBalancedLoss'))
+    loss.set_class_counts(COUNTS)
     with pytest.raises(RuntimeError, match='passes feats'):
-        loss(z, y, class_counts=COUNTS)
+        loss(z, y)
 
 
 @pytest.mark.parametrize('cfg, message', [
@@ -379,3 +380,75 @@ def test_bad_reduction_override_is_named():
     with pytest.raises(ValueError, match="reduction_override='avg'"):
         MODELS.build(dict(type='SoftmaxFocalLoss'))(
             z, y, reduction_override='avg')
+
+
+# a weight vector float32 cannot hold exactly
+W64 = torch.tensor([0.1, 0.3, 0.7, 1.1, 2.9], dtype=torch.float64)
+REWEIGHTABLE = [dict(type='LDAMLoss'), dict(type='SoftmaxFocalLoss'),
+                dict(type='LogitAdjustedLoss'), dict(type='CDTLoss'),
+                dict(type='BalancedSoftmaxLoss')]
+
+
+@pytest.mark.parametrize('cfg', REWEIGHTABLE, ids=lambda c: c['type'])
+def test_class_weights_keep_float64(cfg):
+    # set_class_weight (DRW) and config lists weight float64 scores exactly
+    z, y, h = inputs()
+    loss = MODELS.build(cfg)
+    plain = call(loss, z, y, reduction_override='none')
+    loss.set_class_weight(W64)
+    assert loss.class_weight.dtype == torch.float64
+    torch.testing.assert_close(call(loss, z, y, reduction_override='none'),
+                               plain * W64[y], rtol=1e-13, atol=0)
+    key = 'alpha' if cfg['type'] == 'SoftmaxFocalLoss' else 'class_weight'
+    listed = MODELS.build(dict(cfg, **{key: W64.tolist()}))
+    torch.testing.assert_close(
+        call(listed, z, y, reduction_override='none'), plain * W64[y],
+        rtol=1e-13, atol=0)
+
+
+def _ldam_logits(z, y, max_m=0.5, s=30.0):
+    d = COUNTS.double()**-0.25
+    d = d * max_m / d.max()
+    return s * (z - d[y, None] * F.one_hot(y, C))
+
+
+def test_class_weight_norm_weight_sum_is_torch_cross_entropy_weight():
+    # the official LDAM-DRW and Bag-of-Tricks-LT code reduce with
+    # F.cross_entropy(weight=w): sum_i w_yi L_i / sum_i w_yi
+    z, y, h = inputs(n=16)
+    ldam = MODELS.build(dict(type='LDAMLoss', class_weight_norm='weight_sum'))
+    ldam.set_class_weight(W64)  # as DeferredReweightingHook does
+    torch.testing.assert_close(
+        call(ldam, z, y, avg_factor=16),
+        F.cross_entropy(_ldam_logits(z, y), y, weight=W64))
+    cs = MODELS.build(
+        dict(type='CostSensitiveCELoss', class_weight_norm='weight_sum'))
+    w = _normalised(1 / COUNTS.double())
+    torch.testing.assert_close(call(cs, z, y, avg_factor=16),
+                               F.cross_entropy(z, y, weight=w))
+    # the default stays MMPretrain's: sum_i w_yi L_i / N
+    ldam.class_weight_norm = 'num_samples'
+    torch.testing.assert_close(
+        call(ldam, z, y, avg_factor=16),
+        (W64[y] * F.cross_entropy(_ldam_logits(z, y), y,
+                                  reduction='none')).sum() / 16)
+    # unweighted (before DRW switches on): the same either way
+    ldam.set_class_weight(None)
+    ldam.class_weight_norm = 'weight_sum'
+    torch.testing.assert_close(call(ldam, z, y, avg_factor=16),
+                               F.cross_entropy(_ldam_logits(z, y), y))
+    with pytest.raises(ValueError, match="class_weight_norm='sum'"):
+        MODELS.build(dict(type='LDAMLoss', class_weight_norm='sum'))
+    with pytest.raises(TypeError, match='class_weight_norm'):
+        MODELS.build(dict(type='JointFocalCELoss',
+                          class_weight_norm='weight_sum'))
+
+
+def test_weight_sum_with_soft_labels_uses_each_samples_mixed_weight():
+    z, y, h = inputs(n=8, soft=True)
+    cs = MODELS.build(
+        dict(type='CostSensitiveCELoss', class_weight_norm='weight_sum'))
+    w = _normalised(1 / COUNTS.double())
+    per_sample = ref_cost_sensitive(z, y, COUNTS, h)
+    torch.testing.assert_close(call(cs, z, y, avg_factor=8),
+                               per_sample.sum() / (y @ w).sum())

@@ -52,16 +52,48 @@ def test_heatmaps_match_cornernet_normalised_by_positives():
 def test_target_weights_only_with_use_target_weight():
     target = gaussian_heatmaps()
     pred = torch.randn(target.shape, dtype=torch.float64)
-    kw = torch.tensor([[1., 0., 1.], [1., 1., 0.5]], dtype=torch.float64)
+    kw = torch.tensor([[1., 0., 1.], [1., 1., 0.]], dtype=torch.float64)
     keep = kw[:, :, None, None].expand_as(target)
     weighted = MODELS.build(
         dict(type='FocalHeatmapLoss', use_target_weight=True))
     # MMPose passes the keypoint weights as the third positional argument
     torch.testing.assert_close(
         weighted(pred, target, kw),
-        reference(pred, target, keep=keep).sum() / 5)  # 5 kept positives
+        reference(pred, target, keep=keep).sum() / 4)  # 4 kept positives
     plain = MODELS.build(dict(type='FocalHeatmapLoss'))
     torch.testing.assert_close(plain(pred, target, kw), plain(pred, target))
+
+
+def test_fractional_target_weights_normalise_as_mmpose():
+    # MMPose's FocalHeatmapLoss divides by sum(positive * weight * mask)
+    # (and by 1 when that is 0), not by the number of weighted positives
+    target = gaussian_heatmaps()
+    pred = torch.randn(target.shape, dtype=torch.float64,
+                       generator=torch.Generator().manual_seed(1))
+    kw = torch.tensor([[1., 0., 1.], [1., 1., 0.5]], dtype=torch.float64)
+    keep = kw[:, :, None, None].expand_as(target)
+    loss = MODELS.build(dict(type='FocalHeatmapLoss', use_target_weight=True))
+    numerator = reference(pred, target, keep=keep).sum()
+    torch.testing.assert_close(loss(pred, target, kw), numerator / 4.5)
+    mask = torch.zeros_like(target)
+    mask[..., :4] = 1
+    positives = ((target == 1) * keep * mask).sum()
+    torch.testing.assert_close(
+        loss(pred, target, kw, mask=mask),
+        reference(pred, target, keep=keep * mask).sum() / positives)
+    # a weighted positive count below 1 divides, as MMPose does
+    small = torch.full((2, 3), 0.1, dtype=torch.float64)
+    torch.testing.assert_close(
+        loss(pred, target, small),
+        reference(pred, target, keep=small[:, :, None, None]).sum() / 0.6)
+    # no positive left: the sum itself
+    none = torch.zeros(2, 3, dtype=torch.float64)
+    none[0, 0] = 1.0
+    no_pos = target.clone()
+    no_pos[0, 0][no_pos[0, 0] == 1] = 0.99
+    torch.testing.assert_close(
+        loss(pred, no_pos, none),
+        reference(pred, no_pos, keep=none[:, :, None, None]).sum())
 
 
 def test_per_sample_weights_and_mask():

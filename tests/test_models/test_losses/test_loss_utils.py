@@ -62,29 +62,42 @@ def test_per_sample_weight_and_reduction():
         reduce_loss_with_weight(loss, torch.ones(3, 1))
 
 
-def test_per_class_values_are_cached_per_counts_and_dtype():
-    from mmlt.models.losses.utils import BaseLTLoss
+def test_counts_are_validated_once_into_registered_buffers(monkeypatch):
+    from mmlt.models.losses import LDAMLoss
+    loss = LDAMLoss()
     calls = []
+    derive = loss.derive_from_counts
+    monkeypatch.setattr(loss, 'derive_from_counts',
+                        lambda c: calls.append(c) or derive(c))
+    loss.set_class_counts([40, 20, 9, 4, 2])
+    z, y = torch.randn(6, 5, dtype=torch.float64), torch.arange(6) % 5
+    for _ in range(3):
+        loss(z, y)
+    assert len(calls) == 1  # derived when received, never in forward
+    # a registered, non-persistent buffer: follows the module, not saved
+    assert 'margins' in dict(loss.named_buffers())
+    assert 'margins' not in loss.state_dict()
+    assert loss.margins.dtype == torch.float64
+    assert loss.to(torch.float32).margins.dtype == torch.float32
+    # float32 buffers still serve float64 scores in float64
+    assert loss(z, y, reduction_override='none').dtype == torch.float64
 
-    def derive(counts):
-        calls.append(counts.clone())
-        return counts / counts.sum()
 
-    loss = BaseLTLoss()
-    counts = torch.tensor([4, 2, 2])
-    z32, z64 = torch.zeros(2, 3), torch.zeros(2, 3, dtype=torch.float64)
-    a = loss._per_class('prior', counts, z32, derive)
-    b = loss._per_class('prior', counts.clone(), z32, derive)
-    c = loss._per_class('prior', counts, z64, derive)
-    assert len(calls) == 1  # derived once for equal counts
-    assert a is b and a.dtype == torch.float32 and c.dtype == torch.float64
-    torch.testing.assert_close(c, torch.tensor([0.5, 0.25, 0.25],
-                                               dtype=torch.float64))
-    # other counts: derived again, not the cached value
-    d = loss._per_class('prior', torch.tensor([1, 1, 2]), z32, derive)
-    assert len(calls) == 2
-    torch.testing.assert_close(d, torch.tensor([0.25, 0.25, 0.5]))
-    # a bf16 score gets float32 values (losses compute in float32)
-    e = loss._per_class('prior', torch.tensor([1, 1, 2]), z32.bfloat16(),
-                        derive)
-    assert e.dtype == torch.float32
+def test_a_loss_without_counts_names_the_way_to_give_them():
+    from mmlt.models.losses import CostSensitiveCELoss
+    with pytest.raises(RuntimeError, match=r"CostSensitiveCELoss needs the "
+                       r"training class counts.*LongTailContextHook.*"
+                       r"default_hooks\['long_tail_context'\].*"
+                       r'loss\.set_class_counts'):
+        CostSensitiveCELoss()(torch.zeros(2, 3), torch.tensor([0, 1]))
+
+
+def test_losses_that_use_no_counts_ignore_them():
+    from mmlt.models.losses import JointFocalCELoss, SoftmaxFocalLoss
+    # zero-count classes are refused only by losses that divide by counts
+    for loss in (SoftmaxFocalLoss(), JointFocalCELoss()):
+        loss.set_class_counts([3, 0, 1])
+        assert torch.isfinite(loss(torch.zeros(2, 3), torch.tensor([0, 1])))
+    with pytest.raises(ValueError, match=r'class\(es\) \[1\] have none'):
+        SoftmaxFocalLoss(alpha='inverse_frequency').set_class_counts(
+            [3, 0, 1])
