@@ -1,4 +1,5 @@
-"""Stratified k-fold training: ``python tools/kfold_train.py CONFIG [options]``.
+"""Stratified k-fold training:
+``python tools/kfold_train.py CONFIG [options]``.
 
 Trains every fold in WORK_DIR/fold_k (a finished fold is skipped, an
 interrupted one resumed), then writes kfold_metrics.{md,csv},

@@ -31,9 +31,7 @@ writes every file.
 import argparse
 import copy
 import gc
-import hashlib
 import json
-import logging
 import os
 import os.path as osp
 from collections.abc import Mapping
@@ -41,75 +39,24 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Union
 
 import numpy as np
-from mmengine.config import Config, ConfigDict
+import torch
+from mmengine.config import Config
 from mmengine.dist import (barrier, broadcast_object_list, init_dist,
                            is_distributed, is_main_process)
 from mmengine.logging import print_log
 
-from mmlt.datasets.label_utils import get_classes, get_group_ids, get_labels
 from mmlt.datasets.stratified_kfold_dataset import (ORI_INDEX_KEY,
-                                                    STRATIFY_OPTIONS,
-                                                    StratifiedKFoldDataset)
+                                                    STRATIFY_OPTIONS)
 from .cli import _add_common
 from .dist import prepare_cpu_distributed
-from .kfold_outputs import (atomic_write, ensemble_config, metric_table,
-                            oof_arrays, write_metric_tables,
-                            write_oof_predictions)
+from .kfold_outputs import atomic_write, write_kfold_summary
+from .kfold_plan import (FOLD_CONFIG, FOLD_MARKER, FOLD_PREDICTIONS,
+                         RAW_PREDICTIONS, SPLIT_RECORD, KFoldPlan,
+                         fold_config, fold_dir, plan_kfold, train_dataset_of)
 
 __all__ = [
-    'KFoldPlan', 'KFoldSummary', 'plan_kfold', 'fold_config',
-    'kfold_train', 'finished_folds', 'build_kfold_parser'
+    'KFoldSummary', 'kfold_train', 'finished_folds', 'build_kfold_parser'
 ]
-
-FOLD_MARKER = 'fold_metrics.json'
-FOLD_PREDICTIONS = 'oof_fold.npz'
-FOLD_CONFIG = 'fold_config.py'
-SPLIT_RECORD = 'kfold_split.json'
-ENSEMBLE_CONFIG = 'ensemble_config.py'
-_RAW_PREDICTIONS = 'oof_raw.pkl'
-
-
-def fold_dir(work_dir: str, fold: int) -> str:
-    """``work_dir/fold_{fold}``."""
-    return osp.join(work_dir, f'fold_{fold}')
-
-
-@dataclass
-class KFoldPlan:
-    """The split of the full training set and what the outputs need of it.
-
-    Attributes:
-        num_splits: Number of folds (``'auto'`` resolved).
-        seed: Seed of the split.
-        stratify: ``'class'`` or ``'class_group'``.
-        assignment: Validation fold of every sample (-1: never validated).
-        labels, groups, filenames: Of every sample of the full training set.
-        classes: Class names.
-        not_validated_classes: Classes with fewer images than folds.
-    """
-    num_splits: int
-    seed: Optional[int]
-    stratify: str
-    assignment: np.ndarray
-    labels: np.ndarray
-    groups: np.ndarray
-    filenames: List[str]
-    classes: List[str]
-    not_validated_classes: List[str]
-
-    def record(self) -> Dict[str, Any]:
-        """What ``kfold_split.json`` holds: enough to tell whether finished
-        folds in a work dir belong to this split."""
-        digest = hashlib.sha1(
-            np.ascontiguousarray(self.assignment).tobytes()).hexdigest()
-        return dict(
-            num_splits=self.num_splits,
-            seed=self.seed,
-            stratify=self.stratify,
-            num_samples=int(self.labels.size),
-            classes=list(self.classes),
-            not_validated_classes=list(self.not_validated_classes),
-            fold_assignment_sha1=digest)
 
 
 @dataclass
@@ -133,173 +80,6 @@ class KFoldSummary:
     fold_metrics: List[Dict[str, Any]] = field(default_factory=list)
     not_validated_classes: List[str] = field(default_factory=list)
     files: Dict[str, str] = field(default_factory=dict)
-
-
-def _img_path(dataset, idx: int) -> str:
-    if not hasattr(dataset, 'get_data_info'):
-        return ''
-    return str(dataset.get_data_info(idx).get('img_path') or '')
-
-
-def plan_kfold(train_dataset: Union[Mapping, Any],
-               num_splits: Union[int, str] = 'auto',
-               max_splits: int = 3,
-               stratify: str = 'class',
-               seed: Optional[int] = 0) -> KFoldPlan:
-    """Split the full training set as every fold's wrapper will.
-
-    The split is read from a :class:`StratifiedKFoldDataset` built with the
-    same arguments as the folds', so it is the folds' split by
-    construction. No image is decoded.
-
-    Args:
-        train_dataset: The training set's config (or the dataset).
-        num_splits, max_splits, stratify, seed: As
-            :class:`StratifiedKFoldDataset`.
-
-    Returns:
-        The plan.
-    """
-    from mmlt.registry import DATASETS
-    dataset = DATASETS.build(copy.deepcopy(dict(train_dataset))) \
-        if isinstance(train_dataset, Mapping) else train_dataset
-    probe = StratifiedKFoldDataset(
-        dataset, fold=0, num_splits=num_splits, test_mode=True, seed=seed,
-        stratify=stratify, max_splits=max_splits)
-    labels = get_labels(dataset)
-    classes = get_classes(dataset)
-    return KFoldPlan(
-        num_splits=probe.num_splits,
-        seed=seed,
-        stratify=stratify,
-        assignment=probe.fold_assignment,
-        labels=labels,
-        groups=get_group_ids(dataset),
-        filenames=[_img_path(dataset, i) for i in range(len(labels))],
-        classes=[str(c) for c in classes] if classes is not None else
-        [str(i) for i in range(int(labels.max()) + 1)],
-        not_validated_classes=probe.not_validated_classes)
-
-
-def _pipeline_of(dataset_cfg: Optional[Mapping]) -> Optional[list]:
-    """The ``pipeline`` of a dataset config or of the dataset it wraps."""
-    node = dataset_cfg
-    while isinstance(node, Mapping):
-        if 'pipeline' in node:
-            return copy.deepcopy(node['pipeline'])
-        node = node.get('dataset', None)
-    return None
-
-
-def _with_pipeline(dataset_cfg: Mapping, pipeline: list) -> dict:
-    """A copy of ``dataset_cfg`` whose (innermost) pipeline is replaced."""
-    copied = copy.deepcopy(dict(dataset_cfg))
-    node = copied
-    while 'pipeline' not in node:
-        inner = node.get('dataset', None)
-        if not isinstance(inner, Mapping):
-            raise ValueError(
-                f'train_dataloader.dataset (type {copied.get("type")!r}) has '
-                'no pipeline to replace with the validation pipeline: k-fold '
-                'needs one dataset, or a wrapper of one (LongTailDataset), as '
-                'the training set')
-        node = inner
-    node['pipeline'] = copy.deepcopy(pipeline)
-    return copied
-
-
-def _as_list(evaluator: Any) -> list:
-    if evaluator is None:
-        return []
-    if isinstance(evaluator, Mapping):
-        return [copy.deepcopy(evaluator)]
-    return [copy.deepcopy(e) for e in evaluator]
-
-
-def fold_config(cfg: Config, fold: int, plan: KFoldPlan) -> Config:
-    """The config that trains fold ``fold`` in ``work_dir/fold_{fold}``.
-
-    - ``train_dataloader.dataset``: the training part of the fold;
-    - ``val_dataloader.dataset`` (if the config validates): the held-out
-      fold of the same training data with the validation pipeline (the
-      val, else the test dataloader's);
-    - ``test_dataloader``: the held-out fold again, in order
-      (``DefaultSampler(shuffle=False)``), with the validation metric (the
-      test one without validation) and ``DumpResults`` to
-      ``fold_k/oof_raw.pkl``: the out-of-fold predictions.
-
-    Args:
-        cfg: The run's config (``work_dir`` set).
-        fold: The fold, ``0..plan.num_splits-1``.
-        plan: From :func:`plan_kfold`.
-
-    Raises:
-        ValueError: If the config has no training set, no val/test
-            dataloader to take the pipeline and loader settings from, or
-            no evaluator.
-    """
-    if not 0 <= fold < plan.num_splits:
-        raise ValueError(f'fold={fold} is out of range for '
-                         f'{plan.num_splits} folds')
-    out = copy.deepcopy(cfg)
-    train_dataset = _train_dataset(cfg)
-    pipeline = None
-    for loader in ('val_dataloader', 'test_dataloader'):
-        if pipeline is None and cfg.get(loader, None) is not None:
-            pipeline = _pipeline_of(cfg[loader].get('dataset', None))
-    if pipeline is None:
-        raise ValueError('the config has no val_dataloader or test_dataloader '
-                         'dataset with a pipeline: k-fold validates the '
-                         'held-out fold with that pipeline')
-    work_dir = fold_dir(cfg.work_dir, fold)
-    out.work_dir = work_dir
-    stem = osp.splitext(osp.basename(cfg.filename))[0] \
-        if getattr(cfg, 'filename', None) else 'kfold'
-    out.experiment_name = f'{stem}_fold_{fold}'
-
-    def part(dataset_cfg: Mapping, test_mode: bool) -> ConfigDict:
-        return ConfigDict(
-            type='StratifiedKFoldDataset',
-            dataset=copy.deepcopy(dict(dataset_cfg)),
-            fold=fold,
-            num_splits=plan.num_splits,
-            test_mode=test_mode,
-            seed=plan.seed,
-            stratify=plan.stratify)
-
-    held_out = part(_with_pipeline(train_dataset, pipeline), True)
-    out.train_dataloader.dataset = part(train_dataset, False)
-    if out.get('val_dataloader', None) is not None:
-        out.val_dataloader.dataset = copy.deepcopy(held_out)
-        out.val_cfg = out.get('val_cfg', None) or dict()
-    loader = cfg.get('val_dataloader', None) or cfg.get(
-        'test_dataloader', None)
-    loader = copy.deepcopy(loader)
-    loader.dataset = held_out
-    loader.sampler = dict(type='DefaultSampler', shuffle=False)
-    out.test_dataloader = loader
-    metrics = _as_list(cfg.get('val_evaluator', None)) or _as_list(
-        cfg.get('test_evaluator', None))
-    if not metrics:
-        raise ValueError('the config has no val_evaluator or test_evaluator '
-                         'to score the held-out folds with')
-    metrics.append(
-        dict(
-            type='DumpResults',
-            out_file_path=osp.join(work_dir, _RAW_PREDICTIONS)))
-    out.test_evaluator = metrics
-    out.test_cfg = out.get('test_cfg', None) or dict()
-    out.resume = False
-    return out
-
-
-def _train_dataset(cfg: Config) -> Mapping:
-    loader = cfg.get('train_dataloader', None)
-    dataset = loader.get('dataset', None) if loader is not None else None
-    if not isinstance(dataset, Mapping):
-        raise ValueError('k-fold needs train_dataloader.dataset (a dataset '
-                         f'config) in the config, got {dataset!r}')
-    return dataset
 
 
 def _on_main(fn: Callable[..., Any], *args: Any) -> Any:
@@ -332,11 +112,11 @@ def _check_split_record(work_dir: str, plan: KFoldPlan) -> None:
         if differ:
             mine = {k: record[k] for k in differ if k != 'classes'}
             theirs = {k: old.get(k) for k in differ if k != 'classes'}
+            classes = '; the classes differ' if 'classes' in differ else ''
             raise ValueError(
                 f'{path} records another k-fold split ({theirs}; this run: '
-                f'{mine}{"; the classes differ" if "classes" in differ else ""}'
-                '): its folds would not fit this run. Use another work dir, '
-                'or the same options and training data.')
+                f'{mine}{classes}): its folds would not fit this run. Use '
+                'another work dir, or the same options and training data.')
         return
     atomic_write(path, lambda f: json.dump(record, f, indent=2))
 
@@ -390,12 +170,11 @@ def _finish_fold(work_dir: str, fold: int, plan: KFoldPlan,
                  metrics: Dict[str, Any], config_path: str) -> dict:
     """Turn the dumped predictions into ``oof_fold.npz`` and write the
     ``fold_metrics.json`` marker (rank 0)."""
-    import torch
     from mmengine.fileio import load
 
     from mmlt.utils.checkpoint_files import find_resume_checkpoint
     directory = fold_dir(work_dir, fold)
-    raw_path = osp.join(directory, _RAW_PREDICTIONS)
+    raw_path = osp.join(directory, RAW_PREDICTIONS)
     results = load(raw_path)
     if any(ORI_INDEX_KEY not in r for r in results):
         raise ValueError(
@@ -431,59 +210,6 @@ def _finish_fold(work_dir: str, fold: int, plan: KFoldPlan,
         lambda f: json.dump(marker, f, indent=2))
     os.remove(raw_path)
     return marker
-
-
-def _write_summary(cfg: Config, plan: KFoldPlan,
-                   markers: Dict[int, dict]) -> Dict[str, str]:
-    """Metric tables, out-of-fold predictions and the ensemble config."""
-    work_dir = cfg.work_dir
-    folds = range(plan.num_splits)
-    rows = metric_table([markers[k]['metrics'] for k in folds])
-    header = [
-        f'# {plan.num_splits}-fold cross-validation (stratify='
-        f'{plan.stratify}, seed={plan.seed}, {plan.labels.size} training '
-        'images)', '',
-        'Each fold: its model\'s final metrics on its held-out fold; mean ± '
-        'sample standard deviation over the folds.'
-    ]
-    if plan.not_validated_classes:
-        header += [
-            '',
-            'Never validated (fewer images than folds, always in training): '
-            + ', '.join(plan.not_validated_classes)
-        ]
-    files = {
-        f'metrics_{k}': v
-        for k, v in write_metric_tables(rows, work_dir, header).items()
-    }
-    predictions = {}
-    for k in folds:
-        with np.load(osp.join(fold_dir(work_dir, k),
-                              FOLD_PREDICTIONS)) as data:
-            predictions[k] = dict(index=data['index'], probs=data['probs'])
-    arrays = oof_arrays(plan.labels, plan.groups, plan.filenames,
-                        plan.classes, plan.assignment, predictions)
-    files.update({
-        f'oof_{k}': v
-        for k, v in write_oof_predictions(arrays, work_dir).items()
-    })
-    members = [
-        dict(name=f'fold_{k}', config=markers[k]['config'],
-             checkpoint=markers[k]['checkpoint']) for k in folds
-    ]
-    missing = [m['name'] for m in members if m['checkpoint'] is None]
-    if missing:
-        print_log(
-            f'No ensemble config: folds {missing} saved no checkpoint '
-            '(default_hooks.checkpoint)', logger='current',
-            level=logging.WARNING)
-        return files
-    ens = ensemble_config(cfg, _train_dataset(cfg), members,
-                          osp.join(osp.abspath(work_dir), 'ensemble'))
-    path = osp.join(work_dir, ENSEMBLE_CONFIG)
-    ens.dump(path)
-    files['ensemble_config'] = path
-    return files
 
 
 def _init_distributed(cfg: Config, launcher: str) -> None:
@@ -545,7 +271,7 @@ def kfold_train(cfg: Config,
     run_cfg = copy.deepcopy(cfg)
     _init_distributed(run_cfg, launcher)
     work_dir = cfg.work_dir
-    plan = plan_kfold(_train_dataset(cfg), num_splits, max_splits, stratify,
+    plan = plan_kfold(train_dataset_of(cfg), num_splits, max_splits, stratify,
                       seed)
     print_log(
         f'{plan.num_splits}-fold stratified cross-validation (stratify='
@@ -578,15 +304,17 @@ def kfold_train(cfg: Config,
         runner = _build_runner(fold_cfg)
         runner.train()
         metrics = runner.test()
-        del runner
+        del runner  # free the fold's model before the next one
         gc.collect()
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
         done[k] = _on_main(_finish_fold, work_dir, k, plan, metrics,
                            config_path)
         summary.trained_folds.append(k)
         barrier()
     summary.fold_metrics = [done[k]['metrics'] for k in
                             range(plan.num_splits)]
-    summary.files = _on_main(_write_summary, as_read, plan, done)
+    summary.files = _on_main(write_kfold_summary, as_read, plan, done)
     print_log(
         'k-fold results: ' + ', '.join(
             f'{name} {path}' for name, path in summary.files.items()),

@@ -26,6 +26,7 @@
 """
 import copy
 import csv
+import logging
 import math
 import os
 import os.path as osp
@@ -35,10 +36,15 @@ from typing import Any, Dict, List, Optional, Sequence
 
 import numpy as np
 from mmengine.config import Config
+from mmengine.logging import print_log
+
+from .kfold_plan import (ENSEMBLE_CONFIG, FOLD_PREDICTIONS, KFoldPlan,
+                         fold_dir, train_dataset_of)
 
 __all__ = [
     'MetricRow', 'metric_table', 'write_metric_tables', 'oof_arrays',
-    'write_oof_predictions', 'ensemble_config', 'atomic_write'
+    'write_oof_predictions', 'ensemble_config', 'atomic_write',
+    'write_kfold_summary'
 ]
 
 # Metric keys that are not measures (a class index), left out of the table.
@@ -284,3 +290,68 @@ def ensemble_config(cfg: Config, train_dataset: Mapping,
     ens.work_dir = work_dir
     ens.pop('experiment_name', None)
     return ens
+
+
+def write_kfold_summary(cfg: Config, plan: KFoldPlan,
+                   markers: Dict[int, dict]) -> Dict[str, str]:
+    """Write the metric tables, the out-of-fold predictions and the
+    ensemble config of a k-fold run whose folds are all finished.
+
+    Args:
+        cfg: The run's config as read (options applied).
+        plan: The split.
+        markers: Each fold's ``fold_metrics.json`` content.
+
+    Returns:
+        Paths: ``metrics_csv``, ``metrics_md``, ``oof_npz``, ``oof_csv`` and
+        ``ensemble_config`` (left out, with a WARNING, when a fold saved no
+        checkpoint).
+    """
+    work_dir = cfg.work_dir
+    folds = range(plan.num_splits)
+    rows = metric_table([markers[k]['metrics'] for k in folds])
+    header = [
+        f'# {plan.num_splits}-fold cross-validation (stratify='
+        f'{plan.stratify}, seed={plan.seed}, {plan.labels.size} training '
+        'images)', '',
+        'Each fold: its model\'s final metrics on its held-out fold; mean ± '
+        'sample standard deviation over the folds.'
+    ]
+    if plan.not_validated_classes:
+        header += [
+            '',
+            'Never validated (fewer images than folds, always in training): '
+            + ', '.join(plan.not_validated_classes)
+        ]
+    files = {
+        f'metrics_{k}': v
+        for k, v in write_metric_tables(rows, work_dir, header).items()
+    }
+    predictions = {}
+    for k in folds:
+        with np.load(osp.join(fold_dir(work_dir, k),
+                              FOLD_PREDICTIONS)) as data:
+            predictions[k] = dict(index=data['index'], probs=data['probs'])
+    arrays = oof_arrays(plan.labels, plan.groups, plan.filenames,
+                        plan.classes, plan.assignment, predictions)
+    files.update({
+        f'oof_{k}': v
+        for k, v in write_oof_predictions(arrays, work_dir).items()
+    })
+    members = [
+        dict(name=f'fold_{k}', config=markers[k]['config'],
+             checkpoint=markers[k]['checkpoint']) for k in folds
+    ]
+    missing = [m['name'] for m in members if m['checkpoint'] is None]
+    if missing:
+        print_log(
+            f'No ensemble config: folds {missing} saved no checkpoint '
+            '(default_hooks.checkpoint)', logger='current',
+            level=logging.WARNING)
+        return files
+    ens = ensemble_config(cfg, train_dataset_of(cfg), members,
+                          osp.join(osp.abspath(work_dir), 'ensemble'))
+    path = osp.join(work_dir, ENSEMBLE_CONFIG)
+    ens.dump(path)
+    files['ensemble_config'] = path
+    return files

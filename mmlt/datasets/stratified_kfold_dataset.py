@@ -101,8 +101,8 @@ def resolve_num_splits(class_counts: Sequence[int],
         raise ValueError(
             f'num_splits={num_splits!r} gives {resolved} folds, more than the '
             f'images of every class (largest: {names[largest]!r} with '
-            f'{int(counts[largest])}; counts {{{listed}}}): no validation fold '
-            'could hold an image of any class. Use fewer folds.')
+            f'{int(counts[largest])}; counts {{{listed}}}): no validation '
+            'fold could hold an image of any class. Use fewer folds.')
     return resolved
 
 
