@@ -1,36 +1,35 @@
-"""Forward+backward time of each mmlt loss relative to plain cross-entropy.
+"""What each mmlt loss costs: its share of a training iteration, and its
+forward+backward time relative to cross-entropy.
 
-Usage: ``python benchmarks/bench_losses.py [--batch 512] [--classes 1000]``.
+Usage: ``python benchmarks/bench_losses.py [--train-step] [--out FILE]``.
 
-Every loss gets the same random ``batch x classes`` logits (float32, CPU,
-standard normal; LDAM gets cosines in [-1, 1], what its normalised head
-produces) and hard labels (class indices, as MMPretrain's head passes them without
-Mixup/CutMix); losses that need them get long-tailed class counts (imbalance
-ratio 100) and, for the influence-balanced losses, a ``batch x 768`` feature
-``h`` that also requires gradients. The baseline is MMPretrain's
-``CrossEntropyLoss`` called as its head calls it.
+Two measurements, both against MMPretrain's ``CrossEntropyLoss`` in the
+same run:
 
-How the ratio is measured: in each round, every loss runs ``--iters``
-forward+backward passes, each right after one of the baseline (A B A B
-...); a pair's ratio is the loss's time over the baseline's just before
-it, and the printed ratio is the median over all ``--rounds x --iters``
-pairs of a loss, so load from other processes on a shared machine, and
-the machine's own drift, affect both sides of a ratio alike (timing ten
-baseline passes, then ten of the loss, gave ratios that moved by half
-between runs on this project's 2-core virtual machine). One
-thread by default (``--threads``): on a loaded 2-core machine, multi-threaded
-element-wise kernels were far noisier. ``--soft`` adds the same table with
-Mixup-style soft labels for the losses that accept them.
+* ``--train-step`` (the one that decides whether a loss is fast enough): a
+  real training iteration (``model.train_step``: data preprocessor,
+  forward, loss, backward, optimizer step with gradient clipping) of the
+  project's Fashion-MNIST-LT setup (ConvNeXt-atto, batch 128 of 1 x 32 x 32
+  images, 10 classes, AdamW; ``--train-config``), on ``--train-threads``
+  threads. Each loss's forward+backward on that head's logits (128 x 10, as
+  the head calls it) is timed on its own, and its share of the median
+  cross-entropy iteration is reported. A loss adding more than 2 % of an
+  iteration is worth optimising; below that it is not. The iteration time
+  with each loss, paired with a cross-entropy iteration just before it, is
+  reported too (a check: on a shared machine its noise is larger than
+  these losses).
+* the relative table: every loss's forward+backward on ``--batch x
+  --classes`` logits (default 512 x 1000, float32, CPU, ``--threads``),
+  each pass timed right after a pass of cross-entropy (A B A B ...) and
+  reported as the median ratio, with peers in the same run: MMPretrain's
+  sigmoid ``FocalLoss`` and torchvision's ``sigmoid_focal_loss``.
 
-Memory: on glibc the script asks ``malloc`` (``mallopt``) to keep freed
-memory in the process instead of returning it to the OS, as PyTorch's
-caching allocator does on GPUs. With glibc's defaults every pass of every
-loss paid page faults for its fresh 2 MB tensors, whose cost on this
-project's virtual machine varied over time by 3x (cross-entropy alone
-took 0.7 ms in one minute and 2.3 ms in the next) and swamped the
-arithmetic being compared. ``--os-malloc`` keeps glibc's defaults.
+Losses that need them get long-tailed class counts (imbalance ratio 100)
+through ``set_class_counts``, as mmlt's head hands them over, and the
+influence-balanced losses a feature ``h`` that requires gradients.
 """
 import argparse
+import copy
 import os.path as osp
 import platform
 import statistics
@@ -40,11 +39,14 @@ from typing import Callable, Dict, List, Optional, Tuple
 
 import torch
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+sys.path.insert(0, ROOT)
 from benchmarks.lt_benchmark import git_provenance  # noqa: E402
 from benchmarks.lt_benchmark import machine_info, write_report  # noqa: E402
 
-LIMIT = 1.5
+BASELINE = 'CrossEntropyLoss (MMPretrain, baseline)'
+TRAIN_CONFIG = 'configs/lt/convnext-atto_ce_1xb128_fashion-mnist-lt-ir100.py'
+SHARE_LIMIT = 0.02  # of an iteration: above it a loss is worth optimising
 
 
 def long_tail_counts(num_classes: int, max_count: int,
@@ -55,10 +57,9 @@ def long_tail_counts(num_classes: int, max_count: int,
 
 
 def loss_configs() -> List[Tuple[str, dict]]:
-    """(row name, loss config) for every loss, baseline first."""
+    """(row name, loss config) for every mmlt loss, baseline first."""
     return [
-        ('CrossEntropyLoss (MMPretrain, baseline)',
-         dict(type='CrossEntropyLoss')),
+        (BASELINE, dict(type='CrossEntropyLoss')),
         ('SoftmaxFocalLoss', dict(type='SoftmaxFocalLoss')),
         ('SoftmaxFocalLoss alpha=inverse_frequency',
          dict(type='SoftmaxFocalLoss', alpha='inverse_frequency')),
@@ -73,7 +74,8 @@ def loss_configs() -> List[Tuple[str, dict]]:
         ('CostSensitiveCELoss', dict(type='CostSensitiveCELoss')),
         ('LDAMLoss (cosine logits)', dict(type='LDAMLoss')),
         ('LDAMLoss + DRW weights (cosine logits)',
-         dict(type='LDAMLoss', class_weight='drw')),
+         dict(type='LDAMLoss', class_weight='drw',
+              class_weight_norm='weight_sum')),
         ('BalancedSoftmaxLoss', dict(type='BalancedSoftmaxLoss')),
         ('LogitAdjustedLoss', dict(type='LogitAdjustedLoss')),
         ('SoftmaxEQLLoss', dict(type='SoftmaxEQLLoss')),
@@ -82,19 +84,22 @@ def loss_configs() -> List[Tuple[str, dict]]:
          dict(type='InfluenceBalancedFocalLoss')),
         ('CDTLoss', dict(type='CDTLoss')),
         ('FocalHeatmapLoss (N x C)', dict(type='FocalHeatmapLoss')),
-        # not mmlt's: how far MMPretrain's own sigmoid focal loss is from
-        # CE, for the sigmoid rows above (not held to the limit)
-        ('FocalLoss (MMPretrain sigmoid, reference)',
-         dict(type='FocalLoss')),
     ]
 
 
-SOFT_LABEL_LOSSES = ('CrossEntropyLoss', 'SoftmaxFocalLoss',
-                     'JointFocalCELoss', 'ClassBalancedLoss',
-                     'CostSensitiveCELoss', 'BalancedSoftmaxLoss',
-                     'LogitAdjustedLoss', 'SoftmaxEQLLoss',
-                     'InfluenceBalancedLoss', 'InfluenceBalancedFocalLoss',
-                     'CDTLoss', 'FocalHeatmapLoss')
+def build_loss(cfg: dict, counts: torch.Tensor) -> torch.nn.Module:
+    """The loss of ``cfg`` with the counts handed over as the head does;
+    ``class_weight='drw'``: the DRW weights (beta 0.9999) set."""
+    from mmlt.models.losses import effective_number_weights
+    from mmlt.registry import MODELS
+    cfg = dict(cfg)
+    drw = cfg.get('class_weight') == 'drw'
+    if drw:
+        cfg['class_weight'] = effective_number_weights(counts, 0.9999)
+    loss = MODELS.build(cfg)
+    if hasattr(loss, 'set_class_counts'):
+        loss.set_class_counts(counts)
+    return loss
 
 
 def make_step(cfg: dict, logits: torch.Tensor, label: torch.Tensor,
@@ -102,91 +107,44 @@ def make_step(cfg: dict, logits: torch.Tensor, label: torch.Tensor,
               ) -> Callable[[], None]:
     """One forward+backward of the loss, called as mmlt's head calls it."""
     import inspect
-
-    from mmlt.models.losses import effective_number_weights
-    from mmlt.registry import MODELS
-    cfg = dict(cfg)
-    drw = cfg.get('class_weight') == 'drw'
-    if drw:
-        cfg['class_weight'] = effective_number_weights(counts,
-                                                       0.9999).tolist()
-    if cfg['type'] == 'CrossEntropyLoss' and label.dim() == 2:
-        cfg['use_soft'] = True
-    loss = MODELS.build(cfg)
+    loss = build_loss(cfg, counts)
     if cfg['type'] == 'LDAMLoss':
         # LDAM's logits are cosines (LTNormedLinearClsHead), scaled by s=30
-        # inside the loss; 30 x N(0, 1) logits would put a fifth of the
-        # softmax terms in float32's slow denormal range
+        # inside the loss
         logits = (torch.rand(logits.shape, generator=torch.Generator(
         ).manual_seed(1)) * 2 - 1).requires_grad_()
-    if hasattr(loss, 'set_class_counts'):
-        loss.set_class_counts(counts)
-    params = inspect.signature(loss.forward).parameters
     kwargs = dict(avg_factor=logits.shape[0])
-    if 'feats' in params:
+    if 'feats' in inspect.signature(loss.forward).parameters:
         kwargs['feats'] = feats
 
     def step() -> None:
-        logits.grad = None
-        feats.grad = None
+        logits.grad = feats.grad = None
         loss(logits, label, **kwargs).backward()
 
     return step
 
 
-def reference_steps(logits: torch.Tensor, feats: torch.Tensor,
-                    counts: torch.Tensor) -> Dict[str, Callable[[], None]]:
-    """Parts of some losses timed on their own (rows marked 'reference',
-    not held to the limit): lower bounds for the losses that contain them.
+def peer_steps(logits: torch.Tensor,
+               label: torch.Tensor) -> Dict[str, Callable[[], None]]:
+    """Sigmoid focal losses of other libraries, forward+backward."""
+    from mmpretrain.models.losses import FocalLoss
+    from torchvision.ops import sigmoid_focal_loss
+    mmpretrain_focal = FocalLoss()
+    one_hot = torch.nn.functional.one_hot(label, logits.shape[1]).float()
 
-    * the two transcendental passes any sigmoid focal loss needs per
-      element (``p = sigmoid(z)`` and a logarithm for ``log(1 - p)``),
-      forward only;
-    * the equalization loss's random draws alone (which tail entries stay,
-      :func:`~mmlt.models.losses.softmax_eql_loss.bernoulli_positions`,
-      for the default ``gamma``, on the tail block of these counts);
-    * the L1 norm of the features, forward and backward, as the
-      influence-balanced losses compute it: their part that cross-entropy
-      does not have.
-    """
-    from mmlt.models.losses import SoftmaxEQLLoss
-    z = logits.detach()
-    gamma = SoftmaxEQLLoss().gamma
+    def mmpretrain_step() -> None:
+        logits.grad = None
+        mmpretrain_focal(logits, label, avg_factor=logits.shape[0]).backward()
 
-    def sigmoid_log() -> None:
-        torch.sigmoid(z).log_()
-
-    def eql_draws() -> None:
-        torch.rand(z.shape) < gamma
-
-    def feats_l1() -> None:
-        feats.grad = None
-        feats.abs().sum(dim=1).sum().backward()
+    def torchvision_step() -> None:
+        logits.grad = None
+        (sigmoid_focal_loss(logits, one_hot, reduction='sum') /
+         logits.shape[0]).backward()
 
     return {
-        'sigmoid + log of N x C, forward (reference: sigmoid focal floor)':
-        sigmoid_log,
-        'SoftmaxEQLLoss draws alone (reference)': eql_draws,
-        'L1 norm of the N x 768 features, fwd+bwd (reference: IB part)':
-        feats_l1,
+        'FocalLoss (MMPretrain sigmoid, peer)': mmpretrain_step,
+        'sigmoid_focal_loss (torchvision, peer)': torchvision_step,
     }
-
-
-def keep_freed_memory() -> bool:
-    """Ask glibc's malloc to serve large tensors from the heap and never
-    give freed memory back to the OS (``M_MMAP_THRESHOLD`` 32 MiB, the
-    largest it accepts, and ``M_TRIM_THRESHOLD`` 1 GiB). False where the
-    C library is not glibc."""
-    import ctypes
-    import ctypes.util
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library('c') or 'libc.so.6')
-        mallopt = libc.mallopt
-    except (OSError, AttributeError):
-        return False
-    m_trim_threshold, m_mmap_threshold = -1, -3
-    return bool(mallopt(m_mmap_threshold, 32 << 20)) and \
-        bool(mallopt(m_trim_threshold, 1 << 30))
 
 
 def _time(step: Callable[[], None]) -> float:
@@ -195,17 +153,18 @@ def _time(step: Callable[[], None]) -> float:
     return time.perf_counter() - start
 
 
-def measure(steps: Dict[str, Callable[[], None]], rounds: int,
-            iters: int) -> Dict[str, Tuple[float, float]]:
-    """{name: (median ms per forward+backward, median ratio to the first)}.
+def paired(steps: Dict[str, Callable[[], None]], rounds: int, iters: int,
+           warmup: int = 3) -> Dict[str, Tuple[float, float]]:
+    """{name: (median ms of a call, median ratio to the first step)}.
 
-    Every pass of a loss is timed right after a pass of the baseline (the
-    first step); its ratio is the quotient of the two.
+    Every call of a step is timed right after a call of the first one (the
+    baseline); its ratio is the quotient of the two, so load from other
+    processes affects both sides of a ratio alike.
     """
     names = list(steps)
     base_step = steps[names[0]]
-    for step in steps.values():  # warm-up
-        for _ in range(3):
+    for step in steps.values():
+        for _ in range(warmup):
             step()
     times: Dict[str, List[float]] = {name: [] for name in names}
     ratios: Dict[str, List[float]] = {name: [] for name in names}
@@ -223,38 +182,158 @@ def measure(steps: Dict[str, Callable[[], None]], rounds: int,
     }
 
 
-def print_table(title: str, results: Dict[str, Tuple[float, float]],
-                limit: float, markdown: List[str]) -> List[str]:
-    """Print the table; append it to ``markdown``; return the slow rows."""
-    print(f'\n{title}')
-    width = max(len(n) for n in results)
-    print(f'{"loss":<{width}}  {"ms":>7}  {"ratio":>6}')
-    markdown += ['', f'{title}:', '', '| loss | ms | ratio to CE |',
-                 '|---|---|---|']
-    slow = []
-    for name, (ms, ratio) in results.items():
-        flag = '' if ratio <= limit else f'  > {limit}x'
-        if ratio > limit and 'reference' not in name:
-            slow.append(name)
-        print(f'{name:<{width}}  {ms:7.3f}  {ratio:6.2f}{flag}')
-        mark = f' (> {limit}x)' if flag else ''
-        markdown.append(f'| {name} | {ms:.3f} | {ratio:.2f}{mark} |')
-    return slow
+def median_ms(step: Callable[[], None], reps: int) -> float:
+    for _ in range(3):
+        step()
+    return statistics.median(_time(step) for _ in range(reps)) * 1e3
+
+
+def train_steps(config: str, configs: List[Tuple[str, dict]], batch: int,
+                counts: torch.Tensor) -> Dict[str, Callable[[], None]]:
+    """One real training iteration of ``config``'s model per loss: the
+    same data and initial weights, the loss (LDAM on the cosine head it is
+    trained with) in place of the config's."""
+    from mmengine.config import Config
+    from mmengine.optim import build_optim_wrapper
+    from mmpretrain.structures import DataSample
+
+    from mmlt.registry import MODELS
+    cfg = Config.fromfile(osp.join(ROOT, config))
+    num_classes = cfg.model.head.num_classes
+    channels = cfg.model.backbone.get('in_channels', 3)
+    gen = torch.Generator().manual_seed(0)
+    images = torch.randint(0, 256, (batch, channels, 32, 32),
+                           dtype=torch.uint8, generator=gen)
+    labels = torch.randint(0, num_classes, (batch, ), generator=gen)
+    steps = {}
+    for name, loss_cfg in configs:
+        model_cfg = copy.deepcopy(cfg.model)
+        model_cfg.setdefault('data_preprocessor', cfg.get('data_preprocessor'))
+        loss_cfg = dict(loss_cfg)
+        if loss_cfg.get('class_weight') == 'drw':
+            from mmlt.models.losses import effective_number_weights
+            loss_cfg['class_weight'] = effective_number_weights(
+                counts, 0.9999).tolist()
+        model_cfg.head.loss = loss_cfg
+        if loss_cfg['type'] == 'LDAMLoss':
+            model_cfg.head.type = 'LTNormedLinearClsHead'
+        torch.manual_seed(0)
+        model = MODELS.build(model_cfg)
+        model.head.set_class_counts(counts.tolist())
+        optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
+        data = dict(
+            inputs=list(images),
+            data_samples=[DataSample().set_gt_label(y) for y in labels])
+
+        def step(model=model, optim_wrapper=optim_wrapper, data=data):
+            model.train_step(data, optim_wrapper)
+
+        steps[name] = step
+    return steps
+
+
+def train_step_section(args: argparse.Namespace,
+                       configs: List[Tuple[str, dict]],
+                       markdown: List[str]) -> List[str]:
+    """Time the iterations and each loss on the head's logits; print and
+    add the table; return the rows above :data:`SHARE_LIMIT`."""
+    torch.set_num_threads(args.train_threads)
+    from mmengine.config import Config
+    num_classes = Config.fromfile(osp.join(
+        ROOT, args.train_config)).model.head.num_classes
+    counts = long_tail_counts(num_classes, 6000, 100)
+    gen = torch.Generator().manual_seed(args.seed)
+    logits = torch.randn(args.train_batch, num_classes,
+                         generator=gen).requires_grad_()
+    feats = torch.randn(args.train_batch, 320,
+                        generator=gen).abs().requires_grad_()
+    label = torch.randint(0, num_classes, (args.train_batch, ),
+                          generator=gen)
+    loss_ms = {
+        name: median_ms(make_step(cfg, logits, label, counts, feats),
+                        args.loss_reps)
+        for name, cfg in configs
+    }
+    iterations = paired(
+        train_steps(args.train_config, configs, args.train_batch, counts),
+        rounds=1, iters=args.train_pairs, warmup=args.train_warmup)
+    iteration_ms = iterations[BASELINE][0]
+    setup = (f'`{args.train_config}`: `model.train_step` (data '
+             f'preprocessor, forward, loss, backward, AdamW step with '
+             f'gradient clipping) on batch {args.train_batch} of 32 x 32 '
+             f'images, {num_classes} classes, {args.train_threads} '
+             f'thread(s); cross-entropy iteration {iteration_ms:.0f} ms '
+             f'(median). Loss: forward+backward on {args.train_batch} x '
+             f'{num_classes} logits as the head calls it (median of '
+             f'{args.loss_reps}); share = loss / cross-entropy iteration; '
+             f'iteration ratio: median over {args.train_pairs} iterations '
+             'with the loss, each after a cross-entropy one.')
+    print(f'\ntraining iteration: {setup}')
+    markdown += [
+        '', '### Share of a training iteration', '', setup, '',
+        '| loss | loss ms | share of an iteration | extra over CE | '
+        'iteration ratio to CE |', '|---|---:|---:|---:|---:|'
+    ]
+    above = []
+    for name, _ in configs:
+        share = loss_ms[name] / iteration_ms
+        extra = (loss_ms[name] - loss_ms[BASELINE]) / iteration_ms
+        ratio = iterations[name][1]
+        if share > SHARE_LIMIT:
+            above.append(name)
+        print(f'{name:<45} {loss_ms[name]:8.3f} ms {100 * share:6.3f} % '
+              f'{100 * extra:+7.3f} % {ratio:6.3f}')
+        markdown.append(f'| {name} | {loss_ms[name]:.3f} | '
+                        f'{100 * share:.3f} % | {100 * extra:+.3f} % | '
+                        f'{ratio:.3f} |')
+    return above
+
+
+def relative_section(args: argparse.Namespace,
+                     configs: List[Tuple[str, dict]],
+                     markdown: List[str]) -> None:
+    torch.set_num_threads(args.threads)
+    gen = torch.Generator().manual_seed(args.seed)
+    n, c = args.batch, args.classes
+    logits = torch.randn(n, c, generator=gen).requires_grad_()
+    feats = torch.randn(n, 768, generator=gen).abs().requires_grad_()
+    label = torch.randint(0, c, (n, ), generator=gen)
+    counts = long_tail_counts(c, 500, 100)
+    steps = {
+        name: make_step(cfg, logits, label, counts, feats)
+        for name, cfg in configs
+    }
+    steps.update(peer_steps(logits, label))
+    setup = (f'{n} x {c} float32 logits, forward+backward, {args.rounds} '
+             f'rounds x {args.iters} passes, {torch.get_num_threads()} '
+             "thread(s), malloc's defaults; ratio = median over all passes "
+             'of (loss time / time of the cross-entropy pass just before '
+             'it). For information: a loss on a 1000-class head is still a '
+             'few milliseconds next to a training iteration.')
+    print(f'\nrelative table: {setup}')
+    markdown += ['', '### Relative to cross-entropy', '', setup, '',
+                 '| loss | ms | ratio to CE |', '|---|---:|---:|']
+    for name, (ms, ratio) in paired(steps, args.rounds, args.iters).items():
+        print(f'{name:<45} {ms:8.3f} ms {ratio:6.2f}')
+        markdown.append(f'| {name} | {ms:.3f} | {ratio:.2f} |')
 
 
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--batch', type=int, default=512)
     parser.add_argument('--classes', type=int, default=1000)
-    parser.add_argument('--rounds', type=int, default=21)
+    parser.add_argument('--rounds', type=int, default=11)
     parser.add_argument('--iters', type=int, default=10)
     parser.add_argument('--threads', type=int, default=1)
     parser.add_argument('--seed', type=int, default=0)
-    parser.add_argument('--soft', action='store_true',
-                        help='also time Mixup-style soft labels')
-    parser.add_argument('--os-malloc', action='store_true',
-                        help="keep glibc's malloc defaults (freed memory "
-                        'goes back to the OS; page faults in every pass)')
+    parser.add_argument('--train-step', action='store_true',
+                        help='also time real training iterations')
+    parser.add_argument('--train-config', default=TRAIN_CONFIG)
+    parser.add_argument('--train-batch', type=int, default=128)
+    parser.add_argument('--train-threads', type=int, default=2)
+    parser.add_argument('--train-pairs', type=int, default=6)
+    parser.add_argument('--train-warmup', type=int, default=2)
+    parser.add_argument('--loss-reps', type=int, default=200)
     parser.add_argument('--out', help='markdown file whose loss-speed '
                         'section to rewrite (e.g. docs/benchmarks.md)')
     parser.add_argument('--only', nargs='+', metavar='TEXT',
@@ -263,71 +342,31 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parser.parse_args(argv)
 
     import mmlt  # noqa: F401  (registers the losses)
-    kept = False if args.os_malloc else keep_freed_memory()
-    torch.set_num_threads(args.threads)
-    gen = torch.Generator().manual_seed(args.seed)
-    n, c = args.batch, args.classes
-    logits = torch.randn(n, c, generator=gen).requires_grad_()
-    feats = torch.randn(n, 768, generator=gen).abs().requires_grad_()
-    label = torch.randint(0, c, (n, ), generator=gen)
-    counts = long_tail_counts(c, 500, 100)
-    setup = (f'{n} x {c} float32 logits, forward+backward, '
-             f'{args.rounds} rounds x {args.iters} passes, '
-             f'{torch.get_num_threads()} thread(s), freed memory '
-             + ('kept in the process (mallopt)' if kept else
-                "returned to the OS (malloc's defaults)"))
-    how = (f'ratio = median over all passes of (loss time / time of the '
-           f'baseline pass just before it); limit {LIMIT}x')
-    print(f'bench_losses: {setup}; torch {torch.__version__}, '
-          f'{platform.processor() or platform.machine()}, '
-          f'python {platform.python_version()}')
-    print(how)
-    def selected(name: str) -> bool:
-        return not args.only or any(text in name for text in args.only)
-
     configs = loss_configs()
     if args.only:
         configs = configs[:1] + [(name, cfg) for name, cfg in configs[1:]
-                                 if selected(name)]
+                                 if any(t in name for t in args.only)]
         if len(configs) == 1:
             parser.error(f'--only {args.only} matches no loss')
-    steps = {
-        name: make_step(cfg, logits, label, counts, feats)
-        for name, cfg in configs
-    }
-    for name, step in reference_steps(logits, feats, counts).items():
-        if selected(name):
-            steps[name] = step
-    markdown = [
-        '## Loss speed (benchmarks/bench_losses.py)', '',
-        f'{setup}; {how}. Target: every mmlt loss within {LIMIT}x of '
-        "MMPretrain's CrossEntropyLoss."
-    ]
-    slow = print_table('hard labels (class indices)',
-                       measure(steps, args.rounds, args.iters), LIMIT,
-                       markdown)
-    if args.soft:
-        lam = torch.rand(n, 1, generator=gen)
-        perm = torch.randperm(n, generator=gen)
-        one_hot = torch.nn.functional.one_hot(label, c).float()
-        soft = lam * one_hot + (1 - lam) * one_hot[perm]
-        soft_steps = {
-            name: make_step(cfg, logits, soft, counts, feats)
-            for name, cfg in configs
-            if cfg['type'] in SOFT_LABEL_LOSSES
-        }
-        print_table('soft labels (Mixup-style, for information)',
-                    measure(soft_steps, args.rounds, args.iters), LIMIT,
-                    markdown)
-    verdict = 'all within the limit' if not slow else \
-        f'above {LIMIT}x: {", ".join(slow)}'
-    print(f'\n{verdict}')
+    print(f'bench_losses: torch {torch.__version__}, '
+          f'{platform.processor() or platform.machine()}, '
+          f'python {platform.python_version()}')
+    markdown = ['## Loss speed (benchmarks/bench_losses.py)']
+    verdict = None
+    if args.train_step:
+        above = train_step_section(args, configs, markdown)
+        verdict = (f'every loss below {100 * SHARE_LIMIT:.0f} % of a '
+                   'training iteration: the plain forms stay' if not above
+                   else f'above {100 * SHARE_LIMIT:.0f} % of an iteration: '
+                   + ', '.join(above))
+        markdown += ['', f'Result: {verdict}.']
+        print(f'\n{verdict}')
+    relative_section(args, configs, markdown)
     if args.out:
         command = ' '.join(['python benchmarks/bench_losses.py'] +
                            (argv if argv is not None else sys.argv[1:]))
         markdown += [
-            '', f'Result: {verdict}.', '',
-            f'Machine: {machine_info(sys.executable)}. '
+            '', f'Machine: {machine_info(sys.executable)}. '
             f'Code: {git_provenance()}. Command: `{command}`'
         ]
         write_report(args.out, 'loss-speed', '\n'.join(markdown))

@@ -12,28 +12,38 @@ from benchmarks import bench_losses  # noqa: E402
 pytestmark = pytest.mark.usefixtures('one_thread')
 
 
-def test_every_loss_timed_and_section_written(tmp_path, capsys):
+def _rows(section, title):
+    part = section.split(title)[1].split('###')[0]
+    return [line for line in part.splitlines() if line.startswith('| ')]
+
+
+def test_every_loss_timed_in_a_training_step_and_section_written(tmp_path):
     out = tmp_path / 'benchmarks.md'
     out.write_text('# page\n\nkept text\n')
     assert bench_losses.main([
         '--batch', '8', '--classes', '20', '--rounds', '1', '--iters', '1',
-        '--threads', '1', '--out', str(out)
+        '--threads', '1', '--train-step', '--train-batch', '2',
+        '--train-threads', '1', '--train-pairs', '1', '--train-warmup', '0',
+        '--loss-reps', '1', '--out', str(out)
     ]) == 0
     text = out.read_text()
     assert 'kept text' in text
     section = text.split('<!-- bench:loss-speed:start -->')[1].split(
         '<!-- bench:loss-speed:end -->')[0]
-    rows = [line for line in section.splitlines() if line.startswith('| ')]
-    import torch
     names = [name for name, _ in bench_losses.loss_configs()]
-    references = list(
-        bench_losses.reference_steps(
-            torch.zeros(8, 20), torch.zeros(8, 768, requires_grad=True),
-            bench_losses.long_tail_counts(20, 500, 100)))
-    # header, one row per loss, the reference rows
-    assert len(rows) == 1 + len(names) + len(references)
-    for name in names + references:
-        assert any(row.startswith(f'| {name} |') for row in rows), name
+    peers = ['FocalLoss (MMPretrain sigmoid, peer)',
+             'sigmoid_focal_loss (torchvision, peer)']
+    # header, one row per loss (and the peers in the relative table)
+    share = _rows(section, '### Share of a training iteration')
+    relative = _rows(section, '### Relative to cross-entropy')
+    assert len(share) == 1 + len(names)
+    assert len(relative) == 1 + len(names) + len(peers)
+    for name in names:
+        assert any(row.startswith(f'| {name} |') for row in share), name
+    for name in names + peers:
+        assert any(row.startswith(f'| {name} |') for row in relative), name
+    assert 'Result: ' in section
+    assert section.rstrip().endswith('`')  # ends with the command
     assert 'Command: `python benchmarks/bench_losses.py --batch 8' in section
 
 
