@@ -48,16 +48,26 @@ def file_image_loader(root: Optional[str] = None) -> ImageLoader:
 
 def dataset_image_loader(dataset: Any) -> ImageLoader:
     """The image of sample ``row['index']`` of ``dataset``: its in-memory
-    ``img`` array as stored (shown as RGB), else its ``img_path`` file."""
+    ``img`` array as stored (shown as RGB), else its ``img_path`` file.
+
+    When the row names a file and the dataset's sample at that index is
+    another file (the dataset changed since the predictions were made,
+    e.g. rows excluded with ``label_issues``), the row's own file is read.
+    """
     def load(row: Dict[str, Any]) -> Optional[np.ndarray]:
         try:
             info = dataset.get_data_info(int(row['index']))
         except (AttributeError, IndexError, KeyError):
             info = {}
+        name = str(row.get('filename') or '')
+        path = info.get('img_path')
+        if name and path and path != name and not path.endswith(
+                os.sep + name):
+            return _read_rgb(name)
         img = info.get('img')
         if isinstance(img, np.ndarray):
             return img
-        path = info.get('img_path') or row.get('filename')
+        path = path or name
         return _read_rgb(str(path)) if path else None
 
     return load

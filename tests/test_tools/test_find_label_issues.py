@@ -204,3 +204,20 @@ def test_train_split_is_scored_in_order_with_the_test_pipeline():
     cfg.val_dataloader = None
     with pytest.raises(ValueError, match='the config has no val_dataloader'):
         split_dataloader_cfg(cfg, 'val')
+
+
+def test_contact_sheet_reads_the_rows_file_when_the_dataset_changed(
+        tmp_path):
+    for name, value in (('a.png', 10), ('b.png', 200)):
+        cv2.imwrite(str(tmp_path / name), np.full((4, 4, 3), value,
+                                                  np.uint8))
+
+    class Shifted:  # row 0 was excluded since: index 0 is now b.png
+        def get_data_info(self, idx):
+            return dict(img_path=str(tmp_path / 'b.png'))
+
+    load = dataset_image_loader(Shifted())
+    assert load(dict(index=0, filename=str(tmp_path / 'a.png')))[0, 0, 0] \
+        == 10
+    assert load(dict(index=0, filename='b.png'))[0, 0, 0] == 200
+    assert load(dict(index=0, filename=''))[0, 0, 0] == 200
