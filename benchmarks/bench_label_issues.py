@@ -263,7 +263,8 @@ def render_section(results: Dict[Tuple[str, float], Dict[str, List[dict]]],
         for name, runs in per_row.items():
             lines.append(
                 f'| {source} | {100 * rate:g}% | '
-                f'{cell("k", runs, 0)} | {len(runs)} | {name} | '
+                f'{"/".join(sorted({str(r["k"]) for r in runs}))} | '
+                f'{len(runs)} | {name} | '
                 f'{cell("precision", runs, 1)} | {cell("recall", runs, 1)} | '
                 f'{cell("returned", runs, 1)} | '
                 f'{cell("oof_accuracy_noisy", runs, 1)} |')
