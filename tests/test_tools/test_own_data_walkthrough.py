@@ -134,6 +134,25 @@ def test_whole_walkthrough(walkthrough):
     assert sorted(set(oof['fold'].tolist())) == [0, 1, 2]
     assert [NAMES[i] for i in oof['gt_label']] == [r[1] for r in
                                                    rows['train']]
+    # label issues from the out-of-fold probabilities, then a training set
+    # without the 3 worst (the dataset says how many it excluded)
+    issues = base / 'issues'
+    _run('tools/analysis_tools/find_label_issues.py', 'oof',
+         str(kfold_dir / 'oof_predictions.npz'), '--config', config,
+         '--out-dir', str(issues))
+    with open(issues / 'label_issues.csv', newline='') as f:
+        ranked = list(csv.DictReader(f))
+    assert ranked and (issues / 'label_issues.png').is_file()
+    clean = base / 'my_config_clean.py'
+    clean.write_text(f"""_base_ = [{config!r}]
+train_dataloader = dict(dataset=dict(label_issues=dict(
+    file={str(issues / 'label_issues.csv')!r}, action='exclude', top=3)))
+""")
+    stats = _run('tools/analysis_tools/dataset_stats.py', str(clean),
+                 '--no-image-sizes', '--out-dir', str(base / 'stats_clean'))
+    with open(base / 'stats_clean' / 'class_counts.csv', newline='') as f:
+        total = sum(int(r['images']) for r in csv.DictReader(f))
+    assert total == len(rows['train']) - min(3, len(ranked))
     # the fold ensemble and TTA, tested like any model
     _run('tools/test.py', str(kfold_dir / 'ensemble_config.py'), 'none',
          '--work-dir', str(base / 'ensemble'))
