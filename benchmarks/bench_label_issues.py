@@ -1,7 +1,7 @@
 """Precision and recall of the label-issue finder on digits with injected
 label flips.
 
-Usage: ``python benchmarks/bench_label_issues.py [--rates 0.05 0.1]
+Usage: ``python -m benchmarks.bench_label_issues [--rates 0.05 0.1]
 [--seeds 0 1 2] [--out docs/benchmarks.md]``.
 
 Data: the training split of mmlt's ``DigitsLT`` (scikit-learn's embedded
@@ -57,12 +57,9 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-from benchmarks.lt_benchmark import (format_mean_std,  # noqa: E402
-                                     git_provenance, machine_info,
-                                     write_report)
+from benchmarks.common import ROOT, git_provenance, machine_info, write_report
+from benchmarks.lt_logs import format_mean_std
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 SECTION = 'label-issues'
 KFOLD_CONFIG = 'configs/lt/convnext_focal.py'
 ROWS = ('(a) cleanlab find_label_issues', '(a) cleanlab ranking only',
@@ -343,7 +340,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                                 f'{s["recall"]:.1f}'
                                 for n, s in runs.items()), flush=True)
     results = dict(sorted(results.items()))
-    command = shlex.join(['python', 'benchmarks/bench_label_issues.py'] +
+    command = shlex.join(['python', '-m', 'benchmarks.bench_label_issues'] +
                          list(argv if argv is not None else sys.argv[1:]))
     oof = ('`logreg`: LogisticRegression(max_iter=2000) on the 64 grey '
            'levels scaled to [0, 1], StratifiedKFold('

@@ -1,7 +1,7 @@
 """What each mmlt loss costs: its share of a training iteration, and its
 forward+backward time relative to cross-entropy.
 
-Usage: ``python benchmarks/bench_losses.py [--train-step] [--out FILE]``.
+Usage: ``python -m benchmarks.bench_losses [--train-step] [--out FILE]``.
 
 Two measurements, both against MMPretrain's ``CrossEntropyLoss`` in the
 same run:
@@ -39,10 +39,7 @@ from typing import Callable, Dict, List, Optional, Tuple
 
 import torch
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, ROOT)
-from benchmarks.lt_benchmark import git_provenance  # noqa: E402
-from benchmarks.lt_benchmark import machine_info, write_report  # noqa: E402
+from benchmarks.common import ROOT, git_provenance, machine_info, write_report
 
 BASELINE = 'CrossEntropyLoss (MMPretrain, baseline)'
 TRAIN_CONFIG = 'configs/lt/convnext-atto_ce_1xb128_fashion-mnist-lt-ir100.py'
@@ -363,7 +360,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(f'\n{verdict}')
     relative_section(args, configs, markdown)
     if args.out:
-        command = ' '.join(['python benchmarks/bench_losses.py'] +
+        command = ' '.join(['python -m benchmarks.bench_losses'] +
                            (argv if argv is not None else sys.argv[1:]))
         markdown += [
             '', f'Machine: {machine_info(sys.executable)}. '

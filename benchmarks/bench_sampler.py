@@ -1,6 +1,6 @@
 """Cost of one epoch's plan of RebalancedSampler at scale.
 
-    python benchmarks/bench_sampler.py [--num-samples 10000000] [--num-classes 1000]
+    python -m benchmarks.bench_sampler [--num-samples 10000000] [--num-classes 1000]
         [--world-size 2] [--out docs/benchmarks.md]
 
 A long-tailed label set (exponential profile, imbalance ratio 100) of
@@ -18,15 +18,13 @@ Targets (issue 3): < 2 s, < 500 MB extra per rank, <= 1.5x multinomial.
 import argparse
 import multiprocessing as mp
 import os
-import os.path as osp
 import resource
 import sys
 import time
 
 import numpy as np
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-from benchmarks.lt_benchmark import machine_info, write_report  # noqa: E402
+from benchmarks.common import machine_info, write_report
 
 
 class LabelSet:
@@ -154,8 +152,8 @@ def main():
         f'targets < 2 s and < 500 MB: {met}. One-off setup when the sampler is built (labels grouped by class): '
         f'{ours["setup"]:.2f} s.',
         '',
-        f'Machine: {machine_info(sys.executable)}. Command: `python '
-        f'benchmarks/bench_sampler.py --num-samples {args.num_samples} '
+        f'Machine: {machine_info(sys.executable)}. Command: `python -m '
+        f'benchmarks.bench_sampler --num-samples {args.num_samples} '
         f'--num-classes {args.num_classes} --world-size {args.world_size}`',
     ]
     text = '\n'.join(lines)

@@ -1,16 +1,11 @@
 """benchmarks/bench_label_issues.py: the flips it injects, the scores it
 computes and the section it writes (out-of-fold source: LogisticRegression;
 the k-fold driver source is not run here)."""
-import os.path as osp
-import sys
 
 import numpy as np
 import pytest
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-sys.path.insert(0, ROOT)
-
-from benchmarks import bench_label_issues as bench  # noqa: E402
+from benchmarks import bench_label_issues as bench
 
 pytestmark = pytest.mark.usefixtures('one_thread')
 
@@ -51,5 +46,5 @@ def test_writes_its_section_with_the_command(tmp_path):
     # cleanlab on a decent model finds most flips on digits
     precision = float(rows[0].split(' | ')[5])
     assert precision > 60
-    assert 'python benchmarks/bench_label_issues.py --rates 0.1 --seeds 0' \
+    assert 'python -m benchmarks.bench_label_issues --rates 0.1 --seeds 0' \
         in section

@@ -1,13 +1,7 @@
 """benchmarks/bench_losses.py runs every loss and writes its section."""
-import os.path as osp
-import sys
-
 import pytest
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-sys.path.insert(0, ROOT)
-
-from benchmarks import bench_losses  # noqa: E402
+from benchmarks import bench_losses
 
 pytestmark = pytest.mark.usefixtures('one_thread')
 
@@ -44,7 +38,7 @@ def test_every_loss_timed_in_a_training_step_and_section_written(tmp_path):
         assert any(row.startswith(f'| {name} |') for row in relative), name
     assert 'Result: ' in section
     assert section.rstrip().endswith('`')  # ends with the command
-    assert 'Command: `python benchmarks/bench_losses.py --batch 8' in section
+    assert 'Command: `python -m benchmarks.bench_losses --batch 8' in section
 
 
 def test_only_keeps_the_baseline_and_refuses_no_match(capsys):

@@ -1,20 +1,16 @@
-"""Pure functions of benchmarks/lt_benchmark.py (no training)."""
-import importlib.util
+"""Pure functions of benchmarks/lt_benchmark.py and its modules (no
+training)."""
 import json
 import math
 import os.path as osp
 
 import pytest
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-_spec = importlib.util.spec_from_file_location(
-    'lt_benchmark', osp.join(ROOT, 'benchmarks', 'lt_benchmark.py'))
-bench = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(bench)
+from benchmarks import common, lt_benchmark, lt_logs, lt_render, lt_runs
 
 
 def _result(name, seed, top1, few=math.nan, spe=10.0, rss=1000.0):
-    metrics = {key: 50.0 for key, _ in bench.METRIC_COLUMNS}
+    metrics = {key: 50.0 for key, _ in lt_logs.METRIC_COLUMNS}
     metrics.update({
         'long_tail/top1': top1,
         'long_tail/few_shot': few,
@@ -22,7 +18,7 @@ def _result(name, seed, top1, few=math.nan, spe=10.0, rss=1000.0):
         'long_tail/num_medium': 2,
         'long_tail/num_few': 0
     })
-    return bench.RunResult(
+    return lt_logs.RunResult(
         name=name,
         seed=seed,
         metrics=metrics,
@@ -32,35 +28,36 @@ def _result(name, seed, top1, few=math.nan, spe=10.0, rss=1000.0):
 
 
 def test_parse_config_spec():
-    spec = bench.parse_config_spec('ce=configs/a_b.py')
+    spec = lt_runs.parse_config_spec('ce=configs/a_b.py')
     assert (spec.name, spec.path) == ('ce', 'configs/a_b.py')
-    spec = bench.parse_config_spec('configs/lt/x_ce_y.py')
+    spec = lt_runs.parse_config_spec('configs/lt/x_ce_y.py')
     assert (spec.name, spec.path) == ('x_ce_y', 'configs/lt/x_ce_y.py')
     with pytest.raises(ValueError, match='empty name'):
-        bench.parse_config_spec('=configs/a.py')
+        lt_runs.parse_config_spec('=configs/a.py')
     with pytest.raises(ValueError, match='no path'):
-        bench.parse_config_spec('ce=')
+        lt_runs.parse_config_spec('ce=')
 
 
 def test_default_configs_exist():
-    for text in bench.DEFAULT_CONFIGS:
-        assert osp.isfile(osp.join(ROOT, bench.parse_config_spec(text).path))
+    for text in lt_benchmark.DEFAULT_CONFIGS:
+        path = lt_runs.parse_config_spec(text).path
+        assert osp.isfile(osp.join(common.ROOT, path))
 
 
 def test_mean_std_is_sample_std():
-    mean, std, n = bench.mean_std([1.0, 2.0, 3.0])
+    mean, std, n = lt_logs.mean_std([1.0, 2.0, 3.0])
     assert (mean, n) == (2.0, 3) and std == pytest.approx(1.0)
-    mean, std, n = bench.mean_std([4.0, math.nan])
+    mean, std, n = lt_logs.mean_std([4.0, math.nan])
     assert (mean, n) == (4.0, 1) and math.isnan(std)
-    mean, _, n = bench.mean_std([math.nan])
+    mean, _, n = lt_logs.mean_std([math.nan])
     assert math.isnan(mean) and n == 0
 
 
 def test_format_mean_std():
-    assert bench.format_mean_std([1.0, 2.0, 3.0]) == '2.00 ± 1.00'
-    assert bench.format_mean_std([80.0]) == '80.00'
-    assert bench.format_mean_std([math.nan, math.nan]) == 'n/a'
-    assert bench.format_mean_std([10.0, 12.0], digits=0) == '11 ± 1'
+    assert lt_logs.format_mean_std([1.0, 2.0, 3.0]) == '2.00 ± 1.00'
+    assert lt_logs.format_mean_std([80.0]) == '80.00'
+    assert lt_logs.format_mean_std([math.nan, math.nan]) == 'n/a'
+    assert lt_logs.format_mean_std([10.0, 12.0], digits=0) == '11 ± 1'
 
 
 def test_seconds_per_epoch_from_scalars():
@@ -71,9 +68,9 @@ def test_seconds_per_epoch_from_scalars():
         {'long_tail/top1': 80.0, 'step': 2},
     ]
     # mean time 0.6 s x 20 iterations per epoch
-    assert bench.seconds_per_epoch(records) == pytest.approx(12.0)
+    assert lt_logs.seconds_per_epoch(records) == pytest.approx(12.0)
     with pytest.raises(ValueError):
-        bench.seconds_per_epoch([{'long_tail/top1': 80.0, 'step': 2}])
+        lt_logs.seconds_per_epoch([{'long_tail/top1': 80.0, 'step': 2}])
 
 
 def test_find_scalars_picks_training_log(tmp_path):
@@ -82,12 +79,12 @@ def test_find_scalars_picks_training_log(tmp_path):
         vis = tmp_path / stamp / 'vis_data'
         vis.mkdir(parents=True)
         (vis / 'scalars.json').write_text(json.dumps(line) + '\n')
-    found = bench.find_scalars(str(tmp_path))
+    found = lt_logs.find_scalars(str(tmp_path))
     assert '20260101_000000' in found
 
 
 def test_pick_metrics_fills_nan():
-    picked = bench.pick_metrics({
+    picked = lt_logs.pick_metrics({
         'long_tail/top1': 81.5,
         'long_tail/few_shot': float('nan'),
         'long_tail/num_few': 0,
@@ -106,7 +103,7 @@ def test_render_table_one_row_per_config():
         _result('focal', 0, 70.0),
         _result('ce', 1, 82.0),
     ]
-    lines = bench.render_table(results).splitlines()
+    lines = lt_render.render_table(results).splitlines()
     assert len(lines) == 4
     assert lines[0].startswith('| config | seeds | top-1 | balanced |')
     ce, focal = lines[2], lines[3]
@@ -122,89 +119,89 @@ def test_render_section_has_context():
         schedule='4 epochs',
         data='FashionMNIST',
         provenance='commit abc',
-        command='python benchmarks/lt_benchmark.py --epochs 4')
-    body = bench.render_section([_result('ce', 0, 80.0)], info)
+        command='python -m benchmarks.lt_benchmark --epochs 4')
+    body = lt_render.render_section([_result('ce', 0, 80.0)], info)
     for text in ('## T', 'CPU X, 2 cores', '4 epochs', 'commit abc',
-                 'python benchmarks/lt_benchmark.py --epochs 4',
+                 'python -m benchmarks.lt_benchmark --epochs 4',
                  '8 many-shot, 2 medium-shot, 0 few-shot'):
         assert text in body
 
 
 def test_replace_section_keeps_other_content():
-    start, end = bench.section_markers('losses')
-    other_start, other_end = bench.section_markers('baselines')
+    start, end = common.section_markers('losses')
+    other_start, other_end = common.section_markers('baselines')
     text = (f'# Intro\n\nhand text\n\n{other_start}\nB\n{other_end}\n\n'
             f'{start}\nold\n{end}\n\ntrailing\n')
-    new = bench.replace_section(text, 'losses', 'new body\n')
+    new = common.replace_section(text, 'losses', 'new body\n')
     assert 'old' not in new
     assert f'{start}\nnew body\n{end}' in new
     assert new.startswith('# Intro\n\nhand text\n')
     assert f'{other_start}\nB\n{other_end}' in new
     assert new.endswith('\ntrailing\n')
     # idempotent
-    assert bench.replace_section(new, 'losses', 'new body') == new
+    assert common.replace_section(new, 'losses', 'new body') == new
 
 
 def test_replace_section_appends_and_starts_file():
-    new = bench.replace_section('', 'losses', 'body', intro='# Intro\n')
-    start, end = bench.section_markers('losses')
+    new = common.replace_section('', 'losses', 'body', intro='# Intro\n')
+    start, end = common.section_markers('losses')
     assert new == f'# Intro\n\n{start}\nbody\n{end}\n'
-    more = bench.replace_section(new, 'baselines', 'other')
+    more = common.replace_section(new, 'baselines', 'other')
     assert more.startswith(new.rstrip('\n'))
     assert more.endswith('<!-- bench:baselines:end -->\n')
 
 
 def test_replace_section_rejects_broken_markers():
-    start, end = bench.section_markers('losses')
+    start, end = common.section_markers('losses')
     with pytest.raises(ValueError, match='exactly one'):
-        bench.replace_section(f'{start}\nx\n', 'losses', 'b')
+        common.replace_section(f'{start}\nx\n', 'losses', 'b')
     with pytest.raises(ValueError, match='comes before'):
-        bench.replace_section(f'{end}\nx\n{start}\n', 'losses', 'b')
+        common.replace_section(f'{end}\nx\n{start}\n', 'losses', 'b')
     with pytest.raises(ValueError, match='section name'):
-        bench.section_markers('bad name')
+        common.section_markers('bad name')
 
 
 def test_default_intro_says_how_to_reproduce():
-    assert 'python benchmarks/prepare_fashion_mnist.py' in bench.DOC_INTRO
-    assert 'python benchmarks/lt_benchmark.py' in bench.DOC_INTRO
-    assert 'CI does not run' in bench.DOC_INTRO
+    assert 'python tools/dataset/prepare_fashion_mnist.py' in common.DOC_INTRO
+    assert 'python -m benchmarks.lt_benchmark' in common.DOC_INTRO
+    assert 'CI does not run' in common.DOC_INTRO
 
 
 def test_schedule_overrides():
-    assert bench.schedule_overrides(4, 1) == [
+    assert lt_runs.schedule_overrides(4, 1) == [
         'randomness.seed=1', 'train_cfg.max_epochs=4',
         'train_cfg.val_interval=4', 'default_hooks.checkpoint.interval=4'
     ]
 
 
 def test_parse_args_validates():
-    args = bench.parse_args([])
+    args = lt_benchmark.parse_args([])
     assert args.seeds == [0, 1, 2] and len(args.configs) == 2
     with pytest.raises(SystemExit):
-        bench.parse_args(['--epochs', '1'])
+        lt_benchmark.parse_args(['--epochs', '1'])
     with pytest.raises(SystemExit):
-        bench.parse_args(['--configs', 'a=x.py', 'a=y.py'])
+        lt_benchmark.parse_args(['--configs', 'a=x.py', 'a=y.py'])
     with pytest.raises(SystemExit):
-        bench.parse_args(['--section', 'a b'])
+        lt_benchmark.parse_args(['--section', 'a b'])
 
 
 def test_load_result_round_trip(tmp_path):
-    spec = bench.ConfigSpec(name='ce', path='configs/a.py')
+    spec = lt_runs.ConfigSpec(name='ce', path='configs/a.py')
     result = _result('old-name', 1, 80.0)
     path = tmp_path / 'result.json'
     path.write_text(
         json.dumps(dict(vars(result), epochs=4, config='configs/a.py')))
-    loaded = bench.load_result(str(path), spec, 4)
+    loaded = lt_runs.load_result(str(path), spec, 4)
     assert loaded.name == 'ce' and loaded.seed == 1
     assert loaded.metrics['long_tail/top1'] == 80.0
-    assert bench.load_result(str(path), spec, 5) is None
-    other = bench.ConfigSpec(name='ce', path='configs/b.py')
-    assert bench.load_result(str(path), other, 4) is None
-    assert bench.load_result(str(tmp_path / 'none.json'), spec, 4) is None
+    assert lt_runs.load_result(str(path), spec, 5) is None
+    other = lt_runs.ConfigSpec(name='ce', path='configs/b.py')
+    assert lt_runs.load_result(str(path), other, 4) is None
+    assert lt_runs.load_result(str(tmp_path / 'none.json'), spec, 4) is None
 
 
 def _args(*extra):
-    return bench.parse_args([
+    return lt_benchmark.parse_args([
         '--configs', 'ce=configs/a.py', 'crt=configs/b.py',
         'tau=configs/a.py', '--seeds', '0'
     ] + list(extra))
@@ -220,11 +217,13 @@ def test_two_stage_row_options_attach_to_rows():
     assert crt.after == 'ce' and crt.cfg == ['model.head.x={run_dir}/y',
                                              'a.b=1']
     assert tau.test_only == '{run_dir}/t.pth'
-    line = bench.command_line(args)
+    line = lt_render.command_line(args)
     # the command in the docs reproduces the chaining
-    again = bench.parse_args(__import__('shlex').split(line)[2:])
+    words = __import__('shlex').split(line)
+    assert words[:3] == ['python', '-m', 'benchmarks.lt_benchmark']
+    again = lt_benchmark.parse_args(words[3:])
     assert [vars(c) for c in again.configs] == [vars(c) for c in args.configs]
-    assert "starts from ce's final checkpoint" in bench.describe_row(crt)
+    assert "starts from ce's final checkpoint" in lt_render.describe_row(crt)
 
 
 @pytest.mark.parametrize('extra, match', [
@@ -243,7 +242,7 @@ def test_two_stage_row_options_are_validated(extra, match, capsys):
 
 def test_fill_placeholders():
     ctx = dict(python='py', run_dir='/r', seed='1')
-    assert bench.fill_placeholders('{python} x {run_dir}/{seed}', ctx,
+    assert lt_runs.fill_placeholders('{python} x {run_dir}/{seed}', ctx,
                                    '--prepare') == 'py x /r/1'
     with pytest.raises(ValueError, match='stage1_checkpoint'):
-        bench.fill_placeholders('{stage1_checkpoint}', ctx, '--prepare')
+        lt_runs.fill_placeholders('{stage1_checkpoint}', ctx, '--prepare')

@@ -2,7 +2,7 @@
 # for the head class, seed 0). data_root must hold the four idx files
 # without .gz: on Debian, `apt-get install dataset-fashion-mnist` and
 # gunzip /usr/share/datasets/fashion-mnist/*.gz into data_root
-# (benchmarks/prepare_fashion_mnist.py does it). The test set stays the
+# (tools/dataset/prepare_fashion_mnist.py does it). The test set stays the
 # balanced 10,000 images.
 dataset_type = 'FashionMNIST'
 data_root = 'data/fashion_mnist'

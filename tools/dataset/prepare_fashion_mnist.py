@@ -1,6 +1,6 @@
 """Unpack Fashion-MNIST for the benchmarks.
 
-Usage: ``python benchmarks/prepare_fashion_mnist.py [--src DIR] [--dst DIR]``.
+Usage: ``python tools/dataset/prepare_fashion_mnist.py [--src DIR] [--dst DIR]``.
 
 Gunzips the four standard idx files from ``--src`` (default: where Debian's
 ``dataset-fashion-mnist`` package installs them) into ``--dst`` (default:

@@ -1,0 +1,161 @@
+"""Rendering of ``benchmarks/lt_benchmark.py``: the table, the shot
+bins and the header lines (data, schedule, rows, command) of a section."""
+import argparse
+import math
+import os.path as osp
+import shlex
+from typing import Dict, Sequence
+
+from benchmarks.common import ROOT
+from benchmarks.lt_logs import (BIN_KEYS, METRIC_COLUMNS, RunResult,
+                                format_mean_std, group_by_name)
+from benchmarks.lt_runs import ConfigSpec
+
+
+# -------------------------------------------------------------- rendering
+def render_table(results: Sequence[RunResult]) -> str:
+    """Markdown table, one row per config, mean ± std over its seeds."""
+    head = ['config', 'seeds'] + [title for _, title in METRIC_COLUMNS] + [
+        's/epoch', 'peak RSS (MiB)', 'run (min)'
+    ]
+    lines = [
+        '| ' + ' | '.join(head) + ' |',
+        '|' + '|'.join(['---'] + ['---:'] * (len(head) - 1)) + '|',
+    ]
+    for name, runs in group_by_name(results).items():
+        cells = [name, str(len(runs))]
+        for key, _ in METRIC_COLUMNS:
+            cells.append(format_mean_std([r.metrics.get(key, math.nan)
+                                          for r in runs]))
+        cells.append(format_mean_std([r.sec_per_epoch for r in runs], 1))
+        cells.append(format_mean_std([r.peak_rss_mb for r in runs], 0))
+        cells.append(format_mean_std([r.wall_s / 60 for r in runs], 1))
+        lines.append('| ' + ' | '.join(cells) + ' |')
+    return '\n'.join(lines)
+
+
+def describe_bins(results: Sequence[RunResult]) -> str:
+    """How many classes fall in each shot bin (from the test metrics)."""
+    if not results:
+        return ''
+    m = results[0].metrics
+    counts = [m.get(k, math.nan) for k in BIN_KEYS]
+    if any(math.isnan(c) for c in counts):
+        return ''
+    many, medium, few = (int(c) for c in counts)
+    return (f'Shot bins (OLTR: many > 100, few < 20 training images): '
+            f'{many} many-shot, {medium} medium-shot, {few} few-shot '
+            'classes; a bin without classes shows n/a.')
+
+
+def render_section(results: Sequence[RunResult], info: Dict[str, str]) -> str:
+    """The body of a benchmark section (without its markers).
+
+    ``info`` holds the texts of the header lines: ``title``, ``machine``,
+    ``schedule``, ``data``, ``command`` and optionally ``provenance`` and
+    ``note``.
+    """
+    parts = [f'## {info["title"]}', '']
+    parts.append(render_table(results))
+    if info.get('rows'):
+        parts += ['', f'Rows: {info["rows"]}.']
+    parts.append('')
+    parts.append('Accuracies and macro-F1 in percent on the balanced test '
+                 'set, mean ± sample std over seeds (one value: no std). '
+                 's/epoch: median logged iteration time × iterations per '
+                 'epoch (training only). Peak RSS: largest resident set of '
+                 'the training process (os.wait4). run: wall clock of train '
+                 '+ test, start-up included.')
+    bins = describe_bins(results)
+    if bins:
+        parts += ['', bins]
+    parts += [
+        '',
+        f'- Data: {info["data"]}',
+        f'- Schedule: {info["schedule"]}',
+        f'- Machine: {info["machine"]}',
+    ]
+    if info.get('provenance'):
+        parts.append(f'- Code: {info["provenance"]}')
+    if info.get('note'):
+        parts.append(f'- Note: {info["note"]}')
+    parts += ['- Command:', '', '```bash', info['command'], '```']
+    return '\n'.join(parts)
+
+
+
+def describe_scheduler(sched: dict, epochs: int) -> str:
+    """``'LinearLR (epochs 0-1, per iteration)'`` and the like.
+
+    A scheduler without ``end`` runs to the end of training (mmengine).
+    """
+    per_iter = sched.get('convert_to_iter_based') or not sched.get(
+        'by_epoch', True)
+    span = f'epochs {sched.get("begin", 0)}-{sched.get("end", epochs)}'
+    return (f'{sched["type"]} ({span}, '
+            f'{"per iteration" if per_iter else "per epoch"})')
+
+
+def describe_schedule(config: str, epochs: int) -> str:
+    """Epochs, batch size, optimizer and lr schedule as the runs use them."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(osp.join(ROOT, config))
+    opt = cfg.optim_wrapper.optimizer
+    extras = ', '.join(f'{k}={opt[k]}' for k in ('lr', 'weight_decay')
+                       if k in opt)
+    clip = cfg.optim_wrapper.get('clip_grad')
+    scheds = ' then '.join(
+        describe_scheduler(s, epochs) for s in cfg.get('param_scheduler', []))
+    return (f'{epochs} epochs (validation and checkpoint only at the end), '
+            f'batch {cfg.train_dataloader.batch_size}, {opt.type} ({extras})'
+            + (f', grad clip {clip.max_norm}' if clip else '') +
+            (f', lr: {scheds}' if scheds else '') +
+            f', {cfg.train_dataloader.num_workers} dataloader workers')
+
+
+def describe_data(config: str) -> str:
+    from mmengine.config import Config
+    cfg = Config.fromfile(osp.join(ROOT, config))
+    ds = cfg.train_dataloader.dataset
+    inner = ds.get('dataset', {})
+    return (f'{inner.get("type", ds.type)} long-tailed by {ds.type} '
+            f'(imbalance ratio {ds.get("imbalance_ratio")}, profile '
+            f'{ds.get("profile")!r}, subset seed {ds.get("seed")}, the same '
+            'subset for every run seed); tested on the balanced 10,000 test '
+            'images')
+
+
+def describe_row(spec: ConfigSpec) -> str:
+    """``name: `path``` plus how a two-stage row is chained."""
+    text = f'{spec.name}: `{spec.path}`'
+    notes = []
+    if spec.after:
+        notes.append(f"starts from {spec.after}'s final checkpoint "
+                     '(same seed)')
+    if spec.prepare:
+        notes.append(f'after `{spec.prepare}`')
+    if spec.cfg:
+        notes.append('with ' + ', '.join(f'`{c}`' for c in spec.cfg))
+    if spec.test_only:
+        notes.append(f'not trained: tests `{spec.test_only}`')
+    return text + (f' ({"; ".join(notes)})' if notes else '')
+
+
+def command_line(args: argparse.Namespace) -> str:
+    """The harness command with every option spelled out."""
+    parts = ['python', '-m', 'benchmarks.lt_benchmark', '--configs']
+    parts += [f'{c.name}={c.path}' for c in args.configs]
+    parts += ['--seeds'] + [str(s) for s in args.seeds]
+    parts += ['--epochs', str(args.epochs), '--section', args.section]
+    for c in args.configs:
+        if c.after:
+            parts += ['--after', f'{c.name}={c.after}']
+        if c.prepare:
+            parts += ['--prepare', f'{c.name}={c.prepare}']
+        for opt in c.cfg:
+            parts += ['--row-cfg', f'{c.name}={opt}']
+        if c.test_only:
+            parts += ['--test-only', f'{c.name}={c.test_only}']
+    return shlex.join(parts)
+
+

@@ -1,0 +1,295 @@
+"""Specs and runs of ``benchmarks/lt_benchmark.py``: a table row (config
+and, for a two-stage recipe, how it chains to its first stage) and the
+subprocesses that train and test it with one seed."""
+import argparse
+import json
+import math
+import os
+import os.path as osp
+import re
+import shlex
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from benchmarks.common import ROOT
+from benchmarks.lt_logs import (RESULT_FILE, RunResult, final_checkpoint,
+                                find_scalars, pick_metrics, read_json_lines,
+                                seconds_per_epoch)
+
+
+@dataclass
+class ConfigSpec:
+    """A row of the table: its display name and config path, and for the
+    second stage of a two-stage recipe, what chains it to the first (see
+    ``--after``, ``--prepare``, ``--row-cfg``, ``--test-only``)."""
+    name: str
+    path: str
+    after: Optional[str] = None
+    prepare: Optional[str] = None
+    cfg: List[str] = field(default_factory=list)
+    test_only: Optional[str] = None
+
+
+
+# ---------------------------------------------------------------- arguments
+def parse_config_spec(text: str) -> ConfigSpec:
+    """Read ``NAME=PATH`` or ``PATH`` (the name is then the file's stem).
+
+    Raises:
+        ValueError: If the name or the path is empty.
+    """
+    name, sep, path = text.partition('=')
+    if not sep:
+        name, path = '', text
+    name, path = name.strip(), path.strip()
+    if not path:
+        raise ValueError(f'config spec {text!r} has no path; expected '
+                         'NAME=PATH or PATH.')
+    if sep and not name:
+        raise ValueError(f'config spec {text!r} has an empty name; expected '
+                         'NAME=PATH or PATH.')
+    if not name:
+        name = osp.splitext(osp.basename(path))[0]
+    return ConfigSpec(name=name, path=path)
+
+
+def slugify(name: str) -> str:
+    """A folder-safe version of a row name."""
+    slug = re.sub(r'[^A-Za-z0-9._-]+', '-', name).strip('-').lower()
+    return slug or 'run'
+
+
+
+# --------------------------------------------------------------- commands
+def schedule_overrides(epochs: int, seed: int) -> List[str]:
+    """``--cfg-options`` fixing the schedule: E epochs, one validation and
+    one checkpoint at the end, the given seed."""
+    return [
+        f'randomness.seed={seed}',
+        f'train_cfg.max_epochs={epochs}',
+        f'train_cfg.val_interval={epochs}',
+        f'default_hooks.checkpoint.interval={epochs}',
+    ]
+
+
+def train_command(python: str,
+                  config: str,
+                  work_dir: str,
+                  epochs: int,
+                  seed: int,
+                  extra: Sequence[str] = ()) -> List[str]:
+    return [
+        python,
+        osp.join(ROOT, 'tools', 'train.py'), config, '--work-dir', work_dir,
+        '--cfg-options'
+    ] + schedule_overrides(epochs, seed) + list(extra)
+
+
+PLACEHOLDERS = ('python', 'run_dir', 'seed', 'stage1_config',
+                'stage1_checkpoint', 'stage1_dir')
+
+
+def fill_placeholders(template: str, context: Dict[str, str],
+                      what: str) -> str:
+    """``template`` with ``{python}``, ``{run_dir}``, ``{seed}`` and, for
+    a row with ``--after``, ``{stage1_config}``, ``{stage1_checkpoint}``,
+    ``{stage1_dir}`` filled in.
+
+    Raises:
+        ValueError: For a placeholder that is unknown or not available for
+            this row.
+    """
+    for name in re.findall(r'{([^{}]*)}', template):
+        if name not in context:
+            known = [k for k in PLACEHOLDERS if k in context]
+            raise ValueError(f'{what} {template!r}: placeholder {{{name}}} '
+                             f'is not one of {known}')
+    return template.format(**context)
+
+
+def run_dir_of(args: argparse.Namespace, name: str, seed: int) -> str:
+    return osp.abspath(
+        osp.join(args.work_dir, args.section, slugify(name), f'seed{seed}'))
+
+
+def test_command(python: str, config: str, checkpoint: str, work_dir: str,
+                 out: str) -> List[str]:
+    return [
+        python,
+        osp.join(ROOT, 'tools', 'test.py'), config, checkpoint, '--work-dir',
+        work_dir, '--out', out, '--out-item', 'metrics'
+    ]
+
+
+def run_measured(cmd: Sequence[str], log_path: str) -> Tuple[int, float,
+                                                              float]:
+    """Run ``cmd`` with output to ``log_path``.
+
+    Returns:
+        (exit code, wall seconds, peak RSS in MiB of that child alone, from
+        ``os.wait4``).
+    """
+    start = time.perf_counter()
+    with open(log_path, 'w') as log:
+        proc = subprocess.Popen(
+            list(cmd), stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+        _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    wall = time.perf_counter() - start
+    return proc.returncode, wall, usage.ru_maxrss / 1024.0
+
+
+# ------------------------------------------------------------------ runs
+def load_result(path: str, spec: ConfigSpec,
+                epochs: int) -> Optional[RunResult]:
+    """A run saved by an earlier invocation, if it used the same config and
+    epochs; else None."""
+    if not osp.isfile(path):
+        return None
+    with open(path) as f:
+        data = json.load(f)
+    if data.pop('epochs', None) != epochs or data.pop('config',
+                                                      None) != spec.path:
+        return None
+    data['name'] = spec.name
+    return RunResult(**data)
+
+
+def run_one(spec: ConfigSpec, seed: int, args: argparse.Namespace,
+            specs: Optional[Dict[str, ConfigSpec]] = None) -> RunResult:
+    """Train and test one (config, seed) in a fresh work dir.
+
+    A row with ``after`` starts from the final checkpoint of that (earlier)
+    row's run with the same seed (``load_from``); ``prepare`` runs first
+    (e.g. a tool that writes data the row's config reads); a ``test_only``
+    row is not trained and tests the checkpoint it names.
+    """
+    run_dir = run_dir_of(args, spec.name, seed)
+    saved = osp.join(run_dir, RESULT_FILE)
+    if args.reuse:
+        earlier = load_result(saved, spec, args.epochs)
+        if earlier is not None:
+            return earlier
+    if osp.isdir(run_dir):
+        shutil.rmtree(run_dir)
+    os.makedirs(run_dir)
+
+    context = dict(python=args.python, run_dir=run_dir, seed=str(seed))
+    extra = []
+    if spec.after:
+        stage1 = (specs or {})[spec.after]
+        stage1_dir = run_dir_of(args, stage1.name, seed)
+        context.update(
+            stage1_config=stage1.path,
+            stage1_dir=stage1_dir,
+            stage1_checkpoint=final_checkpoint(stage1_dir, args.epochs))
+        if not spec.test_only:
+            extra.append(f'load_from={context["stage1_checkpoint"]}')
+    extra += [fill_placeholders(c, context, '--row-cfg') for c in spec.cfg]
+    prepare_wall = 0.0
+    if spec.prepare:
+        cmd = shlex.split(
+            fill_placeholders(spec.prepare, context, '--prepare'))
+        rc, prepare_wall, _ = run_measured(cmd,
+                                           osp.join(run_dir, 'prepare.log'))
+        if rc != 0:
+            raise RuntimeError(f'preparing {spec.name} seed {seed} failed '
+                               f'(exit {rc}); see {run_dir}/prepare.log')
+
+    if spec.test_only:
+        checkpoint = fill_placeholders(spec.test_only, context,
+                                       '--test-only')
+        scalars, train_wall, rss, spe = [], 0.0, math.nan, math.nan
+    else:
+        rc, train_wall, rss = run_measured(
+            train_command(args.python, spec.path, run_dir, args.epochs, seed,
+                          extra), osp.join(run_dir, 'train.log'))
+        if rc != 0:
+            raise RuntimeError(f'training {spec.name} seed {seed} failed '
+                               f'(exit {rc}); see {run_dir}/train.log')
+        scalars = read_json_lines(find_scalars(run_dir))
+        spe = seconds_per_epoch(scalars)
+        checkpoint = final_checkpoint(run_dir, args.epochs)
+    metrics_path = osp.join(run_dir, 'test_metrics.json')
+    test_cmd = test_command(args.python, spec.path, checkpoint, run_dir,
+                            metrics_path)
+    if spec.test_only and extra:
+        test_cmd += ['--cfg-options'] + extra
+    rc, test_wall, _ = run_measured(test_cmd, osp.join(run_dir, 'test.log'))
+    if rc != 0:
+        raise RuntimeError(f'testing {spec.name} seed {seed} failed '
+                           f'(exit {rc}); see {run_dir}/test.log')
+    with open(metrics_path) as f:
+        metrics = pick_metrics(json.load(f))
+    val_top1 = [r['long_tail/top1'] for r in scalars if 'long_tail/top1' in r]
+    result = RunResult(
+        name=spec.name,
+        seed=seed,
+        metrics=metrics,
+        sec_per_epoch=spe,
+        peak_rss_mb=rss,
+        wall_s=prepare_wall + train_wall + test_wall,
+        extra=dict(
+            prepare_wall_s=prepare_wall,
+            train_wall_s=train_wall,
+            test_wall_s=test_wall,
+            val_top1=val_top1[-1] if val_top1 else math.nan))
+    test_top1 = metrics['long_tail/top1']
+    if val_top1 and abs(val_top1[-1] - test_top1) > 0.01:
+        print(f'[bench] warning: {spec.name} seed {seed}: final validation '
+              f'top-1 {val_top1[-1]:.2f} differs from the test top-1 '
+              f'{test_top1:.2f} on the same images', flush=True)
+    with open(saved, 'w') as f:
+        json.dump(
+            dict(vars(result), epochs=args.epochs, config=spec.path),
+            f,
+            indent=2)
+    return result
+
+
+
+def attach_row_options(args: argparse.Namespace) -> None:
+    """Move ``--after/--prepare/--row-cfg/--test-only`` onto their rows.
+
+    Raises:
+        ValueError: For an unknown row, a malformed item, a row given
+            twice, or a stage-1 row that is not listed before its row.
+    """
+    order = {c.name: i for i, c in enumerate(args.configs)}
+    by_name = {c.name: c for c in args.configs}
+
+    def split(option: str, item: str) -> Tuple[ConfigSpec, str]:
+        row, sep, value = item.partition('=')
+        if not sep or not value:
+            raise ValueError(f'{option} {item!r}: expected ROW=VALUE')
+        if row not in by_name:
+            raise ValueError(f'{option} {item!r}: no row named {row!r} in '
+                             f'--configs ({list(by_name)})')
+        return by_name[row], value
+
+    for option, attr in (('--after', 'after'), ('--prepare', 'prepare'),
+                         ('--test-only', 'test_only')):
+        for item in getattr(args, attr):
+            spec, value = split(option, item)
+            if getattr(spec, attr) is not None:
+                raise ValueError(f'{option} given twice for row {spec.name!r}')
+            setattr(spec, attr, value)
+    for item in args.row_cfg:
+        spec, value = split('--row-cfg', item)
+        if '=' not in value:
+            raise ValueError(f'--row-cfg {item!r}: expected ROW=KEY=VALUE')
+        spec.cfg.append(value)
+    for spec in args.configs:
+        if spec.after is None:
+            continue
+        if spec.after not in order:
+            raise ValueError(f'--after {spec.name}={spec.after}: no row named '
+                             f'{spec.after!r} in --configs')
+        if order[spec.after] >= order[spec.name]:
+            raise ValueError(f'--after {spec.name}={spec.after}: the stage-1 '
+                             'row must come before its row in --configs')
+
+
