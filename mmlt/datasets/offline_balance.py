@@ -9,7 +9,7 @@ from typing import Dict, List, Sequence, Tuple, Union
 
 import numpy as np
 
-__all__ = ['resolve_target', 'balance_indices', 'count_table']
+__all__ = ['resolve_target', 'balance_indices', 'balance_count_table']
 
 MODES = ('over', 'under', 'both')
 TARGETS = ('max', 'min', 'median', 'mean')
@@ -75,8 +75,8 @@ def balance_indices(keys: Sequence, target: Union[int, str], mode: str,
             np.array(sorted(dropped), dtype=np.int64), target)
 
 
-def count_table(before: Sequence, after: Sequence,
-                names: Dict = None) -> str:
+def balance_count_table(before: Sequence, after: Sequence,
+                        names: Dict = None) -> str:
     """A before/after count table per key, as text."""
     b_keys, b_counts = np.unique(np.asarray(before, dtype=object).astype(str),
                                  return_counts=True)

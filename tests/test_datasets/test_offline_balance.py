@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from mmlt.datasets.annotation_parsers import parse_annotation_file
-from mmlt.datasets.offline_balance import (balance_indices, count_table,
-                                           resolve_target)
+from mmlt.datasets.offline_balance import (balance_count_table,
+                                           balance_indices, resolve_target)
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 KEYS = ['a'] * 7 + ['b'] * 3 + ['c'] * 1
@@ -48,8 +48,8 @@ def test_seeded_and_validated():
         balance_indices(KEYS, 3, 'down')
 
 
-def test_count_table():
-    table = count_table(['x', 'x', 'y'], ['x', 'y', 'y', 'y'])
+def test_balance_count_table():
+    table = balance_count_table(['x', 'x', 'y'], ['x', 'y', 'y', 'y'])
     assert 'x' in table and '+2' in table and 'total' in table
 
 

@@ -1,4 +1,4 @@
-"""tools/dataset/generate_cam_samples.py and mmlt.apis.cam_generation on the
+"""tools/dataset/generate_cam_samples.py and mmlt.cam.generation on the
 long-tailed digits of scikit-learn with a tiny synthetic checkpoint, and the
 stage-2 configs that read what it writes."""
 import copy
@@ -15,9 +15,9 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
 import mmlt  # noqa: F401
-from mmlt.apis.cam_generation import (ANN_FILE, count_table,
-                                      generate_cam_samples,
-                                      split_test_pipeline, strip_pipelines)
+from mmlt.cam.generation import (ANN_FILE, generate_cam_samples,
+                                 generation_count_table, split_test_pipeline,
+                                 strip_pipelines)
 from mmlt.datasets import get_class_counts
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -140,8 +140,8 @@ def test_images_keep_background_labels_groups_and_sources(stage1, tmp_path):
     from mmengine.dataset import ConcatDataset
     both = ConcatDataset([source, cam_set])
     assert (get_class_counts(both, 10) == np.maximum(counts, 30)).all()
-    table = count_table(result.class_counts, result.generated,
-                        result.classes)
+    table = generation_count_table(result.class_counts, result.generated,
+                                   result.classes)
     assert f'{counts.sum():>9}' in table.splitlines()[-1]
 
 
@@ -305,7 +305,7 @@ def test_stage2_reads_generated_pngs_like_the_lt_arrays(
 
 def test_cifar_resnet32_has_an_8x8_cam():
     from mmpretrain.registry import MODELS
-    from mmlt.apis.cam import class_activation_maps
+    from mmlt.cam.activation_maps import class_activation_maps
     cfg = Config.fromfile(osp.join(
         CAM_CONFIGS, 'drs-cam-stage1_resnet32_1xb128_cifar10-lt-ir100.py'))
     init_default_scope('mmpretrain')

@@ -16,7 +16,8 @@ import mmengine
 
 from mmlt.datasets.annotation_parsers import parse_annotation_file
 from mmlt.datasets.annotation_writers import write_annotation_file
-from mmlt.datasets.offline_balance import balance_indices, count_table
+from mmlt.datasets.offline_balance import (balance_count_table,
+                                           balance_indices)
 
 
 def parse_args():
@@ -52,7 +53,7 @@ def main():
     if args.by == 'class' and classes is not None:
         names = {str(i): f'{i} ({c})' for i, c in enumerate(classes)}
     print(f'Balanced by {args.by} to {target} rows each ({args.mode}):')
-    print(count_table(keys, [keys[i] for i in out_idx], names))
+    print(balance_count_table(keys, [keys[i] for i in out_idx], names))
     print(f'Wrote {len(out_rows)} rows to {args.out_file}')
     if len(dropped):
         dropped_file = args.dropped or osp.splitext(

@@ -17,7 +17,7 @@ and cam_samples.csv (read by GroupAnnotationDataset); a before/after table
 is printed. --threshold: foreground where the CAM, normalised to [0, 1], is
 at least THRESHOLD times its mean (official code: 0.75). --cam-layer: when
 the last feature map is 1x1 (ConvNeXt on 32x32 images), the
-gradient-weighted CAM of an earlier layer. Logic: mmlt.apis.cam_generation.
+gradient-weighted CAM of an earlier layer. Logic: mmlt.cam.generation.
 """
 import argparse
 
@@ -25,9 +25,9 @@ import mmlt  # noqa: F401  (compat fixes and registration before configs)
 import torch
 from mmengine.config import Config, DictAction
 
-from mmlt.apis.cam_generation import (ANN_FILE, count_table,
-                                      generate_cam_samples)
-from mmlt.datasets.cam_sampling import TARGETS, TRANSFORMS
+from mmlt.cam.generation import (ANN_FILE, generate_cam_samples,
+                                 generation_count_table)
+from mmlt.cam.sampling import FOREGROUND_TRANSFORMS, TARGETS
 
 
 def _target(value: str):
@@ -47,7 +47,7 @@ def parse_args():
     parser.add_argument('--out-dir', required=True,
                         help='where images/ and the CSV are written')
     parser.add_argument('--transform', default='random',
-                        choices=list(TRANSFORMS) + ['random'])
+                        choices=list(FOREGROUND_TRANSFORMS) + ['random'])
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--target', type=_target, default='max_plus_min',
                         help='per-class count: max_plus_min, max or an int')
@@ -81,7 +81,8 @@ def main():
         mean_ratio=args.threshold, cam_layer=args.cam_layer,
         batch_size=args.batch_size, device=device, overwrite=args.overwrite)
     print(f'CAM-based sampling ({args.transform}, seed {args.seed}):')
-    print(count_table(result.class_counts, result.generated, result.classes))
+    print(generation_count_table(result.class_counts, result.generated,
+                                 result.classes))
     print(f'Wrote {len(result.rows)} images under {args.out_dir}/images and '
           f'{result.ann_file}')
     if result.unchanged:

@@ -12,7 +12,7 @@
 #          --work-dir work_dirs/cam_sampling/ce_fashion-mnist-lt
 #   2. generate the CAM images with the stage-1 model (ConvNeXt-atto's last
 #      feature map is 1x1 on 32x32 inputs, so the CAM is taken at stage 0,
-#      8x8, gradient-weighted; see mmlt/apis/cam.py):
+#      8x8, gradient-weighted; see mmlt/cam/activation_maps.py):
 #      python tools/dataset/generate_cam_samples.py \
 #          configs/lt/convnext-atto_ce_1xb128_fashion-mnist-lt-ir100.py \
 #          work_dirs/cam_sampling/ce_fashion-mnist-lt/epoch_30.pth \

@@ -9,7 +9,7 @@ CIFAR) or the output of the test pipeline's loading transforms (file
 datasets): no random augmentation. The rest of the test pipeline and the
 model's data preprocessor make the model's input. The CAM of the image's
 class is resized back onto the raw image (so the test pipeline may resize,
-but not crop or pad), and :func:`mmlt.datasets.cam_sampling.cam_augment`
+but not crop or pad), and :func:`mmlt.cam.sampling.cam_augment`
 makes the new image, written as PNG with the array exactly as the dataset
 gives it (``mmcv.imwrite``), so ``LoadImageFromFile`` (with
 ``color_type='grayscale'`` for 2-d images) reads back that very array. The
@@ -27,17 +27,16 @@ import numpy as np
 import torch
 
 from mmlt.datasets.annotation_writers import write_annotation_file
-from mmlt.datasets.cam_sampling import (TRANSFORMS, cam_augment,
-                                        draw_sources, foreground_mask,
-                                        generation_counts)
 from mmlt.datasets.label_utils import get_classes, get_group_ids, get_labels
-from .cam import (check_cam_model, class_activation_maps,
-                  gradient_weighted_cam, upsample_cams)
+from .activation_maps import (check_cam_model, class_activation_maps,
+                              gradient_weighted_cam, upsample_cams)
+from .sampling import (FOREGROUND_TRANSFORMS, cam_augment, draw_sources,
+                       foreground_mask, generation_counts)
 
 __all__ = [
     'ANN_FILE', 'IMG_DIR', 'CamGeneration', 'strip_pipelines',
     'split_test_pipeline', 'build_cam_model', 'generate_cam_samples',
-    'count_table'
+    'generation_count_table'
 ]
 
 #: The annotation file and image folder written under the output folder.
@@ -178,12 +177,12 @@ def generate_cam_samples(cfg,
             ``'random'`` (the official code's per-image choice).
         seed: Seed of the source draw and of every image's transform.
         target, max_per_class: See
-            :func:`mmlt.datasets.cam_sampling.generation_counts`.
+            :func:`mmlt.cam.sampling.generation_counts`.
         mean_ratio: Foreground threshold, a multiple of the mean of the
             normalised CAM (official code: 3/4).
         cam_layer: None for CAM on the last feature map; a module name
             (``'backbone.stages.0'``) for the gradient-weighted map there,
-            when the last map is too coarse (see :mod:`mmlt.apis.cam`).
+            when the last map is too coarse (see :mod:`mmlt.cam.activation_maps`).
         batch_size: Images per forward pass.
         device: Where the model runs.
         overwrite: Replace an existing annotation file in ``out_dir``.
@@ -195,9 +194,9 @@ def generate_cam_samples(cfg,
     from mmpretrain.registry import DATASETS
 
     init_default_scope(cfg.get('default_scope', 'mmpretrain'))
-    if transform not in TRANSFORMS + ('random', ):
+    if transform not in FOREGROUND_TRANSFORMS + ('random', ):
         raise ValueError(f'transform={transform!r} is not one of '
-                         f'{TRANSFORMS + ("random", )}')
+                         f'{FOREGROUND_TRANSFORMS + ("random", )}')
     foreground_mask(np.zeros((1, 1)), mean_ratio)  # validates mean_ratio
     if isinstance(batch_size, bool) or not isinstance(
             batch_size, int) or batch_size < 1:
@@ -293,8 +292,9 @@ def _check_round_trip(image: np.ndarray, path: str) -> None:
                            f'written (shape {image.shape})')
 
 
-def count_table(class_counts: Sequence[int], generated: Sequence[int],
-                classes: Optional[Sequence[str]] = None) -> str:
+def generation_count_table(class_counts: Sequence[int],
+                           generated: Sequence[int],
+                           classes: Optional[Sequence[str]] = None) -> str:
     """Per-class before / generated / after counts, as text."""
     lines = [f'{"class":<28}{"before":>9}{"generated":>11}{"after":>9}']
     for c, (n, g) in enumerate(zip(class_counts, generated)):

@@ -4,7 +4,7 @@ Zhang et al., "Bag of Tricks for Long-Tailed Visual Recognition with Deep
 Convolutional Neural Networks", AAAI 2021, CAM-based sampling: the images
 that class-balanced re-sampling would duplicate are replaced by new ones.
 For each, the class activation map (CAM) of its true class, computed by the
-model of the first stage (see :mod:`mmlt.apis.cam`), separates foreground
+model of the first stage (see :mod:`mmlt.cam.activation_maps`), separates foreground
 from background; the background is kept and the foreground transformed by
 one of horizontal flip, translation, or rotation with scaling (one of the
 three at random per image in the official code,
@@ -33,16 +33,16 @@ from typing import Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from .samplers.sampling_probs import class_probabilities
+from mmlt.datasets.samplers.sampling_probs import class_probabilities
 
 __all__ = [
-    'TRANSFORMS', 'ROTATION_RANGE', 'SCALE_RANGE', 'TARGETS',
+    'FOREGROUND_TRANSFORMS', 'ROTATION_RANGE', 'SCALE_RANGE', 'TARGETS',
     'generation_counts', 'draw_sources', 'foreground_mask',
     'sample_transform', 'apply_transform', 'composite', 'cam_augment'
 ]
 
 #: Foreground transforms of the paper; ``'random'`` picks one per image.
-TRANSFORMS = ('flip', 'translate', 'rotate_scale')
+FOREGROUND_TRANSFORMS = ('flip', 'translate', 'rotate_scale')
 #: Rotation in degrees and scale factor of ``'rotate_scale'`` (official
 #: code: ``randint(-45, 45)`` degrees and ``randint(80, 120) / 100``).
 ROTATION_RANGE = (-45.0, 45.0)
@@ -201,11 +201,14 @@ def sample_transform(kind: str, mask: np.ndarray,
     box = _bbox(mask)
     if kind == 'random':
         spans = box is None or box == (0, 0, width - 1, height - 1)
-        kinds = [k for k in TRANSFORMS if not (spans and k == 'translate')]
+        kinds = [
+            k for k in FOREGROUND_TRANSFORMS
+            if not (spans and k == 'translate')
+        ]
         kind = kinds[int(rng.integers(len(kinds)))]
-    if kind not in TRANSFORMS:
+    if kind not in FOREGROUND_TRANSFORMS:
         raise ValueError(f'transform={kind!r} is not one of '
-                         f'{TRANSFORMS + ("random", )}')
+                         f'{FOREGROUND_TRANSFORMS + ("random", )}')
     if kind == 'flip':
         return dict(kind=kind)
     if kind == 'translate':
@@ -252,7 +255,7 @@ def apply_transform(array: np.ndarray, params: dict,
         return _shift(array, int(params['dx']), int(params['dy']))
     if kind != 'rotate_scale':
         raise ValueError(f'transform kind={kind!r} is not one of '
-                         f'{TRANSFORMS}')
+                         f'{FOREGROUND_TRANSFORMS}')
     import cv2
     height, width = array.shape[:2]
     matrix = cv2.getRotationMatrix2D(
@@ -289,7 +292,7 @@ def cam_augment(image: np.ndarray, cam: np.ndarray, kind: str,
         image: ``(H, W)`` or ``(H, W, C)`` image.
         cam: ``(H, W)`` class activation map of the image's class, already
             at the image's resolution.
-        kind: A transform of :data:`TRANSFORMS` or ``'random'``.
+        kind: A transform of :data:`FOREGROUND_TRANSFORMS` or ``'random'``.
         rng: The generator of this image.
         mean_ratio: Foreground threshold (see :func:`foreground_mask`).
 

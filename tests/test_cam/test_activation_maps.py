@@ -7,8 +7,9 @@ import torch
 from mmengine.registry import init_default_scope
 
 import mmlt  # noqa: F401
-from mmlt.apis.cam import (check_cam_model, class_activation_maps,
-                           compute_cam, gradient_weighted_cam, upsample_cams)
+from mmlt.cam.activation_maps import (check_cam_model,
+                                      class_activation_maps, compute_cam,
+                                      gradient_weighted_cam, upsample_cams)
 
 TINY = dict(depths=[1, 1, 1, 1], channels=[8, 8, 8, 12])
 

@@ -2,11 +2,10 @@
 import numpy as np
 import pytest
 
-from mmlt.datasets.cam_sampling import (ROTATION_RANGE, SCALE_RANGE,
-                                        TRANSFORMS, apply_transform,
-                                        cam_augment, composite,
-                                        draw_sources, foreground_mask,
-                                        generation_counts, sample_transform)
+from mmlt.cam.sampling import (FOREGROUND_TRANSFORMS, ROTATION_RANGE,
+                               SCALE_RANGE, apply_transform, cam_augment,
+                               composite, draw_sources, foreground_mask,
+                               generation_counts, sample_transform)
 
 COUNTS = np.array([500, 120, 30, 7])
 
@@ -185,7 +184,7 @@ def test_same_seed_same_image_and_random_uses_all_three():
         b, pb = cam_augment(image, cam, 'random', np.random.default_rng(seed))
         assert np.array_equal(a, b) and pa == pb
         kinds.add(pa['kind'])
-    assert kinds == set(TRANSFORMS)
+    assert kinds == set(FOREGROUND_TRANSFORMS)
 
 
 def test_random_skips_translate_when_the_foreground_spans_the_image():
