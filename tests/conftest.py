@@ -8,6 +8,12 @@ import torch
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
+# tools/common_args.py (the parsers of tools/{train,test,kfold_train}.py),
+# imported as the tools import it; appended, so that tools/test.py does not
+# shadow the standard library's ``test`` package.
+TOOLS = os.path.join(ROOT, 'tools')
+if TOOLS not in sys.path:
+    sys.path.append(TOOLS)
 os.environ.setdefault('MPLBACKEND', 'Agg')
 
 

@@ -10,7 +10,8 @@ machine without CUDA, the folds train on gloo.
 import mmlt  # noqa: F401  (compat fixes and registration before configs)
 from mmengine.config import Config
 
-from mmlt.apis import build_kfold_parser, kfold_train, merge_train_args
+from common_args import build_kfold_parser
+from mmlt.apis import kfold_train, merge_train_args
 
 
 def main() -> None:

@@ -10,8 +10,8 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 from mmengine.evaluator import DumpResults
 
-from mmlt.apis import (build_test_parser, merge_test_args,
-                       prepare_cpu_distributed)
+from common_args import build_test_parser
+from mmlt.apis import merge_test_args, prepare_cpu_distributed
 
 
 def main() -> None:

@@ -8,8 +8,8 @@ from mmengine.config import Config
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
-from mmlt.apis import (build_train_parser, merge_train_args,
-                       prepare_cpu_distributed)
+from common_args import build_train_parser
+from mmlt.apis import merge_train_args, prepare_cpu_distributed
 
 
 def main() -> None:

@@ -28,7 +28,6 @@ in one process group; the split is the same on every rank (same seed, no
 rank-dependent randomness), rank 0 decides which folds are finished and
 writes every file.
 """
-import argparse
 import copy
 import gc
 import json
@@ -47,16 +46,13 @@ from mmengine.logging import print_log
 
 from mmlt.datasets.stratified_kfold_dataset import (ORI_INDEX_KEY,
                                                     STRATIFY_OPTIONS)
-from .cli import _add_common
 from .dist import prepare_cpu_distributed
 from .kfold_outputs import atomic_write, write_kfold_summary
 from .kfold_plan import (FOLD_CONFIG, FOLD_MARKER, FOLD_PREDICTIONS,
                          RAW_PREDICTIONS, SPLIT_RECORD, KFoldPlan,
                          fold_config, fold_dir, plan_kfold, train_dataset_of)
 
-__all__ = [
-    'KFoldSummary', 'kfold_train', 'finished_folds', 'build_kfold_parser'
-]
+__all__ = ['KFoldSummary', 'kfold_train', 'finished_folds']
 
 
 @dataclass
@@ -320,61 +316,3 @@ def kfold_train(cfg: Config,
             f'{name} {path}' for name, path in summary.files.items()),
         logger='current')
     return summary
-
-
-def _splits_arg(text: str) -> Union[int, str]:
-    if text == 'auto':
-        return text
-    try:
-        value = int(text)
-    except ValueError:
-        value = None
-    if value is None or value < 2:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not 'auto' nor an int >= 2")
-    return value
-
-
-def _max_splits_arg(text: str) -> int:
-    value = _splits_arg(text)
-    if value == 'auto':
-        raise argparse.ArgumentTypeError(f'{text!r} is not an int >= 2')
-    return value
-
-
-def build_kfold_parser() -> argparse.ArgumentParser:
-    """Options of tools/kfold_train.py: the k-fold ones and tools/train.py's
-    (except ``--resume``: interrupted folds always resume)."""
-    parser = argparse.ArgumentParser(
-        description='Stratified k-fold training with out-of-fold '
-        'predictions, a metric table and an ensemble of the fold models')
-    parser.add_argument('config', help='train config file path')
-    parser.add_argument(
-        '--num-splits',
-        type=_splits_arg,
-        default='auto',
-        help="number of folds, or 'auto': min(--max-splits, smallest class "
-        'count), at least 2')
-    parser.add_argument(
-        '--max-splits', type=_max_splits_arg, default=3,
-        help="the most folds 'auto' picks")
-    parser.add_argument(
-        '--stratify', choices=list(STRATIFY_OPTIONS), default='class',
-        help='balance the folds by class, or by class and group')
-    parser.add_argument(
-        '--seed', type=int, default=0, help='seed of the split')
-    parser.add_argument(
-        '--amp', action='store_true', help='mixed-precision training')
-    parser.add_argument(
-        '--no-validate', action='store_true',
-        help='do not validate while training (the held-out fold is still '
-        'tested at the end of each fold)')
-    parser.add_argument(
-        '--auto-scale-lr', action='store_true',
-        help='scale the learning rate by the actual batch size')
-    parser.add_argument(
-        '--no-persistent-workers', action='store_true',
-        help='disable persistent_workers in the dataloaders')
-    _add_common(parser)
-    parser.set_defaults(resume=None)
-    return parser

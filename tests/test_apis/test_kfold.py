@@ -19,7 +19,8 @@ from kfold_helpers import (CLASSES, ROOT, expected_folds, write_own_data,
 from mmengine.config import Config
 
 import mmlt  # noqa: F401
-from mmlt.apis.kfold import build_kfold_parser, kfold_train
+from common_args import build_kfold_parser
+from mmlt.apis.kfold import kfold_train
 from mmlt.apis.kfold_plan import fold_config, plan_kfold
 
 pytestmark = pytest.mark.usefixtures('one_thread')

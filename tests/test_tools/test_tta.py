@@ -14,7 +14,8 @@ import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
-from mmlt.apis import build_test_parser, merge_test_args
+from common_args import build_test_parser
+from mmlt.apis import merge_test_args
 from mmlt.utils import is_trusted_checkpoint, load_checkpoint_file
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))

@@ -13,7 +13,8 @@ from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from mmengine.registry import init_default_scope
 
-from mmlt.apis import build_test_parser, merge_test_args
+from common_args import build_test_parser
+from mmlt.apis import merge_test_args
 from mmlt.registry import DATASETS, MODELS
 from .ensemble_helpers import DEMO, ROOT, save_mmengine_checkpoint, scores_of
 

@@ -1,6 +1,7 @@
 import logging
 import os.path as osp
 import warnings
+from types import SimpleNamespace
 from typing import List
 
 import pytest
@@ -8,11 +9,10 @@ import torch
 from mmengine.config import Config
 from mmengine.logging import MMLogger
 
-from mmlt.apis import (merge_test_args, merge_train_args,
-                       prepare_cpu_distributed, build_test_parser,
-                       build_train_parser)
-from mmlt.apis import cli
-from mmlt.apis.cli import pin_memory_supported
+from common_args import build_test_parser, build_train_parser
+from mmlt.apis import (merge_args, merge_test_args, merge_train_args,
+                       prepare_cpu_distributed)
+from mmlt.apis.merge_args import pin_memory_supported
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DEMO = osp.join(ROOT, 'configs', 'lt', 'convnext_focal.py')
@@ -57,12 +57,12 @@ def _pin_messages(records: List[logging.LogRecord]) -> List[logging.LogRecord]:
 
 
 def test_pin_memory_default_follows_the_accelerator(monkeypatch, mm_log):
-    monkeypatch.setattr(cli, 'pin_memory_supported', lambda: False)
+    monkeypatch.setattr(merge_args, 'pin_memory_supported', lambda: False)
     cfg = train_cfg()
     for field in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         assert cfg[field].pin_memory is False
     assert _pin_messages(mm_log) == []  # nothing asked for, nothing said
-    monkeypatch.setattr(cli, 'pin_memory_supported', lambda: True)
+    monkeypatch.setattr(merge_args, 'pin_memory_supported', lambda: True)
     cfg = train_cfg()
     for field in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         assert cfg[field].pin_memory is True
@@ -71,7 +71,7 @@ def test_pin_memory_default_follows_the_accelerator(monkeypatch, mm_log):
 
 def test_pin_memory_asked_without_accelerator_is_one_info_line(
         monkeypatch, mm_log):
-    monkeypatch.setattr(cli, 'pin_memory_supported', lambda: False)
+    monkeypatch.setattr(merge_args, 'pin_memory_supported', lambda: False)
     cfg = Config.fromfile(DEMO)
     cfg.train_dataloader.pin_memory = True
     args = build_train_parser().parse_args(
@@ -84,7 +84,7 @@ def test_pin_memory_asked_without_accelerator_is_one_info_line(
     assert messages[0].levelno == logging.INFO
     assert 'train_dataloader, val_dataloader' in messages[0].getMessage()
     # with an accelerator the request stands, silently
-    monkeypatch.setattr(cli, 'pin_memory_supported', lambda: True)
+    monkeypatch.setattr(merge_args, 'pin_memory_supported', lambda: True)
     cfg = Config.fromfile(DEMO)
     cfg.test_dataloader.pin_memory = True
     args = build_test_parser().parse_args([DEMO, 'w/epoch_1.pth'])
@@ -117,6 +117,20 @@ def test_cfg_options_auto_scale_lr_and_no_validate():
     assert cfg.train_cfg.max_epochs == 3
     assert cfg.auto_scale_lr.enable is True
     assert cfg.val_dataloader is None and cfg.val_cfg is None
+
+
+def test_merge_takes_a_plain_namespace():
+    """The merge functions need no argparse: the options as attributes of
+    any object give the same config as the parsed command line."""
+    argv = ['--no-validate', '--cfg-options', 'train_cfg.max_epochs=3']
+    options = dict(
+        config=DEMO, work_dir=None, cfg_options={'train_cfg.max_epochs': 3},
+        launcher='none', local_rank=0, no_pin_memory=False, resume=None,
+        amp=False, no_validate=True, auto_scale_lr=False,
+        no_persistent_workers=False)
+    assert vars(build_train_parser().parse_args([DEMO, *argv])) == options
+    plain = merge_train_args(Config.fromfile(DEMO), SimpleNamespace(**options))
+    assert plain.to_dict() == train_cfg(*argv).to_dict()
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason='CPU-only check')

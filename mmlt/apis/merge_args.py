@@ -1,96 +1,34 @@
-"""Command-line options of tools/train.py and tools/test.py, as MMPretrain's.
+"""What the options of tools/train.py and tools/test.py (as MMPretrain's)
+do to a config.
 
-The tools only parse arguments and call these functions, so the option
-handling is importable and tested.
+The tools parse the command line (their parsers are in
+``tools/common_args.py``) and hand the parsed options to
+:func:`merge_train_args` or :func:`merge_test_args`, so what each option
+does is importable and tested without argparse: ``args`` is any object
+with the options as attributes (an ``argparse.Namespace``, or a
+``types.SimpleNamespace`` built in code).
 """
-import argparse
 import copy
 import logging
 import os
 import os.path as osp
-from typing import List, Optional
+from typing import Any, List, Optional
 
 import torch
-from mmengine.config import Config, ConfigDict, DictAction
+from mmengine.config import Config, ConfigDict
 from mmengine.logging import print_log
 
 __all__ = [
-    'build_train_parser', 'build_test_parser', 'merge_train_args',
-    'merge_test_args', 'default_work_dir', 'pin_memory_supported'
+    'merge_train_args', 'merge_test_args', 'default_work_dir',
+    'pin_memory_supported'
 ]
-
-
-def _add_common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument('--work-dir', help='the dir to save logs and models')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override settings of the config, key=value (lists as '
-        'key="[a,b]"); lists of dicts need a config file')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    parser.add_argument(
-        '--no-pin-memory',
-        action='store_true',
-        help='disable pin_memory in the dataloaders')
-
-
-def build_train_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(description='Train a model with mmlt')
-    parser.add_argument('config', help='train config file path')
-    parser.add_argument(
-        '--resume',
-        nargs='?',
-        type=str,
-        const='auto',
-        help='resume from this checkpoint, or without a path from the latest '
-        'checkpoint in the work dir')
-    parser.add_argument(
-        '--amp', action='store_true', help='mixed-precision training')
-    parser.add_argument(
-        '--no-validate', action='store_true', help='do not validate')
-    parser.add_argument(
-        '--auto-scale-lr',
-        action='store_true',
-        help='scale the learning rate by the actual batch size')
-    parser.add_argument(
-        '--no-persistent-workers',
-        action='store_true',
-        help='disable persistent_workers in the dataloaders')
-    _add_common(parser)
-    return parser
-
-
-def build_test_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(description='Test a model with mmlt')
-    parser.add_argument('config', help='test config file path')
-    parser.add_argument(
-        'checkpoint',
-        help="checkpoint file, or 'none' for a model that loads its own "
-        'weights (ScoreEnsemble, GroupRoutedEnsemble)')
-    parser.add_argument('--out', help='dump predictions to this pickle file')
-    parser.add_argument(
-        '--out-item',
-        choices=['metrics', 'pred'],
-        help='what --out holds: predictions (default) or the metrics')
-    parser.add_argument(
-        '--tta', action='store_true', help='test-time augmentation')
-    parser.add_argument(
-        '--amp', action='store_true', help='mixed-precision inference')
-    _add_common(parser)
-    return parser
 
 
 def default_work_dir(config_path: str) -> str:
     return osp.join('./work_dirs', osp.splitext(osp.basename(config_path))[0])
 
 
-def _set_work_dir(cfg: Config, args: argparse.Namespace) -> None:
+def _set_work_dir(cfg: Config, args: Any) -> None:
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir', None) is None:
@@ -113,7 +51,7 @@ def pin_memory_supported() -> bool:
 
 
 def _set_dataloader_defaults(cfg: Config, fields: List[str],
-                             args: argparse.Namespace,
+                             args: Any,
                              persistent: Optional[bool]) -> None:
     for field in fields:
         if cfg.get(field, None) is None:
@@ -149,8 +87,14 @@ def _drop_unsupported_pin_memory(cfg: Config, fields: List[str]) -> None:
             level=logging.INFO)
 
 
-def merge_train_args(cfg: Config, args: argparse.Namespace) -> Config:
-    """Apply tools/train.py's options to ``cfg`` (as MMPretrain does)."""
+def merge_train_args(cfg: Config, args: Any) -> Config:
+    """Apply tools/train.py's options to ``cfg`` (as MMPretrain does).
+
+    ``args`` has the attributes ``config``, ``work_dir``, ``cfg_options``,
+    ``launcher``, ``local_rank``, ``no_pin_memory``, ``resume``, ``amp``,
+    ``no_validate``, ``auto_scale_lr`` and ``no_persistent_workers``
+    (tools/train.py's options; ``no_persistent_workers`` may be missing).
+    """
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
     if args.no_validate:
@@ -203,8 +147,12 @@ def _test_checkpoint(cfg: Config, checkpoint: str) -> Optional[str]:
     return None
 
 
-def merge_test_args(cfg: Config, args: argparse.Namespace) -> Config:
+def merge_test_args(cfg: Config, args: Any) -> Config:
     """Apply tools/test.py's options to ``cfg`` (as MMPretrain does).
+
+    ``args`` has the attributes ``config``, ``checkpoint``, ``work_dir``,
+    ``cfg_options``, ``launcher``, ``local_rank``, ``no_pin_memory``,
+    ``amp`` and ``tta`` (tools/test.py's options).
 
     With ``--tta``, an ``EMAHook`` is removed from ``custom_hooks``: under
     TTA it would load the EMA weights into the wrapped copy with
