@@ -22,6 +22,8 @@ import torch
 from mmengine.config import Config, ConfigDict
 from mmengine.logging import print_log
 
+from mmlt.structures import read_optional_group_ids
+
 __all__ = ['ImageScores', 'score_checkpoint', 'split_dataloader_cfg']
 
 SPLITS = ('train', 'val', 'test')
@@ -191,7 +193,10 @@ def score_checkpoint(cfg: Config,
     filenames: List[str] = []
     groups: List[int] = []
     for batch in loader:
-        for sample in model.test_step(batch):
+        outputs = model.test_step(batch)
+        packed = read_optional_group_ids(outputs, 'the label-issue scores')
+        groups += [0] * len(outputs) if packed is None else packed
+        for sample in outputs:
             score = sample.pred_score.detach().float().cpu()
             if classes is None:
                 classes = tuple(str(c) for c in range(len(score)))
@@ -206,7 +211,6 @@ def score_checkpoint(cfg: Config,
             suggested.append(top)
             suggested_conf.append(float(score[top]))
             filenames.append(str(sample.metainfo.get('img_path', '') or ''))
-            groups.append(int(sample.get('group_id', 0)))
     if not labels:
         raise ValueError(f'the {split} dataloader gave no image')
     try:  # the annotation's groups, packed into the samples or not

@@ -49,7 +49,9 @@ class RebalancedSampler(Sampler):
         num_epochs: Schedule length for progressive/dynamic; None takes
             ``train_cfg.max_epochs`` when training starts (set by
             ``LongTailContextHook``, in mmlt's base runtime config).
-        group_weight: ``{group_id: weight}``; unnamed groups keep 1.0.
+        group_weight: ``{group_id: weight}``; unnamed groups keep 1.0. Keys
+            may be decimal strings (``--cfg-options``), as for the head
+            (:func:`mmlt.structures.parse_group_weight`).
         sample_weight: Per-sample weights, or an annotation field name.
         replacement: Draw with replacement (default). Without it each index
             appears at most once per epoch (needs ``num_samples`` <= the

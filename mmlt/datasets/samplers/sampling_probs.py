@@ -17,10 +17,11 @@ Group weights multiply the probability of every sample of a group, explicit
 per-sample weights the probability of that sample; the result is
 normalised.
 """
-from typing import Dict, Optional, Sequence
+from typing import Dict, Mapping, Optional, Sequence
 
 import numpy as np
 
+from mmlt.structures import parse_group_weight
 from ..label_utils import zero_count_classes
 
 __all__ = [
@@ -109,27 +110,32 @@ def class_probabilities(counts: Sequence[int],
     return ratio * instance + (1 - ratio) * balanced
 
 
-def check_group_weight(group_weight: Optional[Dict[int, float]],
+def check_group_weight(group_weight: Optional[Mapping],
                        present_groups: Sequence[int]) -> Dict[int, float]:
-    """Validate ``{group_id: weight}`` against the groups in the data."""
-    if group_weight is None:
+    """Validate ``{group_id: weight}`` against the groups in the data.
+
+    Keys and weights are parsed by :func:`mmlt.structures.parse_group_weight`
+    (the head's rule: int keys or their decimal strings, as
+    ``--cfg-options`` gives them; finite weights >= 0).
+
+    Raises:
+        TypeError: If ``group_weight`` is not a dict.
+        ValueError: On a bad key or weight, a group without any sample, or
+            weights that leave nothing to draw.
+    """
+    clean = parse_group_weight(group_weight)
+    if clean is None:
         return {}
-    if not isinstance(group_weight, dict):
-        raise TypeError(f'group_weight must be a dict {{group_id: weight}}, '
-                        f'got {type(group_weight).__name__}')
     present = set(int(g) for g in present_groups)
-    clean = {}
-    for g, w in group_weight.items():
-        if isinstance(g, bool) or not isinstance(g, (int, np.integer)):
-            raise ValueError(f'group_weight key {g!r} is not an integer '
-                             'group id')
-        if int(g) not in present:
+    for g in clean:
+        if g not in present:
+            hint = ''
+            if present == {0}:
+                hint = ('; every sample is in group 0: does the dataset '
+                        'annotate a group_id?')
             raise ValueError(f'group_weight names group {g}, which has no '
-                             f'sample; groups present: {sorted(present)}')
-        if not isinstance(w, (int, float)) or not np.isfinite(w) or w < 0:
-            raise ValueError(f'group_weight[{g}]={w!r} must be a finite '
-                             'number >= 0')
-        clean[int(g)] = float(w)
+                             f'sample; groups present: {sorted(present)}'
+                             f'{hint}')
     if present and all(clean.get(g, 1.0) == 0 for g in present):
         raise ValueError(f'group_weight={group_weight} gives every group '
                          'weight 0: nothing could be sampled')

@@ -1,10 +1,10 @@
 """Run a different augmentation pipeline for each group of samples."""
 from typing import Callable, Dict, List, Mapping, Optional, Sequence, Union
 
-import numpy as np
 from mmcv.transforms import BaseTransform, Compose
 
 from mmlt.registry import TRANSFORMS
+from mmlt.structures import parse_group_key, read_group_id
 
 __all__ = ['ApplyByGroup', 'build_sub_pipeline']
 
@@ -42,17 +42,6 @@ def build_sub_pipeline(transforms: Optional[PipelineCfg],
     return Compose(built)
 
 
-def _group_key(key, where: str) -> int:
-    """A group id: a non-negative int (or its decimal string)."""
-    if isinstance(key, str) and key.strip().isdigit():
-        key = int(key)
-    if isinstance(key, bool) or not isinstance(key, (int, np.integer)) or \
-            key < 0:
-        raise ValueError(f'{where}: group id {key!r} must be a '
-                         'non-negative int')
-    return int(key)
-
-
 @TRANSFORMS.register_module()
 class ApplyByGroup(BaseTransform):
     """Augment each sample with the pipeline of its group.
@@ -78,12 +67,13 @@ class ApplyByGroup(BaseTransform):
             them, are accepted).
         default: Pipeline of the groups not in ``pipelines`` (``[]``: leave
             them unchanged). None (default) makes a sample of an unlisted
-            group, or without ``group_id``, an error: a typo in a group id
-            would otherwise go unnoticed.
+            group an error: a typo in a group id would otherwise go
+            unnoticed.
 
     Raises:
-        KeyError: At call time, a sample without ``group_id`` when
-            ``default`` is None.
+        GroupIdError: At call time, a sample without ``group_id`` (with or
+            without ``default``: see :mod:`mmlt.structures.group_id`) or
+            with one that is not an integer >= 0; a ``ValueError``.
         ValueError: At call time, a sample of an unlisted group when
             ``default`` is None (naming the group id).
     """
@@ -100,7 +90,7 @@ class ApplyByGroup(BaseTransform):
                              'pipelines, or a default pipeline')
         self.pipelines: Dict[int, Compose] = {}
         for key, transforms in pipelines.items():
-            group = _group_key(key, 'ApplyByGroup.pipelines')
+            group = parse_group_key(key, 'ApplyByGroup.pipelines')
             if group in self.pipelines:
                 raise ValueError(f'ApplyByGroup.pipelines names group '
                                  f'{group} twice ({key!r})')
@@ -119,16 +109,7 @@ class ApplyByGroup(BaseTransform):
 
     def pipeline_for(self, results: dict) -> Compose:
         """The pipeline of the sample's group."""
-        if 'group_id' not in results:
-            if self.default is not None:
-                return self.default
-            raise KeyError(
-                'ApplyByGroup: the sample has no "group_id" (keys: '
-                f'{sorted(results)}) and no default pipeline is set; use an '
-                'mmlt dataset that sets group ids, or pass default=[...]')
-        group = results['group_id']
-        if hasattr(group, 'item'):  # numpy / torch scalar
-            group = group.item()
+        group = read_group_id(results, 'ApplyByGroup')
         if group in self.pipelines:
             return self.pipelines[group]
         if self.default is not None:

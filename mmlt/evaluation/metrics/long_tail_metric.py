@@ -11,6 +11,8 @@ from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger
 
 from mmlt.registry import METRICS
+from mmlt.structures import (PACK_GROUP_ID, GroupIdError, has_group_id,
+                             read_optional_group_ids)
 from ..functional import (FEW_SHOT_THR, MANY_SHOT_THR, SHOT_NAMES,
                           balanced_accuracy, confusion_matrix,
                           group_class_recall, gt_rank, masked_mean_recall,
@@ -100,7 +102,7 @@ def class_keys(class_names: Sequence[str]) -> List[str]:
 def _group_prediction(sample: dict) -> Optional[int]:
     """The predicted group of a sample with a group prediction and a
     ``group_id``, else None."""
-    if 'group_id' not in sample:
+    if not has_group_id(sample):
         return None
     if 'pred_group_score' in sample:
         score = torch.as_tensor(sample['pred_group_score']).detach()
@@ -141,7 +143,8 @@ class LongTailMetric(BaseMetric):
       ``num_*`` count all its classes (the report says how many are not
       validated);
     - ``group{g}_accuracy``: top-1 accuracy of each group id present
-      (samples without ``group_id`` are group 0);
+      (data without any ``group_id`` is group 0; data where only some
+      samples have one is an error, see :mod:`mmlt.structures.group_id`);
     - ``group_head_accuracy``: when samples carry a group prediction
       (``pred_group_score`` / ``pred_group_label``, set by mmlt's
       ``GroupMultiTaskHead``), the accuracy of that prediction against
@@ -285,9 +288,12 @@ class LongTailMetric(BaseMetric):
 
         Raises:
             ValueError: If a sample lacks ``pred_score``/``gt_label`` or its
-                label is outside ``[0, C)``.
+                label is outside ``[0, C)``; if some samples of the batch
+                have a ``group_id`` and others not
+                (:func:`mmlt.structures.read_optional_group_ids`).
         """
-        for sample in data_samples:
+        groups = read_optional_group_ids(data_samples, 'LongTailMetric')
+        for i, sample in enumerate(data_samples):
             for key in ('pred_score', 'gt_label'):
                 if key not in sample:
                     raise ValueError(f'LongTailMetric needs {key!r} in each '
@@ -303,7 +309,8 @@ class LongTailMetric(BaseMetric):
                 'gt_label': label,
                 'gt_rank': int(gt_rank(score, label)),
                 'num_classes': int(score.size),
-                'group_id': _to_int(sample.get('group_id', 0), 'group_id'),
+                'group_id': 0 if groups is None else groups[i],
+                'has_group_id': groups is not None,
                 'pred_group': _group_prediction(sample),
             })
 
@@ -318,8 +325,9 @@ class LongTailMetric(BaseMetric):
 
         Raises:
             ValueError: If samples disagree on the number of classes, a label
-                is out of range, or ``class_counts`` has another length than
-                the number of classes.
+                is out of range, only some samples have a ``group_id``, or
+                ``class_counts`` has another length than the number of
+                classes.
         """
         if not results:
             return {}
@@ -332,6 +340,13 @@ class LongTailMetric(BaseMetric):
         pred = np.array([r['pred_label'] for r in results], dtype=np.int64)
         ranks = np.array([r['gt_rank'] for r in results], dtype=np.int64)
         groups = np.array([r['group_id'] for r in results], dtype=np.int64)
+        with_group = sum(bool(r.get('has_group_id', True)) for r in results)
+        if 0 < with_group < len(results):
+            raise GroupIdError(
+                f'LongTailMetric: {with_group} of the {len(results)} '
+                'evaluated samples have a group_id and the others not: '
+                f'{PACK_GROUP_ID} for every sample, or for none (then all '
+                'are group 0)')
         bad = gt[(gt < 0) | (gt >= num)]
         if bad.size:
             raise ValueError(f'gt_label {bad[0]} is outside [0, {num}).')

@@ -2,22 +2,14 @@
 from collections.abc import Mapping
 from typing import Any, Dict, List, Optional, Sequence
 
-import numpy as np
 import torch
 from mmpretrain.structures import DataSample
 
 from mmlt.registry import MODELS
+from mmlt.structures import parse_group_key, read_group_ids
 from .base_ensemble import BaseEnsemble, select_inputs
 
 __all__ = ['GroupRoutedEnsemble', 'parse_routes']
-
-
-def _group_key(key: Any) -> int:
-    if isinstance(key, (int, np.integer)) and not isinstance(key, bool):
-        return int(key)
-    if isinstance(key, str) and key.strip().lstrip('-').isdigit():
-        return int(key)  # --cfg-options gives dict keys as strings
-    raise ValueError(f'routes key {key!r} must be an integer group id')
 
 
 def parse_routes(routes: Mapping, fallback: Optional[str],
@@ -25,7 +17,8 @@ def parse_routes(routes: Mapping, fallback: Optional[str],
     """Validate ``routes`` (group id -> member name) and ``fallback``.
 
     Raises:
-        ValueError: On a key that is not an integer, a route or fallback
+        ValueError: On a key that is not a non-negative integer (or its
+            decimal string, from ``--cfg-options``), a route or fallback
             naming no member, or a member that nothing routes to.
     """
     if not isinstance(routes, Mapping):
@@ -33,7 +26,7 @@ def parse_routes(routes: Mapping, fallback: Optional[str],
                          'member name')
     parsed: Dict[int, str] = {}
     for key, name in routes.items():
-        group = _group_key(key)
+        group = parse_group_key(key, 'routes')
         if group in parsed:
             raise ValueError(f'routes: group {group} is given twice')
         if name not in names:
@@ -49,21 +42,6 @@ def parse_routes(routes: Mapping, fallback: Optional[str],
         raise ValueError(f'member(s) {unused} get no sample: name them in '
                          'routes or as the fallback')
     return parsed
-
-
-def _group_of(sample: DataSample, index: int) -> int:
-    if 'group_id' not in sample:
-        raise ValueError(
-            f'sample {index} of the batch has no group_id: keep it with '
-            "dict(type='PackInputs', algorithm_keys=['group_id'])")
-    value = sample.group_id
-    if isinstance(value, torch.Tensor):
-        value = value.detach().cpu().numpy()
-    array = np.asarray(value)
-    if array.size != 1 or not np.issubdtype(array.dtype, np.integer):
-        raise ValueError(f'sample {index}: group_id={value!r} must be one '
-                         'integer')
-    return int(array.reshape(-1)[0])
 
 
 @MODELS.register_module()
@@ -124,16 +102,17 @@ class GroupRoutedEnsemble(BaseEnsemble):
         """Member name -> indices of the batch's samples it scores.
 
         Raises:
-            ValueError: Without data samples, on a sample without an
-                integer ``group_id``, or on a group that has no route and
-                no fallback.
+            ValueError: Without data samples, on a sample without a
+                ``group_id`` or with one that is not an integer >= 0
+                (:func:`mmlt.structures.read_group_ids`), or on a group that
+                has no route and no fallback.
         """
         if data_samples is None:
             raise ValueError('GroupRoutedEnsemble needs the data samples '
                              '(their group_id) to route the batch')
+        groups = read_group_ids(data_samples, 'GroupRoutedEnsemble')
         plan: Dict[str, List[int]] = {}
-        for i, sample in enumerate(data_samples):
-            group = _group_of(sample, i)
+        for i, group in enumerate(groups):
             name = self.routes.get(group, self.fallback)
             if name is None:
                 raise ValueError(

@@ -1,6 +1,5 @@
 from .lt_linear_head import (LTLinearClsHead, LTNormedLinearClsHead,
-                             find_head, gather_group_ids,
-                             group_sample_weights, parse_group_weight)
+                             find_head, group_sample_weights)
 from .tau_norm import DEFAULT_TAUS, check_tau, tau_normalize
 from .cosine_cls_head import CosineClsHead, cosine_margin_logits
 from .deep_supervision_head import DeepSupervisionHead
@@ -10,7 +9,7 @@ from .wrapped_head import (MainHeadWrapper, main_head_config,
 
 __all__ = [
     'LTLinearClsHead', 'LTNormedLinearClsHead', 'find_head',
-    'gather_group_ids', 'group_sample_weights', 'parse_group_weight',
+    'group_sample_weights',
     'CosineClsHead', 'cosine_margin_logits', 'DeepSupervisionHead',
     'GroupMultiTaskHead', 'group_targets', 'MainHeadWrapper',
     'main_head_config', 'strip_auxiliary_heads', 'DEFAULT_TAUS',

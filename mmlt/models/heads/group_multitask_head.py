@@ -7,6 +7,7 @@ from mmpretrain.structures import DataSample
 from torch import Tensor, nn
 
 from mmlt.registry import MODELS
+from mmlt.structures import gather_group_ids
 from .wrapped_head import HeadLike, MainHeadWrapper, check_feature
 
 __all__ = ['GroupMultiTaskHead', 'group_targets']
@@ -16,38 +17,24 @@ def group_targets(data_samples: List[DataSample], num_groups: int,
                   device: torch.device) -> Tensor:
     """Each sample's ``group_id`` as a long tensor, checked.
 
-    Unlike the class head's group weights (where a sample without a group
-    id is group 0), a group classifier needs every sample's group: a missing
-    one is an error, not a silent group 0.
+    Read by :func:`mmlt.structures.gather_group_ids`: a group classifier
+    needs every sample's group, so a missing one is an error, not group 0.
 
     Raises:
-        ValueError: A sample without ``group_id`` or with one outside
-            ``[0, num_groups)``; the value and the sample are named.
+        GroupIdError: A sample without ``group_id`` or with one that is not
+            an integer >= 0 (a ``ValueError``).
+        ValueError: A group id outside ``[0, num_groups)``; the value and
+            the sample are named.
     """
-    groups = []
-    for i, sample in enumerate(data_samples):
-        if 'group_id' not in sample:
-            raise ValueError(
-                f'GroupMultiTaskHead needs a group_id in every data sample; '
-                f'sample {i} has none. Keep it with '
-                "PackInputs(algorithm_keys=['group_id'])")
-        value = sample.group_id
-        if isinstance(value, torch.Tensor):
-            if value.numel() != 1:
-                raise ValueError(f'sample {i}: group_id must be one integer, '
-                                 f'got {value.tolist()}')
-            value = value.item()
-        if isinstance(value, bool) or int(value) != value:
-            raise ValueError(f'sample {i}: group_id {value!r} is not an '
-                             'integer')
-        value = int(value)
-        if not 0 <= value < num_groups:
-            raise ValueError(
-                f'sample {i}: group_id {value} is outside [0, num_groups='
-                f'{num_groups}); set num_groups to the number of groups of '
-                'the data (group ids 0, 1, ..., num_groups - 1)')
-        groups.append(value)
-    return torch.tensor(groups, dtype=torch.long, device=device)
+    target = gather_group_ids(data_samples, 'GroupMultiTaskHead', device)
+    outside = (target >= num_groups).nonzero().flatten()
+    if outside.numel():
+        i = int(outside[0])
+        raise ValueError(
+            f'sample {i}: group_id {int(target[i])} is outside [0, '
+            f'num_groups={num_groups}); set num_groups to the number of '
+            'groups of the data (group ids 0, 1, ..., num_groups - 1)')
+    return target
 
 
 @MODELS.register_module()

@@ -9,30 +9,16 @@ from mmpretrain.models.heads import LinearClsHead
 from mmpretrain.structures import DataSample
 
 from mmlt.registry import MODELS
+from mmlt.structures import gather_group_ids, parse_group_weight
 from .tau_norm import check_tau, tau_normalize
 
 __all__ = [
-    'LTLinearClsHead', 'LTNormedLinearClsHead', 'gather_group_ids',
-    'group_sample_weights', 'parse_group_weight'
+    'LTLinearClsHead', 'LTNormedLinearClsHead', 'group_sample_weights'
 ]
 
 # Per-batch inputs a loss may take from the head besides MMPretrain's
 # arguments (the class counts are handed over once, by set_class_counts).
 LOSS_CONTEXT_KEYS = ('group_id', 'feats')
-
-
-def gather_group_ids(data_samples: Sequence[DataSample],
-                     device: torch.device) -> torch.Tensor:
-    """Per-sample group ids as a long tensor (group 0 where absent).
-
-    The data preprocessor moves only labels to the device, so group ids are
-    moved here.
-    """
-    groups = []
-    for sample in data_samples:
-        g = sample.get('group_id', 0)
-        groups.append(int(g.item() if isinstance(g, torch.Tensor) else g))
-    return torch.tensor(groups, dtype=torch.long, device=device)
 
 
 def accepted_loss_kwargs(loss_module: torch.nn.Module,
@@ -49,35 +35,6 @@ def accepted_loss_kwargs(loss_module: torch.nn.Module,
     return frozenset(
         k for k in keys
         if k in params and params[k].kind is not params[k].VAR_KEYWORD)
-
-
-def parse_group_weight(group_weight: Optional[Mapping]
-                       ) -> Optional[Dict[int, float]]:
-    """Validated ``{group id: loss weight}`` (None stays None).
-
-    Keys are non-negative ints (or their decimal strings, as
-    ``--cfg-options`` gives them); values finite numbers >= 0.
-    """
-    if group_weight is None:
-        return None
-    if not isinstance(group_weight, Mapping):
-        raise TypeError(f'group_weight must be a dict {{group id: weight}}, '
-                        f'got {type(group_weight).__name__}')
-    parsed = {}
-    for key, value in group_weight.items():
-        if isinstance(key, str) and key.isdigit():
-            key = int(key)
-        if isinstance(key, bool) or not isinstance(key, (int, np.integer)) \
-                or key < 0:
-            raise ValueError(f'group_weight key {key!r} must be a '
-                             'non-negative int group id')
-        if isinstance(value, bool) or not isinstance(
-                value, (int, float, np.number)) or \
-                not math.isfinite(value) or value < 0:
-            raise ValueError(f'group_weight[{key}]={value!r} must be a '
-                             'finite number >= 0')
-        parsed[int(key)] = float(value)
-    return parsed
 
 
 def group_sample_weights(group_id: torch.Tensor,
@@ -106,10 +63,11 @@ class LTLinearClsHead(LinearClsHead):
     raises an error naming the hook rather than training on zeros.
 
     Per batch, the loss may also take ``group_id`` (a long tensor with each
-    sample's group) and ``feats`` (the classifier's input ``h``): the head
-    passes exactly those the loss's ``forward`` names as parameters (a
-    ``**kwargs`` catch-all gets none of them), so MMPretrain's own losses
-    work unchanged.
+    sample's group; a batch without group ids is then an error, see
+    :mod:`mmlt.structures.group_id`) and ``feats`` (the classifier's input
+    ``h``): the head passes exactly those the loss's ``forward`` names as
+    parameters (a ``**kwargs`` catch-all gets none of them), so MMPretrain's
+    own losses work unchanged.
 
     Args:
         num_classes: Number of classes.
@@ -117,8 +75,10 @@ class LTLinearClsHead(LinearClsHead):
         group_weight: ``{group id: weight}``: each sample's loss is scaled
             by its group's weight (a group not listed keeps 1.0), passed to
             the loss as its per-sample ``weight``. E.g. ``{1: 2.0}`` counts
-            group 1 twice. ``GroupWeightCurriculumHook`` changes it during
-            training.
+            group 1 twice. Keys may be decimal strings (``--cfg-options
+            model.head.group_weight.1=2.0``); every sample then needs a
+            ``group_id`` (``PackInputs(algorithm_keys=['group_id'])``).
+            ``GroupWeightCurriculumHook`` changes it during training.
         logit_adjust_tau: Post-hoc logit adjustment at inference (Menon et
             al., "Long-tail learning via logit adjustment", ICLR 2021):
             ``predict`` uses ``z - tau * log(pi)`` with ``pi`` the training
@@ -261,7 +221,8 @@ class LTLinearClsHead(LinearClsHead):
                   data_samples: List[DataSample], **kwargs) -> dict:
         group_id = None
         if 'group_id' in self._loss_kwargs or self.group_weight is not None:
-            group_id = gather_group_ids(data_samples, cls_score.device)
+            group_id = gather_group_ids(data_samples, self._group_feature(),
+                                        cls_score.device)
         if 'group_id' in self._loss_kwargs:
             kwargs['group_id'] = group_id
         if self.group_weight is not None:
@@ -270,6 +231,15 @@ class LTLinearClsHead(LinearClsHead):
                 weight = weight * kwargs['weight']
             kwargs['weight'] = weight
         return super()._get_loss(cls_score, data_samples, **kwargs)
+
+    def _group_feature(self) -> str:
+        """What makes this head read group ids, for the error on a batch
+        without them."""
+        if self.group_weight is not None:
+            return f'{type(self).__name__}(group_weight={self.group_weight})'
+        return (f'{type(self).__name__} with '
+                f'{type(self.loss_module).__name__} (its forward takes '
+                'group_id)')
 
     def _get_predictions(self, cls_score: torch.Tensor, data_samples):
         if self.logit_adjust_tau:

@@ -12,6 +12,7 @@ import mmlt  # noqa: F401
 from mmlt.datasets import DigitsLT
 from mmlt.datasets.transforms import ApplyByGroup, iter_transforms
 from mmlt.registry import TRANSFORMS
+from mmlt.structures import GroupIdError
 from model_helpers import tiny_convnext
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
@@ -46,11 +47,14 @@ def test_each_group_gets_its_pipeline():
     assert _side(t(_sample(torch.tensor(1)))) == 16
 
 
-def test_default_covers_unlisted_groups_and_missing_group_id():
+def test_default_covers_unlisted_groups_but_not_a_missing_group_id():
     t = ApplyByGroup(pipelines={1: TO_16}, default=TO_12)
     assert _side(t(_sample(0))) == 12
     assert _side(t(_sample(7))) == 12
-    assert _side(t(_sample())) == 12
+    # a sample without group_id is not silently given the default pipeline
+    with pytest.raises(GroupIdError, match='ApplyByGroup needs the group_id '
+                       'of every sample.*group_id column'):
+        t(_sample())
     # default=[]: the other groups are left unchanged
     t = ApplyByGroup(pipelines={1: TO_16}, default=[])
     assert _side(t(_sample(0))) == 32
@@ -62,8 +66,10 @@ def test_unlisted_group_without_default_is_an_error_naming_it():
         t(_sample(3))
     with pytest.raises(ValueError, match='a.png'):
         t(_sample(3, img_path='a.png'))
-    with pytest.raises(KeyError, match='no "group_id"'):
+    with pytest.raises(ValueError, match='the sample has none'):
         t(_sample())
+    with pytest.raises(ValueError, match='group_id=-1 must be one integer'):
+        t(_sample(-1))
 
 
 def test_string_group_ids_from_cfg_options():
@@ -72,9 +78,9 @@ def test_string_group_ids_from_cfg_options():
 
 
 @pytest.mark.parametrize('kwargs,error,match', [
-    (dict(pipelines={-1: TO_8}), ValueError, 'group id -1'),
-    (dict(pipelines={'a': TO_8}), ValueError, "group id 'a'"),
-    (dict(pipelines={1.5: TO_8}), ValueError, 'group id 1.5'),
+    (dict(pipelines={-1: TO_8}), ValueError, 'key -1 must be an integer'),
+    (dict(pipelines={'a': TO_8}), ValueError, "key 'a'"),
+    (dict(pipelines={1.5: TO_8}), ValueError, 'key 1.5'),
     (dict(pipelines={1: TO_8, '1': TO_8}), ValueError, 'group 1 twice'),
     (dict(pipelines={}), ValueError, 'at least one group'),
     (dict(pipelines=[TO_8]), TypeError, 'pipelines must be a dict'),

@@ -62,7 +62,7 @@ def make_samples(scores, labels, groups=None):
             'pred_score': torch.as_tensor(score),
             'gt_label': torch.tensor([int(label)]),
         }
-        if groups is not None and groups[i] != 0:
+        if groups is not None:
             # int and one-element tensor forms are both accepted.
             sample['group_id'] = (int(groups[i]) if i % 2 else
                                   torch.tensor([int(groups[i])]))
@@ -322,21 +322,25 @@ def test_group_head_accuracy_by_hand_count(logger):
                 [int(group_scores[i].argmax())])
         # i % 3 == 2: no group prediction, not scored
         samples.append(sample)
-    samples.append({'pred_score': torch.as_tensor(scores[0]),
-                    'gt_label': torch.tensor([int(labels[0])]),
-                    'pred_group_label': torch.tensor([0])})  # no group_id
     hits = [group_scores[i].argmax() == groups[i] for i in range(60)
             if i % 3 != 2]
     result = evaluate(LongTailMetric(print_report=False), samples)
     assert result['group_head_accuracy'] == pytest.approx(
         100 * np.mean(hits))
+    # without group_id (in no sample) a group prediction is not scored
+    ungrouped = [{'pred_score': torch.as_tensor(scores[0]),
+                  'gt_label': torch.tensor([int(labels[0])]),
+                  'pred_group_label': torch.tensor([0])}]
+    assert 'group_head_accuracy' not in evaluate(
+        LongTailMetric(print_report=False), ungrouped)
     plain = make_samples(scores, labels, groups)
     assert 'group_head_accuracy' not in evaluate(
         LongTailMetric(print_report=False), plain)
 
 
-# A hand-made set for the class x group view. Samples without group_id are
-# group 0, the metric's rule for group{g}_accuracy.
+# A hand-made set for the class x group view. None is group 0, given to the
+# sample explicitly (data where only some samples have a group_id is
+# refused; data without any is group 0, the rule for group{g}_accuracy).
 #                 gt  pred group
 GROUPED_SET = [(0, 0, None), (0, 1, None), (1, 1, None),
                (0, 0, 1), (1, 0, 1), (1, 1, 1), (1, 1, 1),
@@ -355,8 +359,7 @@ def _grouped_samples():
     for gt, pred, group in GROUPED_SET:
         sample = {'pred_score': torch.eye(3)[pred],
                   'gt_label': torch.tensor([gt])}
-        if group is not None:
-            sample['group_id'] = group
+        sample['group_id'] = 0 if group is None else group
         samples.append(sample)
     return samples
 

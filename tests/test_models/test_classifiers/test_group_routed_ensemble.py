@@ -78,6 +78,24 @@ def test_unknown_group_without_fallback_is_named():
         ensemble.test_step(batch([0, 1, 7]))
 
 
+def test_data_without_group_ids_is_refused_naming_the_fix():
+    # e.g. PackInputs without algorithm_keys=['group_id']: not all group 0
+    ensemble = build({1: 'specialist'})
+    with pytest.raises(ValueError, match='GroupRoutedEnsemble needs the '
+                       'group_id of every sample, but no sample of the batch '
+                       r"has a group_id: keep it with dict\(type="
+                       r"'PackInputs', algorithm_keys=\['group_id'\]\)"):
+        ensemble.test_step(batch([None, None]))
+
+
+def test_routes_take_cfg_options_string_keys_as_the_other_group_dicts():
+    ensemble = build({'1': 'specialist'})
+    assert ensemble.routes == {1: 'specialist'}
+    with pytest.raises(ValueError, match="routes key '-1' must be an "
+                       'integer group id >= 0'):
+        build({'-1': 'specialist'})
+
+
 def test_samples_need_a_group_id():
     ensemble = build({1: 'specialist'})
     with pytest.raises(ValueError, match='sample 1 of the batch has no '

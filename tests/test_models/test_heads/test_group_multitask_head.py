@@ -98,18 +98,22 @@ def test_metric_reports_the_group_head_accuracy_by_hand_count():
     labels = torch.randint(0, C, (40, )).tolist()
     groups = torch.randint(0, G, (40, )).tolist()
     data = samples(labels, groups)
-    data[3] = DataSample().set_gt_label(labels[3])  # no group id: not scored
     pred = head.predict((x, ), data)
-    hits = [
-        int(p.pred_group_label) == groups[i] for i, p in enumerate(pred)
-        if i != 3
-    ]
+    hits = [int(p.pred_group_label) == groups[i] for i, p in enumerate(pred)]
     metric = LongTailMetric(topk=(1, ), print_report=False)
     metric.process(None, [p.to_dict() for p in pred])
     result = metric.compute_metrics(metric.results)
     assert result['group_head_accuracy'] == pytest.approx(
-        100 * sum(hits) / 39)
-    assert 0 < sum(hits) < 39  # an untrained head: not trivially 0 or 100
+        100 * sum(hits) / 40)
+    assert 0 < sum(hits) < 40  # an untrained head: not trivially 0 or 100
+    # a batch where one sample lost its group id is refused, not scored
+    data[3] = DataSample().set_gt_label(labels[3])
+    pred = head.predict((x, ), data)
+    with pytest.raises(ValueError, match='LongTailMetric needs the group_id '
+                       'of every sample, but sample 3 of the batch has no '
+                       'group_id'):
+        LongTailMetric(topk=(1, ), print_report=False).process(
+            None, [p.to_dict() for p in pred])
     # class predictions without a group head: no such key
     plain = head.main_head.predict((x, ), samples(labels, groups))
     metric = LongTailMetric(topk=(1, ), print_report=False)
@@ -120,10 +124,10 @@ def test_metric_reports_the_group_head_accuracy_by_hand_count():
 
 @pytest.mark.parametrize('groups,match', [
     ([0, 3], r'sample 1: group_id 3 is outside \[0, num_groups=3\)'),
-    ([-1, 0], 'sample 0: group_id -1 is outside'),
-    ([0, None], 'sample 1 has none'),
+    ([-1, 0], 'sample 0 of the batch: group_id=-1 must be one integer'),
+    ([0, None], 'sample 1 of the batch has no group_id'),
     ([0, torch.tensor([1, 2])], r'\[1, 2\]'),
-    ([0.5, 1], 'group_id 0.5 is not an integer'),
+    ([0.5, 1], 'group_id=0.5 must be one integer'),
 ])
 def test_unknown_group_ids_raise_naming_the_value(groups, match):
     head = build()

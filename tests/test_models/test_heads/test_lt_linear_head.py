@@ -60,14 +60,18 @@ def test_head_hands_counts_once_and_passes_groups_the_loss_names():
     feats = (torch.randn(3, 4), )
     for _ in range(2):
         losses = head.loss(feats,
-                           samples([0, 1, 2], [1, None, torch.tensor(2)]))
+                           samples([0, 1, 2], [1, 0, torch.tensor(2)]))
     assert torch.isfinite(losses['loss'])
     # once, when the head received them; none per batch
     assert [c.tolist() for c in head.loss_module.counts] == [[5, 3, 1]]
     seen = head.loss_module.seen
-    # a sample without group id is group 0
     assert seen['group_id'].tolist() == [1, 0, 2]
     assert seen['group_id'].dtype == torch.long
+    # a sample without group id is an error, not group 0
+    with pytest.raises(ValueError, match=r'_RecordingLoss \(its forward '
+                       r'takes group_id\) needs the group_id of every '
+                       'sample, but sample 1 of the batch has no group_id'):
+        head.loss(feats, samples([0, 1, 2], [1, None, 2]))
 
 
 def test_head_passes_only_named_context_to_var_keyword_losses():
