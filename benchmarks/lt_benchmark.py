@@ -42,9 +42,9 @@ from benchmarks.lt_runs import (PLACEHOLDERS, attach_row_options,
 
 DEFAULT_CONFIGS = (
     'cross-entropy='
-    'configs/lt/convnext-atto_ce_1xb128_fashion-mnist-lt-ir100.py',
+    'configs/baselines/convnext-atto_ce_1xb128_fashion-mnist-lt-ir100.py',
     'focal-loss='
-    'configs/lt/convnext-atto_focal_1xb128_fashion-mnist-lt-ir100.py',
+    'configs/baselines/convnext-atto_focal_1xb128_fashion-mnist-lt-ir100.py',
 )
 DEFAULT_SEEDS = (0, 1, 2)
 # Sized so one run (train + test) stays well under 10 minutes on 2 CPU

@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-OWN_CSV_CONFIG = osp.join(ROOT, 'configs', 'lt',
+OWN_CSV_CONFIG = osp.join(ROOT, 'configs', 'baselines',
                           'convnext-atto_focal_1xb32_own-csv.py')
 CLASSES = ['red', 'green', 'blue', 'gray']
 

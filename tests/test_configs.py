@@ -11,14 +11,14 @@ from mmlt.datasets.lt_profiles import long_tail_counts
 from mmlt.registry import HOOKS, MODELS
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-# Ensembles (configs/lt/ensemble) only test trained members and are not
+CONFIG_DIR = osp.join(ROOT, 'configs')
+# Every config a user runs: the bases (configs/_base_) are fragments, and
+# ensembles (configs/ensemble) only test trained members and are not
 # trained: tests/test_models/test_classifiers checks them.
 CONFIGS = sorted(
-    p for p in glob.glob(
-        osp.join(ROOT, 'configs', 'lt', '**', '*.py'), recursive=True)
-    if osp.join('configs', 'lt', 'ensemble', '') not in p)
-FASHION_CE = osp.join(ROOT, 'configs', 'lt',
-                      'convnext-atto_ce_1xb128_fashion-mnist-lt-ir100.py')
+    p for p in glob.glob(osp.join(CONFIG_DIR, '**', '*.py'), recursive=True)
+    if osp.relpath(p, CONFIG_DIR).split(osp.sep)[0] not in ('_base_',
+                                                            'ensemble'))
 # mmlt's own hooks: registered in default_hooks, never in custom_hooks
 MMLT_HOOKS = ('LongTailContextHook', 'CheckFiniteLossHook',
               'DeferredReweightingHook', 'DeferredResamplingHook',
@@ -26,16 +26,16 @@ MMLT_HOOKS = ('LongTailContextHook', 'CheckFiniteLossHook',
               'BatchAugmentOffHook', 'ClassifierRetrainHook',
               'LoadFromCheckHook')
 LOSS_CONFIGS = sorted(
-    glob.glob(osp.join(ROOT, 'configs', 'lt', 'losses', '*.py')))
+    glob.glob(osp.join(ROOT, 'configs', 'losses', '*.py')))
 
 
 def test_there_are_configs():
-    assert osp.join(ROOT, 'configs', 'lt', 'convnext_focal.py') in CONFIGS
+    assert osp.join(CONFIG_DIR, 'baselines', 'convnext_focal.py') in CONFIGS
     assert len(CONFIGS) >= 5
 
 
 def _config_id(path):
-    return osp.relpath(path, osp.join(ROOT, 'configs', 'lt'))
+    return osp.relpath(path, CONFIG_DIR)
 
 
 def _pipelines(dataset):
@@ -117,7 +117,7 @@ def test_loss_configs_cover_both_datasets():
     for name in names - digits_only:
         for dataset in ('fashion-mnist-lt-ir100', 'cifar10-lt-ir100'):
             assert osp.isfile(
-                osp.join(ROOT, 'configs', 'lt', 'losses',
+                osp.join(ROOT, 'configs', 'losses',
                          f'{name}_convnext-atto_1xb128_{dataset}.py')), (
                              name, dataset)
 
@@ -136,12 +136,16 @@ def test_paper_configs_reduce_class_weights_as_the_paper_code(path):
 
 
 @pytest.mark.parametrize(
-    'path', [p for p in LOSS_CONFIGS if 'fashion-mnist' in p],
+    'path', [p for p in LOSS_CONFIGS if '_convnext-atto_1xb128_' in p],
     ids=osp.basename)
-def test_fashion_mnist_loss_configs_change_only_loss_and_hooks(path):
-    # same data, model, schedule and runtime as the cross-entropy row
+def test_loss_configs_change_only_loss_and_hooks_of_their_baseline(path):
+    # same data, model, schedule and runtime as the cross-entropy baseline
+    # of their data set (the row they are compared with)
+    dataset = osp.basename(path).split('_1xb128_')[1]
     cfg = Config.fromfile(path).to_dict()
-    base = Config.fromfile(FASHION_CE).to_dict()
+    base = Config.fromfile(
+        osp.join(CONFIG_DIR, 'baselines',
+                 f'convnext-atto_ce_1xb128_{dataset}')).to_dict()
     for c in (cfg, base):
         head = c['model']['head']
         for key in ('type', 'loss', 'logit_adjust_tau', 'group_weight'):
@@ -168,3 +172,4 @@ def test_child_custom_hooks_keep_mmlt_hooks(path, tmp_path):
     assert _hook_types(cfg) == sorted(_hook_types(parent) + ['EMAHook'])
     for key, hook in parent.default_hooks.items():
         assert cfg.default_hooks[key] == hook
+

@@ -73,7 +73,7 @@ class GroupAnnotationDataset(BaseLTDataset):
     and optionally a ``group_id`` per image (e.g. the image's source).
 
     A typical folder and config (a complete runnable example:
-    ``configs/lt/convnext-atto_focal_1xb32_own-csv.py``)::
+    ``configs/baselines/convnext-atto_focal_1xb32_own-csv.py``)::
 
         data/own/classes.txt      # one class name per line: label order
         data/own/train.csv        # filename,label,group_id

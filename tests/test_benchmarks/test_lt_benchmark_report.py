@@ -30,8 +30,8 @@ def _result(name, seed, top1, few=math.nan, spe=10.0, rss=1000.0):
 def test_parse_config_spec():
     spec = lt_runs.parse_config_spec('ce=configs/a_b.py')
     assert (spec.name, spec.path) == ('ce', 'configs/a_b.py')
-    spec = lt_runs.parse_config_spec('configs/lt/x_ce_y.py')
-    assert (spec.name, spec.path) == ('x_ce_y', 'configs/lt/x_ce_y.py')
+    spec = lt_runs.parse_config_spec('configs/baselines/x_ce_y.py')
+    assert (spec.name, spec.path) == ('x_ce_y', 'configs/baselines/x_ce_y.py')
     with pytest.raises(ValueError, match='empty name'):
         lt_runs.parse_config_spec('=configs/a.py')
     with pytest.raises(ValueError, match='no path'):

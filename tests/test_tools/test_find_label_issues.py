@@ -22,7 +22,7 @@ from mmlt.registry import DATASETS
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TOOL = osp.join(ROOT, 'tools', 'analysis_tools', 'find_label_issues.py')
-CONFIG = osp.join(ROOT, 'configs', 'lt',
+CONFIG = osp.join(ROOT, 'configs', 'baselines',
                   'convnext-atto_focal_1xb32_own-csv.py')
 CLASSES = ['red', 'green', 'blue']
 COUNTS = [24, 8, 4]

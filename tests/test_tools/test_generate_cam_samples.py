@@ -22,7 +22,7 @@ from mmlt.datasets import get_class_counts
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TOOL = osp.join(ROOT, 'tools', 'dataset', 'generate_cam_samples.py')
-CAM_CONFIGS = osp.join(ROOT, 'configs', 'lt', 'cam_sampling')
+CAM_CONFIGS = osp.join(ROOT, 'configs', 'cam_sampling')
 DIGITS_CLASSES = [str(i) for i in range(10)]
 
 # digits-LT (8x8x3 arrays), resized to 32: a ConvNeXt with a 1-pixel stem

@@ -32,9 +32,11 @@ class ScoreEnsemble(BaseEnsemble):
         model = dict(
             type='ScoreEnsemble',
             members=[
-                dict(name='fold0', config='configs/lt/convnext_focal.py',
+                dict(name='fold0',
+                     config='configs/baselines/convnext_focal.py',
                      checkpoint='work_dirs/fold0/epoch_30.pth'),
-                dict(name='fold1', config='configs/lt/convnext_focal.py',
+                dict(name='fold1',
+                     config='configs/baselines/convnext_focal.py',
                      checkpoint='work_dirs/fold1/epoch_30.pth', weight=2.0),
             ])
 

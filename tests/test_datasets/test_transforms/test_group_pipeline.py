@@ -17,7 +17,7 @@ from model_helpers import tiny_convnext
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
     osp.abspath(__file__)))))
-PLAN3 = osp.join(ROOT, 'configs', 'lt', 'losses',
+PLAN3 = osp.join(ROOT, 'configs', 'losses',
                  'focal-group1-strongaug_convnext-atto_2xb32_digits-lt.py')
 
 # a resize to a size of its own marks which pipeline ran

@@ -26,7 +26,7 @@ from mmlt.registry import HOOKS, MODELS
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
     osp.abspath(__file__)))))
-DEMO = osp.join(ROOT, 'configs', 'lt', 'convnext_focal.py')
+DEMO = osp.join(ROOT, 'configs', 'baselines', 'convnext_focal.py')
 
 pytestmark = pytest.mark.usefixtures('one_thread')
 
@@ -310,15 +310,15 @@ def test_load_state_dict_pre_hooks_are_applied():
 STAGE2 = {
     # stage-2 config: its stage-1 config (as in the config's commands)
     'two_stage/crt_convnext-atto_1xb128_fashion-mnist-lt-ir100.py':
-    'convnext-atto_ce_1xb128_fashion-mnist-lt-ir100.py',
+    'baselines/convnext-atto_ce_1xb128_fashion-mnist-lt-ir100.py',
     'two_stage/crt_resnet32_1xb128_cifar10-lt-ir100.py':
-    'resnet32_ce_1xb128_cifar10-lt-ir100.py',
+    'baselines/resnet32_ce_1xb128_cifar10-lt-ir100.py',
     'two_stage/lws_convnext-atto_1xb128_fashion-mnist-lt-ir100.py':
-    'convnext-atto_ce_1xb128_fashion-mnist-lt-ir100.py',
+    'baselines/convnext-atto_ce_1xb128_fashion-mnist-lt-ir100.py',
     'two_stage/lws_resnet32_1xb128_cifar10-lt-ir100.py':
-    'resnet32_ce_1xb128_cifar10-lt-ir100.py',
+    'baselines/resnet32_ce_1xb128_cifar10-lt-ir100.py',
     'cam_sampling/drs-cam_convnext-atto_1xb128_fashion-mnist-lt-ir100.py':
-    'convnext-atto_ce_1xb128_fashion-mnist-lt-ir100.py',
+    'baselines/convnext-atto_ce_1xb128_fashion-mnist-lt-ir100.py',
     'cam_sampling/drs-cam_resnet32_1xb128_cifar10-lt-ir100.py':
     'cam_sampling/drs-cam-stage1_resnet32_1xb128_cifar10-lt-ir100.py',
     'cam_sampling/bot-combo_convnext-atto_1xb128_fashion-mnist-lt-ir100.py':
@@ -327,24 +327,26 @@ STAGE2 = {
     'cam_sampling/bot-combo_resnet32_1xb128_cifar10-lt-ir100.py':
     'cam_sampling/bot-combo-stage1-mixup_resnet32_1xb128_cifar10-lt-ir100.py',
 }
-LT = osp.join(ROOT, 'configs', 'lt')
+CONFIGS = osp.join(ROOT, 'configs')
 
 
 def test_every_stage2_config_with_load_from_is_listed():
     with_load_from = {
-        osp.relpath(p, LT) for p in glob.glob(osp.join(LT, '*', '*.py'))
-        if '/ensemble/' not in p and Config.fromfile(p).load_from
+        osp.relpath(p, CONFIGS)
+        for p in glob.glob(osp.join(CONFIGS, '*', '*.py'))
+        if '/_base_/' not in p and '/ensemble/' not in p
+        and Config.fromfile(p).load_from
     }
     assert with_load_from == set(STAGE2)
 
 
 @pytest.mark.parametrize('stage2', sorted(STAGE2))
 def test_stage2_config_is_strict_and_fits_its_stage1(stage2, tmp_path):
-    cfg = Config.fromfile(osp.join(LT, stage2))
+    cfg = Config.fromfile(osp.join(CONFIGS, stage2))
     check = cfg.default_hooks.load_from_check
     assert check.type == 'LoadFromCheckHook' and check.strict is True
     hook = HOOKS.build(dict(check))
-    stage1_cfg = Config.fromfile(osp.join(LT, STAGE2[stage2]))
+    stage1_cfg = Config.fromfile(osp.join(CONFIGS, STAGE2[stage2]))
     mismatch = compare_state_dicts(
         MODELS.build(stage1_cfg.model).state_dict(),
         MODELS.build(cfg.model).state_dict(), hook.allow_missing)

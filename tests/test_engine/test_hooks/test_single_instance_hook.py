@@ -11,7 +11,7 @@ from mmlt.engine.hooks import (CheckFiniteLossHook, GroupWeightCurriculumHook,
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
     osp.abspath(__file__)))))
-CURRICULUM = osp.join(ROOT, 'configs', 'lt', 'losses',
+CURRICULUM = osp.join(ROOT, 'configs', 'losses',
                       'ce-group1-curriculum_convnext-atto_2xb32_digits-lt.py')
 
 

@@ -18,7 +18,7 @@ from mmlt.apis import merge_test_args
 from mmlt.registry import DATASETS, MODELS
 from .ensemble_helpers import DEMO, ROOT, save_mmengine_checkpoint, scores_of
 
-ENSEMBLE_DIR = osp.join(ROOT, 'configs', 'lt', 'ensemble')
+ENSEMBLE_DIR = osp.join(ROOT, 'configs', 'ensemble')
 SCORE_CFG = osp.join(ENSEMBLE_DIR,
                      'score-ensemble-2seeds_convnext-atto_1xb64_digits-lt.py')
 ROUTED_CFG = osp.join(ENSEMBLE_DIR,

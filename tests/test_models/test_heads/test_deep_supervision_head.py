@@ -19,9 +19,9 @@ from model_helpers import tiny_convnext
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
     osp.abspath(__file__)))))
 FASHION = osp.join(
-    ROOT, 'configs', 'lt', 'heads',
+    ROOT, 'configs', 'heads',
     'deep-supervision_convnext-atto_1xb128_fashion-mnist-lt-ir100.py')
-DEMO = osp.join(ROOT, 'configs', 'lt', 'convnext_focal.py')
+DEMO = osp.join(ROOT, 'configs', 'baselines', 'convnext_focal.py')
 C = 3
 CHANNELS = (4, 6, 8)  # three pooled stages; the main head reads the last
 

@@ -16,7 +16,7 @@ from model_helpers import tiny_convnext
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
     osp.abspath(__file__)))))
-DIGITS = osp.join(ROOT, 'configs', 'lt', 'heads',
+DIGITS = osp.join(ROOT, 'configs', 'heads',
                   'group-multitask_convnext-atto_2xb32_digits-lt.py')
 C, D, G = 4, 6, 3
 
