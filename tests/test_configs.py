@@ -1,9 +1,12 @@
 """Every config parses, builds its model, and names mmlt the same way."""
 import copy
 import glob
+import os
 import os.path as osp
+import re
 
 import pytest
+import yaml
 from mmengine.config import Config
 
 import mmlt  # noqa: F401
@@ -173,3 +176,95 @@ def test_child_custom_hooks_keep_mmlt_hooks(path, tmp_path):
     for key, hook in parent.default_hooks.items():
         assert cfg.default_hooks[key] == hook
 
+
+# ---------------------------------------------------------------------------
+# configs/<family>/README.md and metafile.yml (MMPretrain's shape)
+
+FAMILIES = sorted(
+    d for d in os.listdir(CONFIG_DIR)
+    if osp.isdir(osp.join(CONFIG_DIR, d)) and d != '_base_')
+
+
+def _metafile(family):
+    with open(osp.join(CONFIG_DIR, family, 'metafile.yml')) as f:
+        return yaml.safe_load(f)
+
+
+def _bench_sections():
+    """``{key: (rows by name, config by row name)}`` of docs/benchmarks.md's
+    lt_benchmark sections."""
+    with open(osp.join(ROOT, 'docs', 'benchmarks.md')) as f:
+        text = f.read()
+    out = {}
+    pattern = r'<!-- bench:([\w-]+):start -->\n(.*?)<!-- bench:'
+    for m in re.finditer(pattern, text, re.S):
+        lines = m.group(2).splitlines()
+        table = [line for line in lines if line.startswith('|')]
+        rows_line = [line for line in lines if line.startswith('Rows: ')]
+        if not rows_line or len(table) < 3:
+            continue
+        head = [c.strip() for c in table[0].strip('|').split('|')]
+        rows = {}
+        for line in table[2:]:
+            cells = [c.strip() for c in line.strip('|').split('|')]
+            rows[cells[0]] = dict(zip(head, cells), line=line)
+        configs = dict(
+            re.findall(r'(?:^Rows: |; )([^:;]+): `([^`]+)`', rows_line[0]))
+        out[m.group(1)] = (rows, configs)
+    return out
+
+
+def test_every_config_folder_has_readme_and_metafile():
+    assert {'baselines', 'losses', 'samplers', 'two_stage'} <= set(FAMILIES)
+    with open(osp.join(CONFIG_DIR, 'README.md')) as f:
+        index = f.read()
+    for family in FAMILIES + ['_base_']:
+        assert f'[`{family}/`](./{family})' in index, family
+    for family in FAMILIES:
+        assert osp.isfile(osp.join(CONFIG_DIR, family, 'README.md')), family
+        meta = _metafile(family)
+        collections = [c['Name'] for c in meta['Collections']]
+        assert len(set(collections)) == len(collections), family
+        listed = []
+        for model in meta['Models']:
+            assert model['In Collection'] in collections, model['Name']
+            config = model['Config']
+            assert osp.isfile(osp.join(ROOT, config)), config
+            assert osp.basename(config) == model['Name'] + '.py'
+            listed.append(config)
+        on_disk = sorted(
+            osp.relpath(p, ROOT)
+            for p in glob.glob(osp.join(CONFIG_DIR, family, '*.py')))
+        assert sorted(listed) == on_disk, family
+
+
+def test_results_are_copied_from_docs_benchmarks():
+    sections = _bench_sections()
+    titles = {'top-1': 'Top 1 Accuracy', 'balanced': 'Balanced Accuracy',
+              'many': 'Many-Shot Accuracy', 'medium': 'Medium-Shot Accuracy',
+              'few': 'Few-Shot Accuracy', 'macro-F1': 'Macro-F1'}
+    found = 0
+    for family in FAMILIES:
+        for model in _metafile(family)['Models']:
+            for result in model.get('Results', []):
+                key, row = re.search(r'section bench:([\w-]+) .*, row (\S+)$',
+                                     result['Source']).groups()
+                rows, configs = sections[key]
+                assert configs[row] == model['Config']
+                cells = rows[row]
+                assert result['Seeds'] == int(cells['seeds'])
+                expected = {title: float(cells[col].split(' ± ')[0])
+                            for col, title in titles.items()
+                            if cells[col] != 'n/a'}
+                assert result['Metrics'] == expected, (model['Name'], key)
+                found += 1
+        # every results row of the README is a row of docs/benchmarks.md
+        with open(osp.join(CONFIG_DIR, family, 'README.md')) as f:
+            readme = f.read()
+        results = readme.split('## Results')[1].split('\n## ')[0]
+        all_rows = {r['line'] for rows, _ in sections.values()
+                    for r in rows.values()}
+        for line in results.splitlines():
+            if line.startswith('| ') and not line.startswith('| config'):
+                assert line in all_rows, (family, line)
+    assert found >= 20
