@@ -42,13 +42,9 @@ model = dict(head=dict(loss=dict(
     _delete_=True, type='CrossEntropyLoss', use_soft=True, loss_weight=1.0)))
 data_preprocessor = dict(batch_augments=dict(
     augments=[dict(type='Mixup', alpha=1.0)]))
+# the DRS-CAM hooks come with the drs-cam config (its stage-2 block,
+# configs/_base_/two_stage/drs_cam.py); mixup off at the end:
 default_hooks = dict(
-    # class counts (head, shot bins) from the long-tailed set alone, not the
-    # generated images
-    long_tail_context=dict(count_datasets=[0]),
-    deferred_resampling=dict(
-        type='DeferredResamplingHook', switch_epoch=0,
-        strategy='class_balanced'),
     # the official chain: 40 epochs with mixup, then 20 without (a third)
     batch_augment_off=dict(type='BatchAugmentOffHook', num_last_epochs=1 / 3),
 )

@@ -27,7 +27,10 @@
 # checkpoint (load_from) and the folder of generated images
 # (train_dataloader.dataset.datasets.1.data_root; it holds cam_samples.csv
 # and images/).
-_base_ = ['../baselines/convnext-atto_ce_1xb128_fashion-mnist-lt-ir100.py']
+_base_ = [
+    '../baselines/convnext-atto_ce_1xb128_fashion-mnist-lt-ir100.py',
+    '../_base_/two_stage/drs_cam.py'
+]
 
 load_from = 'work_dirs/cam_sampling/ce_fashion-mnist-lt/epoch_30.pth'
 
@@ -60,20 +63,11 @@ train_dataloader = dict(
                 classes=fashion_mnist_classes,
                 pipeline=cam_train_pipeline),
         ]),
-    sampler=dict(_delete_=True, type='RebalancedSampler',
-                 strategy='instance'))
-default_hooks = dict(
-    # class counts (head, shot bins) from the long-tailed set alone, not the
-    # generated images
-    long_tail_context=dict(count_datasets=[0]),
-    # class-balanced from the first epoch of this stage
-    deferred_resampling=dict(
-        type='DeferredResamplingHook', switch_epoch=0,
-        strategy='class_balanced'),
-    # this stage continues the stage-1 model: every tensor of it must load
-    # (LoadFromCheckHook stops otherwise; bot-combo_* inherit this)
-    load_from_check=dict(strict=True),
-)
+    sampler={{_base_.drs_cam_stage2.sampler}})
+# the stage-2 block (configs/_base_/two_stage/drs_cam.py): class-balanced
+# from the first epoch, class counts from the long-tailed set alone, a strict
+# load of the stage-1 model
+default_hooks = {{_base_.drs_cam_stage2.default_hooks}}
 
 # The deferred phase is short and starts from trained weights: 6 epochs
 # (20% of stage 1's 30, as configs/samplers/drs_*), no warm-up, a tenth

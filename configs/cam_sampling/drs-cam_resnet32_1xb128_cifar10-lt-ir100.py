@@ -19,7 +19,10 @@
 #          --work-dir work_dirs/cam_sampling/drs-cam_cifar10-lt \
 #          --cfg-options load_from=work_dirs/cam_sampling/resnet32_cifar10-lt/epoch_160.pth \
 #          train_dataloader.dataset.datasets.1.data_root=data/cifar10_lt_cam
-_base_ = ['../baselines/resnet32_ce_1xb128_cifar10-lt-ir100.py']
+_base_ = [
+    '../baselines/resnet32_ce_1xb128_cifar10-lt-ir100.py',
+    '../_base_/two_stage/drs_cam.py'
+]
 
 load_from = 'work_dirs/cam_sampling/resnet32_cifar10-lt/epoch_160.pth'
 
@@ -52,20 +55,11 @@ train_dataloader = dict(
                 classes=cifar10_classes,
                 pipeline=cam_train_pipeline),
         ]),
-    sampler=dict(_delete_=True, type='RebalancedSampler',
-                 strategy='instance'))
-default_hooks = dict(
-    # class counts (head, shot bins) from the long-tailed set alone, not the
-    # generated images
-    long_tail_context=dict(count_datasets=[0]),
-    # class-balanced from the first epoch of this stage
-    deferred_resampling=dict(
-        type='DeferredResamplingHook', switch_epoch=0,
-        strategy='class_balanced'),
-    # this stage continues the stage-1 model: every tensor of it must load
-    # (LoadFromCheckHook stops otherwise; bot-combo_* inherit this)
-    load_from_check=dict(strict=True),
-)
+    sampler={{_base_.drs_cam_stage2.sampler}})
+# the stage-2 block (configs/_base_/two_stage/drs_cam.py): class-balanced
+# from the first epoch, class counts from the long-tailed set alone, a strict
+# load of the stage-1 model
+default_hooks = {{_base_.drs_cam_stage2.default_hooks}}
 optim_wrapper = dict(optimizer=dict(lr=1e-3))
 param_scheduler = [
     dict(type='MultiStepLR', by_epoch=True, milestones=[20], gamma=0.01)
