@@ -4,7 +4,6 @@ from typing import List, Optional, Sequence, Union
 import numpy as np
 from mmpretrain.datasets import BaseDataset
 
-from .transforms.class_frequency_pipeline import bind_class_counts
 
 __all__ = ['BaseLTDataset']
 
@@ -19,8 +18,7 @@ class BaseLTDataset(BaseDataset):
     image nor deserialize the data list again. The caches follow the data
     list: MMEngine's ``get_subset``/``get_subset_`` (used by MMPretrain's
     ``KFoldDataset`` and a dataset's ``indices=``) recompute them for the
-    subset, and a training subset hands its own class counts to its
-    pipeline.
+    subset.
 
     ``group_id`` reaches the model only if the pipeline ends with
     ``PackInputs(algorithm_keys=['group_id'])``.
@@ -43,8 +41,6 @@ class BaseLTDataset(BaseDataset):
                                    dtype=np.int64)
         self._group_ids = np.array([int(x.get('group_id', 0)) for x in infos],
                                    dtype=np.int64)
-        if not self.test_mode:  # training counts for ApplyByClassFrequency
-            bind_class_counts(self.pipeline, lambda: self.class_counts)
 
     def get_subset_(self, indices: Union[Sequence[int], int]) -> None:
         """MMEngine's in-place subset, with the caches of the subset."""

@@ -8,7 +8,6 @@ from mmengine.dataset import BaseDataset, force_full_init
 from mmlt.registry import DATASETS
 from .label_utils import get_classes, get_group_ids, get_labels
 from .lt_profiles import long_tail_counts, sample_long_tail_indices
-from .transforms.class_frequency_pipeline import bind_class_counts
 
 __all__ = ['LongTailDataset']
 
@@ -94,20 +93,12 @@ class LongTailDataset(BaseDataset):
         self._labels = source_labels[self.indices]
         self._groups = None
         self._fully_initialized = True
-        self._bind_counts()
-
-    def _bind_counts(self) -> None:
-        # the long-tailed counts, for ApplyByClassFrequency in the source's
-        # pipeline (a source wrapped in another wrapper is not searched)
-        bind_class_counts(
-            getattr(self.dataset, 'pipeline', None), lambda: np.bincount(
-                self._labels, minlength=len(self.target_counts)))
 
     def get_subset_(self, indices: Union[Sequence[int], int]) -> None:
         """Keep a subset of the long-tailed samples (MMEngine's semantics:
         an int keeps the first ``n`` or, negative, the last ``-n``; a
         sequence keeps those positions), as MMPretrain's ``KFoldDataset``
-        asks. Labels, groups and the counts handed to the pipeline follow.
+        asks. Labels and groups follow.
         """
         self.full_init()
         positions = np.arange(len(self.indices))
@@ -123,13 +114,11 @@ class LongTailDataset(BaseDataset):
         self.indices = self.indices[keep]
         self._labels = self._labels[keep]
         self._groups = None
-        self._bind_counts()
 
     def get_subset(self, indices: Union[Sequence[int], int]
                    ) -> 'LongTailDataset':
         """A copy holding a subset (see :meth:`get_subset_`); the source
-        dataset is copied too, so the two pipelines keep their own counts.
-        """
+        dataset is copied too, so the two stay independent."""
         self.full_init()
         subset = copy.deepcopy(self)
         subset.get_subset_(indices)

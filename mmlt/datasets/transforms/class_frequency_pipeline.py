@@ -9,7 +9,7 @@ from mmengine.logging import print_log
 from mmlt.registry import TRANSFORMS
 from .group_pipeline import PipelineCfg, build_sub_pipeline
 
-__all__ = ['ApplyByClassFrequency', 'bind_class_counts', 'iter_transforms']
+__all__ = ['ApplyByClassFrequency', 'iter_transforms']
 
 # OLTR (Liu et al., "Large-Scale Long-Tailed Recognition in an Open World",
 # CVPR 2019): few-shot classes have fewer than 20 training images; mmlt's
@@ -38,27 +38,6 @@ def iter_transforms(pipeline) -> Iterator[object]:
             stack.extend(reversed(children))
         elif children is not None:
             stack.append(children)
-
-
-def bind_class_counts(pipeline,
-                      class_counts: Callable[[], Sequence[int]]) -> int:
-    """Hand the training class counts to the transforms that want them.
-
-    Called by mmlt's training datasets (``LongTailDataset``, subclasses of
-    ``BaseLTDataset`` outside test mode) when they load their annotations,
-    so a config never types class counts. ``class_counts`` is called only
-    if some transform of ``pipeline`` has ``set_class_counts``.
-
-    Returns:
-        How many transforms received the counts.
-    """
-    targets = [t for t in iter_transforms(pipeline)
-               if callable(getattr(t, 'set_class_counts', None))]
-    if targets:
-        counts = class_counts()
-        for t in targets:
-            t.set_class_counts(counts)
-    return len(targets)
 
 
 def _check_counts(counts: Sequence[int]) -> np.ndarray:
@@ -98,12 +77,13 @@ class ApplyByClassFrequency(BaseTransform):
 
     1. ``tail_classes=[...]``: the tail classes, explicitly.
     2. ``class_counts=[...]``: training images per class, explicitly.
-    3. The training dataset: ``LongTailDataset`` and mmlt's own datasets
-       (``DigitsLT``, ``GroupAnnotationDataset``... outside test mode) hand
-       their class counts to this transform when they load their
-       annotations (:func:`bind_class_counts`), so a config types none.
-       Under another dataset (e.g. MMPretrain's ``CIFAR10`` unwrapped)
-       give 1 or 2; otherwise the first sample raises an error.
+    3. The training set's long-tail context: ``LongTailContextHook`` (in
+       every mmlt config's ``default_hooks``) counts the training set once
+       when training starts and hands the counts to this transform in the
+       training pipeline (through any dataset wrapper), so a config types
+       none. Outside a Runner (a dataset used on its own) give 1 or 2, or
+       call :meth:`set_long_tail_context`; otherwise the first sample
+       raises an error.
 
     Only the chosen pipeline runs and the choice itself is deterministic,
     so the random draws come from the generators that mmengine seeds per
@@ -184,14 +164,16 @@ class ApplyByClassFrequency(BaseTransform):
                 'run. Lower count_threshold or give tail_classes.',
                 logger='current', level=logging.WARNING)
 
-    def set_class_counts(self, counts: Sequence[int]) -> None:
-        """Take the training set's class counts (called by the dataset).
+    def set_long_tail_context(self, context) -> None:
+        """Take the training set's class counts from its
+        :class:`~mmlt.structures.LongTailContext` (``LongTailContextHook``
+        hands it to the training pipeline when training starts).
 
         Ignored when ``class_counts`` or ``tail_classes`` were given
         explicitly.
         """
         if not self._explicit:
-            self._set_counts(counts)
+            self._set_counts(context.class_counts)
 
     @property
     def transforms(self) -> list:
@@ -203,9 +185,10 @@ class ApplyByClassFrequency(BaseTransform):
         if self.tail_classes is None:
             raise RuntimeError(
                 'ApplyByClassFrequency does not know the class counts: give '
-                'class_counts=[...] or tail_classes=[...], or use it in the '
-                'training pipeline of LongTailDataset or an mmlt dataset '
-                '(they hand over their counts when they load annotations)')
+                'class_counts=[...] or tail_classes=[...], or train with '
+                "LongTailContextHook (default_hooks['long_tail_context'] of "
+                "mmlt's configs), which hands the training set's counts to "
+                'the training pipeline when training starts')
         if label < 0 or (self.class_counts is not None
                          and label >= len(self.class_counts)):
             num = 'unknown' if self.class_counts is None else len(

@@ -74,8 +74,21 @@ class DeferredReweightingHook(SingleInstanceHook):
         self.beta = beta
         self._original = None
         self._active: Optional[bool] = None
+        self._counts: Optional[torch.Tensor] = None
+
+    def set_long_tail_context(self, context) -> None:
+        """Take the training class counts (``LongTailContextHook`` hands
+        the context over when training starts, before this hook's
+        ``before_train``)."""
+        self._counts = torch.as_tensor(context.class_counts)
 
     def before_train(self, runner) -> None:
+        if self._counts is None:
+            raise RuntimeError(
+                f'{type(self).__name__} needs the training class counts: '
+                'train with LongTailContextHook (default_hooks['
+                "'long_tail_context'] of mmlt's configs), which hands them "
+                'over when training starts')
         loss = find_loss(runner.model, type(self).__name__)
         ce = _mmpretrain_ce(loss)
         if ce is not None:
@@ -96,7 +109,7 @@ class DeferredReweightingHook(SingleInstanceHook):
                               max_epochs_of(runner, type(self).__name__),
                               'start_epoch')
         head = require_head(runner.model, type(self).__name__)
-        weight = drw_class_weight(head.class_counts, runner.epoch, start,
+        weight = drw_class_weight(self._counts, runner.epoch, start,
                                   self.beta)
         loss = head.loss_module
         ce = _mmpretrain_ce(loss)

@@ -1,14 +1,16 @@
-"""Hand the training set's class counts to the head and the metrics."""
+"""Count the training set once and hand its long-tail context to every
+consumer."""
 import os.path as osp
 from typing import Optional, Sequence
 
 import numpy as np
 from mmengine.dist import is_main_process
 
-from mmlt.datasets.label_utils import (get_class_counts, get_classes,
-                                       zero_count_classes)
+from mmlt.datasets.label_utils import get_classes
 from mmlt.models.heads import find_head
 from mmlt.registry import HOOKS
+from mmlt.structures.long_tail_context import (LongTailContext, hand_over,
+                                               pipelines_of)
 from .single_instance_hook import SingleInstanceHook
 
 __all__ = ['LongTailContextHook', 'check_num_classes', 'check_same_classes']
@@ -66,19 +68,26 @@ def _metrics_of(evaluator) -> list:
 
 @HOOKS.register_module()
 class LongTailContextHook(SingleInstanceHook):
-    """Give the head and the long-tail metrics what they need to know.
+    """Build the training set's long-tail context once and hand it over.
 
-    When training starts it reads the training set's labels (through any
-    dataset wrapper, without decoding images), checks that the head's
-    ``num_classes`` matches the dataset's classes, warns about every class
-    with zero training images (naming it), fills the head's
-    ``class_counts`` buffer (saved in checkpoints), gives a re-sampling
-    sampler without ``num_epochs`` the schedule length and, on the main
-    process,
-    plots the class distribution to ``work_dir/class_distribution.png``.
-    Before validation and testing it hands the counts (from the head, so
-    they come from the checkpoint when testing) and the work dir to every
-    metric that has ``set_class_counts`` / ``set_out_dir``.
+    When training starts it counts the training set once
+    (:meth:`~mmlt.structures.LongTailContext.from_dataset`: labels and
+    groups through any dataset wrapper, without decoding images), checks
+    that the head's ``num_classes`` matches the dataset's classes, warns
+    about every class with zero training images (naming it), and hands the
+    :class:`~mmlt.structures.LongTailContext` to every consumer with
+    ``set_long_tail_context``: the head (which keeps the counts in its
+    checkpointed ``class_counts`` buffer and gives them to its loss), the
+    transforms of the training pipeline (``ApplyByClassFrequency``) and the
+    other hooks (``DeferredReweightingHook``). It gives a re-sampling
+    sampler without ``num_epochs`` the schedule length (the sampler reads
+    each sample's label itself: it draws samples, of a dataset that may hold
+    more than the counted members) and, on the main process, plots the
+    class distribution to ``work_dir/class_distribution.png``. Before
+    validation and testing it hands a context to every metric (and the
+    evaluated pipeline's transforms): an ensemble's counts, else the head's
+    buffer (so testing a checkpoint uses the counts it was trained with),
+    and the work dir to metrics with ``set_out_dir``.
 
     Args:
         plot: Write the class-distribution plot.
@@ -104,7 +113,7 @@ class LongTailContextHook(SingleInstanceHook):
                                  'a non-empty list of member indices')
             count_datasets = list(count_datasets)
         self.count_datasets = count_datasets
-        self.class_counts: Optional[np.ndarray] = None
+        self.context: Optional[LongTailContext] = None
         self.train_classes: Optional[Sequence[str]] = None
 
     def _counted_dataset(self, dataset):
@@ -135,21 +144,23 @@ class LongTailContextHook(SingleInstanceHook):
         check_num_classes(head_classes, classes, 'training dataset')
         self.train_classes = classes
         num_classes = len(classes) if classes is not None else head_classes
-        counts = get_class_counts(dataset, num_classes)
-        empty = zero_count_classes(counts, classes)
+        # the one count of the training set; every consumer gets this
+        self.context = LongTailContext.from_dataset(dataset, num_classes)
+        counts = self.context.class_counts
+        empty = self.context.zero_count_classes()
         if empty:
             runner.logger.warning(
                 f'{len(empty)} class(es) have no training image: '
                 f'{", ".join(map(str, empty))}. Losses and samplers that '
                 'divide by class counts will refuse them.')
-        self.class_counts = counts
         sampler = getattr(runner.train_dataloader, 'sampler', None)
         if getattr(sampler, 'num_epochs', 0) is None and hasattr(
                 sampler, 'set_num_epochs') and getattr(
                     runner, 'max_epochs', None):
             sampler.set_num_epochs(runner.max_epochs)
-        if head is not None and hasattr(head, 'set_class_counts'):
-            head.set_class_counts(counts)
+        others = [h for h in getattr(runner, 'hooks', []) if h is not self]
+        hand_over(self.context, [head] +
+                  self._transforms_of(runner.train_dataloader) + others)
         runner.logger.info(
             f'Training set: {int(counts.sum())} images in {len(counts)} '
             f'classes; largest {int(counts.max())}, smallest '
@@ -180,21 +191,45 @@ class LongTailContextHook(SingleInstanceHook):
         if self.train_classes is None and dataset_meta.get('classes'):
             self.train_classes = tuple(dataset_meta['classes'])
 
+    @staticmethod
+    def _transforms_of(dataloader) -> list:
+        """Every transform of the dataloader's pipelines (through dataset
+        wrappers and nested sub-pipelines)."""
+        from mmlt.datasets.transforms import iter_transforms
+        dataset = getattr(dataloader, 'dataset', None)
+        return [t for pipeline in pipelines_of(dataset)
+                for t in iter_transforms(pipeline)]
+
+    def _evaluation_context(self, runner) -> Optional[LongTailContext]:
+        """The context the metrics use: an ensemble's counts (the data it
+        represents), else the head's checkpointed buffer (so testing a
+        checkpoint uses the counts it was trained with), else the one
+        built when training started."""
+        model = _unwrapped(runner.model)
+        head = find_head(runner.model)
+        if hasattr(model, 'training_class_counts'):  # mmlt's ensembles
+            counts = model.training_class_counts
+        elif head is not None and getattr(head, 'class_counts_known', False):
+            counts = head.class_counts.cpu().numpy()
+        else:
+            return self.context
+        if counts is None:
+            return self.context
+        if self.context is not None and np.array_equal(
+                counts, self.context.class_counts):
+            return self.context
+        return LongTailContext(counts, class_names=self.train_classes)
+
     def _feed_metrics(self, runner, evaluator, dataloader, what: str) -> None:
         head = find_head(runner.model)
         classes = get_classes(getattr(dataloader, 'dataset', None))
         check_num_classes(getattr(head, 'num_classes', None), classes, what)
         check_same_classes(self.train_classes, classes, what)
-        counts = self.class_counts
-        model = _unwrapped(runner.model)
-        if hasattr(model, 'training_class_counts'):  # mmlt's ensembles
-            if model.training_class_counts is not None:
-                counts = model.training_class_counts
-        elif head is not None and getattr(head, 'class_counts_known', False):
-            counts = head.class_counts.cpu().numpy()
+        context = self._evaluation_context(runner)
+        if context is not None:
+            hand_over(context, _metrics_of(evaluator) +
+                      self._transforms_of(dataloader))
         for metric in _metrics_of(evaluator):
-            if counts is not None and hasattr(metric, 'set_class_counts'):
-                metric.set_class_counts(counts)
             if hasattr(metric, 'set_out_dir') and getattr(
                     metric, 'out_dir', None) is None:
                 metric.set_out_dir(runner.work_dir)

@@ -251,6 +251,12 @@ class LongTailMetric(BaseMetric):
         self.set_out_dir(out_dir)
         self._warned: set = set()
 
+    def set_long_tail_context(self, context) -> None:
+        """Take the training set's long-tail context (``LongTailContextHook``
+        hands it over before validation and testing): its class counts
+        define the shot bins."""
+        self.set_class_counts(context.class_counts)
+
     def set_class_counts(self, counts: Optional[Sequence[int]]) -> None:
         """Set the training images per class (None to forget them).
 

@@ -145,6 +145,12 @@ class LTLinearClsHead(LinearClsHead):
         self.class_counts.copy_(torch.as_tensor(counts, dtype=torch.long))
         self._hand_counts_to_loss()
 
+    def set_long_tail_context(self, context) -> None:
+        """Take the training set's :class:`~mmlt.structures.LongTailContext`
+        (``LongTailContextHook`` hands it over when training starts): its
+        class counts go to the checkpointed buffer and to the loss."""
+        self.set_class_counts(context.class_counts)
+
     def _hand_counts_to_loss(self) -> None:
         """Give the known counts to a loss that takes them (it derives its
         per-class buffers, on the buffer's device)."""

@@ -96,6 +96,11 @@ class MainHeadWrapper(BaseModule):
             if hasattr(head, 'set_class_counts'):
                 head.set_class_counts(counts)
 
+    def set_long_tail_context(self, context) -> None:
+        """Take the training set's long-tail context (its class counts go to
+        every head that keeps them)."""
+        self.set_class_counts(context.class_counts)
+
     def set_group_weight(self, group_weight: Optional[Mapping[int, float]]
                          ) -> None:
         """Set the per-group loss weights of the main head and of every

@@ -1,5 +1,8 @@
 """ApplyByClassFrequency: tail classes get the strong pipeline; the counts
-come from the training dataset or the config, never from a guess."""
+come from the training set's long-tail context (handed over by
+LongTailContextHook) or the config, never from a guess."""
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 import torch
@@ -8,9 +11,18 @@ from mmengine.runner import set_random_seed
 
 import mmlt  # noqa: F401
 from mmlt.datasets import DigitsLT, LongTailDataset
-from mmlt.datasets.transforms import (ApplyByClassFrequency, ApplyByGroup,
-                                      bind_class_counts)
+from mmlt.datasets.transforms import ApplyByClassFrequency, ApplyByGroup
+from mmlt.engine.hooks import LongTailContextHook
 from mmlt.registry import TRANSFORMS
+from mmlt.structures import LongTailContext, hand_over
+
+
+def _hand_over(dataset) -> int:
+    """What LongTailContextHook does when training starts: count the
+    training set once, hand the context to its pipelines' transforms."""
+    transforms = LongTailContextHook._transforms_of(
+        SimpleNamespace(dataset=dataset))
+    return hand_over(LongTailContext.from_dataset(dataset), transforms)
 
 TO_16 = [dict(type='Resize', scale=(16, 16))]
 TO_8 = [dict(type='Resize', scale=(8, 8))]
@@ -89,19 +101,15 @@ def test_bind_finds_nested_transforms_and_explicit_counts_win():
         TRANSFORMS.build(dict(type='RandomApply', transforms=[explicit],
                               prob=0.5)),
     ])
-    calls = []
-
-    def counts():
-        calls.append(1)
-        return [100, 5, 100]
-
-    assert bind_class_counts(pipeline, counts) == 2
-    assert calls == [1]  # read once
+    context = LongTailContext([100, 5, 100])
+    transforms = LongTailContextHook._transforms_of(
+        SimpleNamespace(dataset=SimpleNamespace(pipeline=pipeline)))
+    assert hand_over(context, transforms) == 2  # nested ones reached
     assert inner.tail_classes == {1}
-    assert explicit.tail_classes == {0}
-    # nothing to bind: the counts are not even read
-    assert bind_class_counts(Compose([RESIZE_32]), counts) == 0
-    assert calls == [1]
+    assert explicit.tail_classes == {0}  # explicit counts win
+    assert hand_over(context, LongTailContextHook._transforms_of(
+        SimpleNamespace(dataset=SimpleNamespace(
+            pipeline=Compose([RESIZE_32]))))) == 0
 
 
 def _digits(pipeline, **kwargs):
@@ -110,12 +118,15 @@ def _digits(pipeline, **kwargs):
     return DigitsLT(test_per_class=40, pipeline=pipeline, **kwargs)
 
 
-def test_digits_hand_their_training_counts_over():
+def test_the_training_counts_are_handed_over():
     dataset = _digits([
         RESIZE_32,
         dict(type='ApplyByClassFrequency', tail_pipeline=TO_16),
     ])
     t = dataset.pipeline.transforms[1]
+    with pytest.raises(RuntimeError, match='LongTailContextHook'):
+        dataset[0]  # no counts before the hand-over, no guess
+    assert _hand_over(dataset) == 1
     np.testing.assert_array_equal(t.class_counts, dataset.class_counts)
     expected_tail = set(np.flatnonzero(dataset.class_counts < 20).tolist())
     assert expected_tail and t.tail_classes == expected_tail
@@ -143,6 +154,7 @@ def test_long_tail_wrapper_hands_over_the_long_tailed_counts():
                  count_threshold=50),
         ], imbalance_ratio=1),
         imbalance_ratio=10)
+    assert _hand_over(dataset) == 1
     t = dataset.dataset.pipeline.transforms[1]
     assert len(set(dataset.dataset.class_counts)) == 1
     np.testing.assert_array_equal(t.class_counts, dataset.class_counts)
@@ -159,6 +171,7 @@ def test_same_seed_same_augmentation_other_seed_other():
                  dict(type='Rotate', magnitude_range=(0, 15), pad_val=0),
              ]),
     ])
+    _hand_over(dataset)
     tail = dataset.pipeline.transforms[1].tail_classes
     labels = dataset.get_gt_labels()
     picks = [int(i) for c in range(10)
@@ -175,3 +188,34 @@ def test_same_seed_same_augmentation_other_seed_other():
     assert is_tail.any() and (~is_tail).any()
     assert torch.equal(a[~is_tail], c[~is_tail])
     assert not torch.equal(a[is_tail], c[is_tail])
+
+
+def test_runner_hands_the_counts_to_the_training_pipeline(tmp_path):
+    """On a real Runner, LongTailContextHook's before_train gives the
+    training pipeline (inside a KFold-style subset) the counts of the set
+    it trains on."""
+    import os.path as osp
+    from mmengine.config import Config
+    from mmengine.runner import Runner
+    root = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
+        osp.abspath(__file__)))))
+    cfg = Config.fromfile(osp.join(root, 'configs', 'baselines',
+                                   'convnext_focal.py'))
+    cfg.work_dir = str(tmp_path)
+    cfg.default_hooks.long_tail_context.plot = False
+    cfg.train_dataloader.dataset.pipeline = [
+        RESIZE_32, dict(type='ApplyByClassFrequency', tail_pipeline=TO_16),
+        dict(type='PackInputs', algorithm_keys=['group_id'])]
+    cfg.train_dataloader.dataset.indices = 100
+    runner = Runner.from_cfg(cfg)
+    hook = next(h for h in runner.hooks
+                if isinstance(h, LongTailContextHook))
+    hook.before_train(runner)
+    dataset = runner.train_dataloader.dataset
+    t = dataset.pipeline.transforms[1]
+    np.testing.assert_array_equal(t.class_counts, dataset.class_counts)
+    assert t.class_counts.sum() == 100
+    np.testing.assert_array_equal(hook.context.class_counts,
+                                  dataset.class_counts)
+    np.testing.assert_array_equal(
+        runner.model.head.class_counts.numpy(), dataset.class_counts)

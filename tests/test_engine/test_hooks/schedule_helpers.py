@@ -5,7 +5,9 @@ from types import SimpleNamespace
 from torch import nn
 
 import mmlt  # noqa: F401
+from mmlt.models.heads import find_head
 from mmlt.registry import MODELS
+from mmlt.structures import LongTailContext, hand_over
 
 
 class Classifier(nn.Module):
@@ -36,6 +38,9 @@ def fake_runner(model, max_epochs=10, epoch=0):
 def run_epochs(hook, runner, epochs):
     """``before_train`` then ``before_train_epoch`` at each epoch; returns
     ``probe(runner)`` per epoch."""
+    # what LongTailContextHook (priority VERY_HIGH) does first
+    hand_over(LongTailContext(find_head(runner.model).class_counts.numpy()),
+              [hook])
     hook.before_train(runner)
     for epoch in epochs:
         runner.epoch = epoch

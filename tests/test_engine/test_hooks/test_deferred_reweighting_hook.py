@@ -60,7 +60,7 @@ def test_unsupported_loss_is_refused_when_training_starts():
     hook = HOOKS.build(dict(type='DeferredReweightingHook'))
     runner = fake_runner(Classifier(dict(type='FocalLoss')))
     with pytest.raises(TypeError, match='cannot re-weight FocalLoss'):
-        hook.before_train(runner)
+        list(run_epochs(hook, runner, [0]))
     with pytest.raises(ValueError, match='beta=1'):
         HOOKS.build(dict(type='DeferredReweightingHook', beta=1))
     with pytest.raises(ValueError, match='start_epoch=1.5'):
@@ -87,3 +87,9 @@ def test_reaches_the_loss_through_ddp(tmp_path):
         assert model.head.group_weight == {1: 3.0}
     finally:
         dist.destroy_process_group()
+
+
+def test_without_the_long_tail_context_it_says_where_counts_come_from():
+    hook = HOOKS.build(dict(type='DeferredReweightingHook', start_epoch=1))
+    with pytest.raises(RuntimeError, match='LongTailContextHook'):
+        hook.before_train(fake_runner(Classifier(dict(type='LDAMLoss'))))

@@ -77,7 +77,8 @@ def test_the_metric_gets_the_ensemble_counts(fold_checkpoints):
     whole = [98, 81, 59, 41, 20, 18, 16, 14, 12, 10]
     ensemble = ScoreEnsemble(_members(fold_checkpoints), class_counts=whole)
     received = []
-    metric = SimpleNamespace(set_class_counts=received.append,
+    metric = SimpleNamespace(
+        set_long_tail_context=lambda c: received.append(c.class_counts),
                              out_dir='set')
     runner = SimpleNamespace(
         model=ensemble, test_evaluator=SimpleNamespace(metrics=[metric]),
