@@ -265,7 +265,9 @@ def train_step_section(args: argparse.Namespace,
              f'{num_classes} logits as the head calls it (median of '
              f'{args.loss_reps}); share = loss / cross-entropy iteration; '
              f'iteration ratio: median over {args.train_pairs} iterations '
-             'with the loss, each after a cross-entropy one.')
+             'with the loss (LDAM on its cosine head), each after a '
+             'cross-entropy one: a check whose noise on a shared machine '
+             "exceeds the losses' cost.")
     print(f'\ntraining iteration: {setup}')
     markdown += [
         '', '### Share of a training iteration', '', setup, '',
@@ -306,8 +308,8 @@ def relative_section(args: argparse.Namespace,
              f'rounds x {args.iters} passes, {torch.get_num_threads()} '
              "thread(s), malloc's defaults; ratio = median over all passes "
              'of (loss time / time of the cross-entropy pass just before '
-             'it). For information: a loss on a 1000-class head is still a '
-             'few milliseconds next to a training iteration.')
+             'it). For information: the losses on their own, on a '
+             '1000-class head; the share of an iteration above decides.')
     print(f'\nrelative table: {setup}')
     markdown += ['', '### Relative to cross-entropy', '', setup, '',
                  '| loss | ms | ratio to CE |', '|---|---:|---:|']
