@@ -40,6 +40,7 @@ from .checkpoint_files import find_resume_checkpoint, write_checkpoint_atomic
 from .checkpoint_trust import (is_trusted_checkpoint, load_checkpoint_file,
                                safe_checkpoint_globals,
                                trusted_checkpoint_dirs, untrusted_error)
+from .dataset_copy_compat import patch_dataset_copy
 from .default_hooks_compat import patch_register_default_hooks
 from .pkg_resources_shim import install_pkg_resources_shim
 from .scheduler_check import patch_build_param_scheduler
@@ -290,4 +291,5 @@ def apply_compat_patches() -> None:
     _patch_runners()
     patch_register_default_hooks()
     patch_build_param_scheduler()
+    patch_dataset_copy()
     _applied = True
