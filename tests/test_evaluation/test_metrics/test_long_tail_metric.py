@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 import torch
 from mmengine.evaluator import Evaluator
-from mmengine.logging import MMLogger
 from mmpretrain.structures import DataSample
 from sklearn.metrics import (accuracy_score, balanced_accuracy_score,
                              f1_score, precision_recall_fscore_support,
@@ -18,30 +17,6 @@ from mmlt.registry import METRICS
 
 PNG_MAGIC = b'\x89PNG\r\n\x1a\n'
 NUM_CLASSES = 7
-
-
-class _RecordingLogger:
-    """Stands in for MMLogger.get_current_instance() to record messages."""
-
-    def __init__(self):
-        self.infos, self.warnings = [], []
-
-    def info(self, msg):
-        self.infos.append(msg)
-
-    def warning(self, msg):
-        self.warnings.append(msg)
-
-    def log(self, level, msg):
-        self.infos.append(msg)
-
-
-@pytest.fixture
-def logger(monkeypatch):
-    rec = _RecordingLogger()
-    monkeypatch.setattr(MMLogger, 'get_current_instance',
-                        classmethod(lambda cls: rec))
-    return rec
 
 
 def random_data(seed=0, num=500):

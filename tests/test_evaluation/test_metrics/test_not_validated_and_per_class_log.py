@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 import torch
 from mmengine.evaluator import Evaluator
-from mmengine.logging import MMLogger
 from sklearn.metrics import f1_score, recall_score
 
 from mmlt.evaluation.metrics.long_tail_metric import LongTailMetric, class_keys
@@ -25,29 +24,6 @@ SAMPLES = [(0, 0), (0, 0), (0, 1), (0, 3),  # cat: 2 of 4
            (1, 1), (1, 1), (1, 0),          # big dog: 2 of 3
            (2, 2), (2, 1)]                  # cars/trucks: 1 of 2
 COUNTS = [150, 60, 30, 2]  # many, medium, medium, few
-
-
-class _Recorder:
-
-    def __init__(self):
-        self.infos, self.warnings = [], []
-
-    def info(self, msg):
-        self.infos.append(msg)
-
-    def warning(self, msg):
-        self.warnings.append(msg)
-
-    def log(self, level, msg):
-        self.infos.append(msg)
-
-
-@pytest.fixture
-def logger(monkeypatch):
-    rec = _Recorder()
-    monkeypatch.setattr(MMLogger, 'get_current_instance',
-                        classmethod(lambda cls: rec))
-    return rec
 
 
 def _evaluate(metric):
