@@ -47,10 +47,14 @@ class LongTailContext:
         group_counts: Training images per group id 0..G-1 (None: unknown,
             e.g. when rebuilt from a checkpoint's class counts).
         class_names: Class names in label order (None: unknown).
+        class_group_counts: Training images per class (rows) and group id
+            (columns 0..G-1), whose rows sum to ``class_counts`` and whose
+            columns sum to ``group_counts`` (None: unknown).
     """
     class_counts: np.ndarray
     group_counts: Optional[np.ndarray] = None
     class_names: Optional[Tuple[str, ...]] = None
+    class_group_counts: Optional[np.ndarray] = None
 
     def __post_init__(self) -> None:
         counts = _count_array(self.class_counts, 'class_counts')
@@ -65,6 +69,18 @@ class LongTailContext:
                     f'{len(names)} class names but class counts for '
                     f'{len(counts)} classes')
             object.__setattr__(self, 'class_names', names)
+        if self.class_group_counts is not None:
+            table = np.asarray(self.class_group_counts)
+            _count_array(table.ravel(), 'class_group_counts')
+            if table.ndim != 2 or table.shape[0] != len(counts) or \
+                    not np.array_equal(table.sum(1), counts) or (
+                        self.group_counts is not None and not np.array_equal(
+                            table.sum(0), self.group_counts)):
+                raise ValueError(
+                    f'class_group_counts of shape {table.shape} does not add '
+                    'up to the class counts and group counts')
+            object.__setattr__(self, 'class_group_counts',
+                               table.astype(np.int64))
 
     @property
     def num_classes(self) -> int:
@@ -76,14 +92,17 @@ class LongTailContext:
         """Count a training set once (through mmengine's wrappers, the
         Runner's slicing, k-fold subsets; no image is decoded)."""
         from mmlt.datasets.label_utils import (get_class_counts, get_classes,
-                                               get_group_ids)
+                                               get_group_ids, get_labels)
         names = get_classes(dataset)
         if num_classes is None and names is not None:
             num_classes = len(names)
-        counts = get_class_counts(dataset, num_classes)
+        counts = get_class_counts(dataset, num_classes)  # validates labels
         groups = get_group_ids(dataset)
-        group_counts = np.bincount(groups) if len(groups) else None
-        return cls(counts, group_counts, names)
+        if not len(groups):
+            return cls(counts, None, names)
+        table = np.zeros((len(counts), int(groups.max()) + 1), np.int64)
+        np.add.at(table, (get_labels(dataset), groups), 1)
+        return cls(counts, table.sum(0), names, table)
 
     def zero_count_classes(self) -> list:
         """Names (or indices) of the classes without a training image."""

@@ -167,17 +167,17 @@ class LongTailContextHook(SingleInstanceHook):
             f'{int(counts.min())}, imbalance ratio '
             f'{counts.max() / max(counts.min(), 1):.1f}')
         if self.plot and is_main_process():
-            from mmlt.datasets.label_utils import get_group_ids, get_labels
             from mmlt.visualization import plot_class_distribution
             names = classes or [str(i) for i in range(len(counts))]
             # with two or more groups, each bar stacks its groups' counts
-            groups, column = np.unique(
-                get_group_ids(dataset), return_inverse=True)
+            # (the context's class x group table: the set is not read again)
             split = {}
-            if groups.size > 1:
-                by_group = np.zeros((len(counts), groups.size), np.int64)
-                np.add.at(by_group, (get_labels(dataset), column), 1)
-                split = dict(group_counts=by_group, group_ids=groups.tolist())
+            table = self.context.class_group_counts
+            if table is not None:
+                present = np.flatnonzero(table.sum(0) > 0)
+                if present.size > 1:
+                    split = dict(group_counts=table[:, present],
+                                 group_ids=present.tolist())
             path = plot_class_distribution(
                 counts, names,
                 osp.join(runner.work_dir, 'class_distribution.png'), **split)
