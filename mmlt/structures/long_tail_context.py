@@ -19,10 +19,14 @@ from typing import Any, Iterable, Optional, Sequence, Tuple
 
 import numpy as np
 
-__all__ = ['LongTailContext', 'hand_over', 'pipelines_of']
+__all__ = ['LongTailContext', 'check_counts', 'hand_over', 'pipelines_of']
 
 
-def _count_array(values: Any, what: str) -> np.ndarray:
+def check_counts(values: Any, what: str = 'class_counts') -> np.ndarray:
+    """Image counts (per class or group) as an int64 array: non-empty, 1-D,
+    non-negative integers, else a ValueError naming ``what`` and the
+    values. The one check of class statistics (the context, the metric and
+    the class-frequency transform use it)."""
     array = np.asarray(values)
     if array.ndim != 1 or array.size == 0:
         raise ValueError(f'{what} must be a non-empty 1-D list of image '
@@ -57,10 +61,10 @@ class LongTailContext:
     class_group_counts: Optional[np.ndarray] = None
 
     def __post_init__(self) -> None:
-        counts = _count_array(self.class_counts, 'class_counts')
+        counts = check_counts(self.class_counts, 'class_counts')
         object.__setattr__(self, 'class_counts', counts)
         if self.group_counts is not None:
-            object.__setattr__(self, 'group_counts', _count_array(
+            object.__setattr__(self, 'group_counts', check_counts(
                 self.group_counts, 'group_counts'))
         if self.class_names is not None:
             names = tuple(self.class_names)
@@ -71,7 +75,7 @@ class LongTailContext:
             object.__setattr__(self, 'class_names', names)
         if self.class_group_counts is not None:
             table = np.asarray(self.class_group_counts)
-            _count_array(table.ravel(), 'class_group_counts')
+            check_counts(table.ravel(), 'class_group_counts')
             if table.ndim != 2 or table.shape[0] != len(counts) or \
                     not np.array_equal(table.sum(1), counts) or (
                         self.group_counts is not None and not np.array_equal(

@@ -1,12 +1,13 @@
 """Augment tail classes more strongly than the others."""
 import logging
-from typing import Callable, Iterator, Optional, Sequence, Union
+from typing import Iterator, Optional, Sequence, Union
 
 import numpy as np
 from mmcv.transforms import BaseTransform, Compose
 from mmengine.logging import print_log
 
 from mmlt.registry import TRANSFORMS
+from mmlt.structures.long_tail_context import check_counts
 from .group_pipeline import PipelineCfg, build_sub_pipeline
 
 __all__ = ['ApplyByClassFrequency', 'iter_transforms']
@@ -38,18 +39,6 @@ def iter_transforms(pipeline) -> Iterator[object]:
             stack.extend(reversed(children))
         elif children is not None:
             stack.append(children)
-
-
-def _check_counts(counts: Sequence[int]) -> np.ndarray:
-    arr = np.asarray(counts)
-    if arr.ndim != 1 or arr.size == 0:
-        raise ValueError(f'class_counts must be a non-empty list of images '
-                         f'per class, got {counts!r}')
-    if not np.issubdtype(arr.dtype, np.number) or (arr < 0).any() or \
-            not np.all(np.mod(arr, 1) == 0):
-        raise ValueError(f'class_counts must be non-negative integers, got '
-                         f'{counts!r}')
-    return arr.astype(np.int64)
 
 
 def _label_of(results: dict) -> int:
@@ -153,7 +142,7 @@ class ApplyByClassFrequency(BaseTransform):
         return frozenset(int(c) for c in tail_classes)
 
     def _set_counts(self, counts: Sequence[int]) -> None:
-        self.class_counts = _check_counts(counts)
+        self.class_counts = check_counts(counts, 'class_counts')
         tail = np.flatnonzero(self.class_counts < self.count_threshold)
         self.tail_classes = frozenset(tail.tolist())
         if not self.tail_classes:

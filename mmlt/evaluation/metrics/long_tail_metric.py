@@ -11,6 +11,7 @@ from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger
 
 from mmlt.registry import METRICS
+from mmlt.structures.long_tail_context import check_counts
 from mmlt.structures import (PACK_GROUP_ID, GroupIdError, has_group_id,
                              read_optional_group_ids)
 from ..functional import (FEW_SHOT_THR, MANY_SHOT_THR, SHOT_NAMES,
@@ -30,17 +31,7 @@ def _check_class_counts(counts: Any) -> Optional[np.ndarray]:
         return None
     if isinstance(counts, torch.Tensor):
         counts = counts.detach().cpu().numpy()
-    array = np.asarray(counts)
-    if array.ndim != 1 or array.size == 0 or array.dtype == bool or \
-            not np.issubdtype(array.dtype, np.number):
-        raise ValueError('class_counts must be a non-empty 1-D sequence of '
-                         f'non-negative ints, got {counts!r}.')
-    if not np.all(np.isfinite(array)) or np.any(array != np.round(array)):
-        raise ValueError(f'class_counts must be integers, got {counts!r}.')
-    if np.any(array < 0):
-        raise ValueError('class_counts must be non-negative, got minimum '
-                         f'{array.min()}.')
-    return array.astype(np.int64)
+    return check_counts(counts, 'class_counts')
 
 
 def _check_threshold(value: Any, name: str) -> float:
