@@ -5,11 +5,12 @@ from .group_id import (ANNOTATE_GROUP_ID, PACK_GROUP_ID, GroupIdError,
                        gather_group_ids, has_group_id, parse_group_key,
                        parse_group_weight, read_group_id, read_group_ids,
                        read_optional_group_ids, to_group_id)
-from .long_tail_context import LongTailContext, hand_over, pipelines_of
+from .long_tail_context import (LongTailContext, check_counts, hand_over,
+                                pipelines_of)
 
 __all__ = [
     'GroupIdError', 'PACK_GROUP_ID', 'ANNOTATE_GROUP_ID', 'has_group_id',
     'to_group_id', 'read_group_ids', 'read_group_id', 'gather_group_ids',
     'read_optional_group_ids', 'parse_group_key', 'parse_group_weight',
-    'LongTailContext', 'hand_over', 'pipelines_of'
+    'LongTailContext', 'check_counts', 'hand_over', 'pipelines_of'
 ]
