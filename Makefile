@@ -13,10 +13,11 @@ PYTEST_ARGS ?= -q
 .PHONY: venv demo test clean-demo
 
 # The supported ranges (requirements/*.txt, read by setup.py) at the exact
-# versions of requirements/constraints.txt; extras (tensorboard, noise)
+# versions of requirements/constraints.txt; extras (tensorboard, noise, deploy)
 # included, so the tests cover them.
 REQUIREMENTS := requirements/runtime.txt requirements/tests.txt \
-	requirements/tensorboard.txt requirements/noise.txt
+	requirements/tensorboard.txt requirements/noise.txt \
+	requirements/deploy.txt
 CONSTRAINTS := requirements/constraints.txt
 
 $(STAMP): $(REQUIREMENTS) $(CONSTRAINTS) setup.py

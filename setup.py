@@ -43,6 +43,7 @@ setup(
         'tests': read_requirements('requirements/tests.txt'),
         'tensorboard': read_requirements('requirements/tensorboard.txt'),
         'noise': read_requirements('requirements/noise.txt'),
+        'deploy': read_requirements('requirements/deploy.txt'),
     },
     license='Apache License 2.0',
     zip_safe=False,
