@@ -3,9 +3,10 @@
 ONNX Runtime's ``quantize_static`` in QDQ format: weights int8 per output
 channel (symmetric), activations uint8 (asymmetric) with ranges from the
 calibration set by MinMax: the U8S8 combination ONNX Runtime recommends
-for x86 CPUs. The graph is first run through ONNX Runtime's
-``quant_pre_process`` (shape inference and graph optimisation, so Conv+BN
-and similar patterns are fused before quantization). Why this path and not
+for x86 CPUs; only :data:`QUANTIZED_OPS` are quantized. The graph is
+first run through ONNX Runtime's ``quant_pre_process`` (shape inference
+and graph optimisation, so Conv+BN and similar patterns are fused before
+quantization). Why this path and not
 torchao's PT2E flow: the result is an ONNX file that the same runtime as
 the fp32 export runs, without torch, whereas a PT2E model runs fast only
 under ``torch.compile`` with the inductor backend (a C++ compiler at
@@ -20,7 +21,12 @@ import numpy as np
 
 from .calibration import CalibrationReader
 
-__all__ = ['quantize_int8']
+__all__ = ['quantize_int8', 'QUANTIZED_OPS']
+
+# The ops whose int8 kernels bring the speed; normalisation layers (their
+# 1-D weights have no channel axis to quantize per channel), activations
+# and pooling stay float between them.
+QUANTIZED_OPS = ('Conv', 'MatMul', 'Gemm')
 
 
 def quantize_int8(fp32_path: str, out_path: str,
@@ -57,5 +63,6 @@ def quantize_int8(fp32_path: str, out_path: str,
             per_channel=True,
             activation_type=QuantType.QUInt8,
             weight_type=QuantType.QInt8,
-            calibrate_method=CalibrationMethod.MinMax)
+            calibrate_method=CalibrationMethod.MinMax,
+            op_types_to_quantize=list(QUANTIZED_OPS))
     return out_path
