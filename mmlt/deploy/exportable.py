@@ -105,7 +105,10 @@ def check_exportable(model: nn.Module, input_shape: List[int]) -> None:
         raise ExportError(
             f'the head {type(head).__name__} cannot be exported: its '
             'predict does not end in ClsHead._get_predictions (the softmax '
-            f'class scores) ({type(e).__name__}: {e})') from e
+            f'class scores) ({type(e).__name__}: {e}); for mmlt\'s '
+            'GroupMultiTaskHead, tools/model_converters/export_main_head.py '
+            'writes the main path as a config and checkpoint to export') \
+            from e
     if not isinstance(out, torch.Tensor) or out.dim() != 2 or \
             out.shape[0] != 2:
         raise ExportError(
