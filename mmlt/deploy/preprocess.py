@@ -37,7 +37,7 @@ A test pipeline step this format cannot express is refused, naming it.
 import json
 import os
 import os.path as osp
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Sequence, Tuple
 
 import cv2
 import numpy as np
@@ -336,10 +336,10 @@ def read_spec(path: str) -> Dict[str, Any]:
             spec = json.load(f)
         except json.JSONDecodeError as e:
             raise ValueError(f'{path} is not JSON: {e}') from e
-    if not isinstance(spec, dict) or spec.get(
-            'format_version') != FORMAT_VERSION:
+    version = spec.get('format_version') if isinstance(spec, dict) else spec
+    if version != FORMAT_VERSION:
         raise ValueError(f'{path}: format_version must be {FORMAT_VERSION}, '
-                         f'got {spec.get("format_version") if isinstance(spec, dict) else spec!r}')
+                         f'got {version!r}')
     missing = [
         k for k in ('steps', 'to_rgb', 'mean', 'std', 'input_shape',
                     'input_name', 'output_name', 'classes') if k not in spec

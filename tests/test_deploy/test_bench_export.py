@@ -1,0 +1,22 @@
+"""benchmarks/bench_export.py turns the export tool's report.json into the
+section's table and target lines."""
+import json
+
+from benchmarks.bench_export import render_section
+from mmlt.deploy.report import report_dict
+
+
+def test_section_from_reports(exported):
+    # what the tool writes and the benchmark reads back
+    report = json.loads(json.dumps(report_dict(exported), default=float))
+    reports = dict(onnx=report, int8_class_balanced=report,
+                   int8_instance=report)
+    text = '\n'.join(render_section(reports))
+    assert '| PyTorch fp32 |' in text and '| ONNX fp32 |' in text
+    assert '| int8, class-balanced calibration |' in text
+    assert '| int8, instance calibration |' in text
+    diff = exported.rows['ONNX fp32']['max_abs_diff']
+    assert f'{diff:.1e}, met' in text  # < 1e-4
+    ratio = exported.rows['ONNX int8']['throughput_ratio']
+    assert f'throughput {ratio:.2f}x' in text
+    assert text.count('- guard (') == 3
