@@ -54,11 +54,13 @@ class ExportedInferencer:
                             self.session.get_inputs()[0].type else np.float32)
         self.classes: List[str] = list(self.spec['classes'])
 
-    @staticmethod
-    def load_image(path: str) -> np.ndarray:
-        """Read an image file as MMCV's ``LoadImageFromFile`` does (BGR)."""
+    def load_image(self, path: str) -> np.ndarray:
+        """Read an image file as MMCV's ``LoadImageFromFile`` does (BGR),
+        or as grey levels for a one-channel model."""
         import cv2
-        img = cv2.imread(path, cv2.IMREAD_COLOR) if isinstance(
+        flag = cv2.IMREAD_GRAYSCALE if self.spec['input_shape'][
+            0] == 1 else cv2.IMREAD_COLOR
+        img = cv2.imread(path, flag) if isinstance(
             path, str) and osp.isfile(path) else None
         if img is None:
             raise FileNotFoundError(f'image {path!r} does not exist or is '

@@ -19,20 +19,28 @@ __all__ = ['LoadedImage', 'build_loaded_dataset', 'iter_loaded',
 LoadedImage = Tuple[np.ndarray, int, Optional[int]]
 
 
+def _with_pipeline(cfg: Dict[str, Any], loading: List[dict]) -> None:
+    """Set ``loading`` as the pipeline of the image dataset(s) of ``cfg``,
+    through wrappers (``dataset=...``, ``datasets=[...]``)."""
+    if 'dataset' in cfg and 'pipeline' not in cfg:
+        _with_pipeline(cfg['dataset'], loading)
+    elif 'datasets' in cfg and 'pipeline' not in cfg:
+        for inner in cfg['datasets']:
+            _with_pipeline(inner, loading)
+    else:
+        cfg['pipeline'] = [dict(s) for s in loading]
+
+
 def build_loaded_dataset(dataset_cfg: Dict[str, Any],
                          loading: Sequence[dict]):
-    """Build ``dataset_cfg`` with ``loading`` as its whole pipeline."""
+    """Build ``dataset_cfg`` with ``loading`` as its whole pipeline (the
+    image dataset's, through dataset wrappers such as LongTailDataset)."""
     import mmlt  # noqa: F401 - registers mmlt's datasets
     from mmpretrain.registry import DATASETS
     cfg = copy.deepcopy(
         dataset_cfg.to_dict() if hasattr(dataset_cfg, 'to_dict') else
         dict(dataset_cfg))
-    if 'pipeline' not in cfg and 'dataset' in cfg:
-        raise ValueError(
-            f'dataset {cfg.get("type")!r} wraps another dataset; give the '
-            'export tool a config whose test/train dataset is the image '
-            'dataset itself')
-    cfg['pipeline'] = [dict(s) for s in loading]
+    _with_pipeline(cfg, list(loading))
     return DATASETS.build(cfg)
 
 

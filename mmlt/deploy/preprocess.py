@@ -5,9 +5,10 @@ A config's test pipeline (after its loading step) and the model's
 OpenCV reproduce exactly, so an exported model runs without mmlt or
 MMPretrain. The JSON (``preprocess.json``, format version 1) holds:
 
-* ``input``: the loaded image the steps start from: an ``H x W x 3`` uint8
-  array in **BGR** order, as OpenCV's ``cv2.imread`` (and MMCV's
-  ``LoadImageFromFile``) give it;
+* ``input``: the loaded image the steps start from: an ``H x W x C`` uint8
+  array, for 3 channels in **BGR** order, as OpenCV's ``cv2.imread`` (and
+  MMCV's ``LoadImageFromFile``) give it; for 1 channel grey levels
+  (``H x W`` or ``H x W x 1``);
 * ``steps``: in order, each one of
 
   - ``{"type": "resize", "size": [w, h], "interpolation": ...}``: resize to
@@ -230,8 +231,9 @@ def build_spec(pipeline: Sequence[Mapping], data_preprocessor: Any,
                                   'channels')
     return dict(
         format_version=FORMAT_VERSION,
-        input=dict(channels=3, order='BGR', dtype='uint8',
-                   layout='HWC'),
+        input=dict(channels=channels,
+                   order='BGR' if channels == 3 else 'grey',
+                   dtype='uint8', layout='HWC'),
         steps=pipeline_steps(pipeline),
         to_rgb=norm['to_rgb'],
         mean=norm['mean'],
