@@ -1,8 +1,8 @@
 """What exporting a trained model costs: fp32 ONNX and int8 against fp32
 PyTorch, with both calibration strategies.
 
-    python -m benchmarks.bench_export CONFIG CHECKPOINT [--out docs/benchmarks.md]
-        [--work-dir work_dirs/bench_export] [--calib-samples 256]
+    python -m benchmarks.bench_export CONFIG CHECKPOINT
+        [--out docs/benchmarks.md] [--work-dir work_dirs/bench_export] [--calib-samples 256]
         [--speed-repeats 20] [--test-limit N] [--section export]
 
 Trains nothing: it runs ``tools/deployment/export.py`` (with this Python) on

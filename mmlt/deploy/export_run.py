@@ -191,8 +191,9 @@ def export_and_evaluate(cfg, checkpoint: str, out_dir: str,
     h, w, c = apply_steps(first, pipeline_steps(transforms)).shape
     shape = [int(c), int(h), int(w)]
     check_exportable(model, shape)
-    head_classes = int(ScoresModule(model).eval()(torch.zeros(
-        1, *shape)).shape[1])
+    with torch.no_grad():
+        head_classes = int(ScoresModule(model).eval()(torch.zeros(
+            1, *shape)).shape[1])
     if len(classes) != head_classes:
         classes = [str(i) for i in range(head_classes)]
     spec = build_spec(transforms, model.data_preprocessor, shape, classes)
