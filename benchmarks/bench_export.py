@@ -2,8 +2,9 @@
 PyTorch, with both calibration strategies.
 
     python -m benchmarks.bench_export CONFIG CHECKPOINT
-        [--out docs/benchmarks.md] [--work-dir work_dirs/bench_export] [--calib-samples 256]
-        [--speed-repeats 20] [--test-limit N] [--section export]
+        [--out docs/benchmarks.md] [--work-dir work_dirs/bench_export]
+        [--calib-samples 256] [--speed-repeats 20] [--test-limit N]
+        [--section export]
 
 Trains nothing: it runs ``tools/deployment/export.py`` (with this Python) on
 the given checkpoint three times, ``--format onnx`` and ``--format int8``
