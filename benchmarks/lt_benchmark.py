@@ -1,15 +1,20 @@
 """Long-tail benchmark on Fashion-MNIST-LT (IR 100).
 
 Usage, from the repository root:
-``python -m benchmarks.lt_benchmark [--configs NAME=PATH ...]``.
+``python -m benchmarks.lt_benchmark --section lt-losses [--reuse]`` (a
+planned section of the converged protocol, see ``benchmarks/lt_protocol.py``)
+or ``python -m benchmarks.lt_benchmark --protocol smoke --configs NAME=PATH
+...``.
 
-Trains each config for a fixed schedule (``--epochs``, set through config
-overrides, so every row shares it) with several seeds, tests the final
-checkpoint on the balanced 10,000-image test set and writes one section of
-``docs/benchmarks.md``: top-1, balanced accuracy, many/medium/few-shot
-accuracy and macro-F1 (mean ± sample std over seeds, in percent), seconds
-per training epoch and the peak resident memory of the training process,
-plus the machine, the schedule and the command. Not run in CI.
+Trains each config with several seeds under one protocol (``converged``:
+each config's own schedule; ``smoke``: a fixed short ``--epochs`` for every
+row), tests the final checkpoint on the balanced 10,000-image test set and
+writes one section of ``docs/benchmarks.md``: top-1, balanced accuracy,
+many/medium/few-shot accuracy and macro-F1 (mean ± sample std over seeds, in
+percent), seconds per training epoch and the peak resident memory of the
+training process, plus the machine, the schedule and the command. Not run
+in CI. ``--reuse`` keeps finished runs, so a long section is run over
+several sittings.
 
 Each training run and each test is its own subprocess
 (``tools/train.py`` / ``tools/test.py``) in a fresh work dir.
@@ -37,20 +42,15 @@ from benchmarks.common import (ROOT, check_section_name, git_provenance,
                                machine_info, write_report)
 from benchmarks.lt_render import (command_line, describe_data, describe_row,
                                   describe_schedule, render_section)
+from benchmarks.lt_protocol import PROTOCOLS, SECTIONS, section_plan
 from benchmarks.lt_runs import (PLACEHOLDERS, attach_row_options,
                                 parse_config_spec, run_one)
 
-DEFAULT_CONFIGS = (
-    'cross-entropy='
-    'configs/baselines/convnext-atto_ce_1xb128_fashion-mnist-lt-ir100.py',
-    'focal-loss='
-    'configs/baselines/convnext-atto_focal_1xb128_fashion-mnist-lt-ir100.py',
-)
 DEFAULT_SEEDS = (0, 1, 2)
-# Sized so one run (train + test) stays well under 10 minutes on 2 CPU
-# cores; see docs/benchmarks.md for the measured time.
+# the smoke protocol's fixed schedule
 DEFAULT_EPOCHS = 4
-DEFAULT_SECTION = 'losses'
+DEFAULT_PROTOCOL = 'converged'
+DEFAULT_SECTION = 'lt-losses'
 DEFAULT_OUT = 'docs/benchmarks.md'
 DEFAULT_WORK_DIR = 'work_dirs/benchmarks'
 
@@ -61,19 +61,26 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         description='Train configs on Fashion-MNIST-LT with a fixed '
         'schedule and several seeds; write a section of docs/benchmarks.md')
     parser.add_argument(
+        '--protocol',
+        choices=sorted(PROTOCOLS),
+        default=DEFAULT_PROTOCOL,
+        help='; '.join(f'{p.name}: {p.description}'
+                       for p in PROTOCOLS.values()))
+    parser.add_argument(
         '--configs',
         nargs='+',
         type=parse_config_spec,
-        default=[parse_config_spec(c) for c in DEFAULT_CONFIGS],
-        help='rows as NAME=PATH (or PATH: the name is the file stem)')
+        help='rows as NAME=PATH (or PATH: the name is the file stem); '
+        'default: the plan of --section (planned: '
+        f'{", ".join(sorted(SECTIONS))})')
     parser.add_argument(
         '--seeds', nargs='+', type=int, default=list(DEFAULT_SEEDS))
     parser.add_argument(
         '--epochs',
         type=int,
-        default=DEFAULT_EPOCHS,
-        help='fixed schedule for every row (>= 2: the lr warm-up takes one '
-        'epoch)')
+        help='the smoke protocol\'s fixed schedule for every row (>= 2: '
+        f'the lr warm-up takes one epoch; default {DEFAULT_EPOCHS}); the '
+        'converged protocol refuses it (each config has its own)')
     parser.add_argument('--work-dir', default=DEFAULT_WORK_DIR)
     parser.add_argument('--out', default=DEFAULT_OUT)
     parser.add_argument(
@@ -124,15 +131,39 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         help='ROW is not trained: its config is tested with CHECKPOINT '
         '(placeholders as --prepare), e.g. a checkpoint --prepare wrote')
     args = parser.parse_args(argv)
-    if args.epochs < 2:
-        parser.error(f'--epochs must be >= 2, got {args.epochs}')
+    protocol = PROTOCOLS[args.protocol]
+    if protocol.epochs is None:
+        if args.epochs is not None:
+            parser.error(f'--epochs {args.epochs} with --protocol '
+                         f'{args.protocol}: that protocol trains each config '
+                         'for its own schedule; use --protocol smoke for a '
+                         'fixed one')
+    else:
+        if args.epochs is None:
+            args.epochs = protocol.epochs
+        if args.epochs < 2:
+            parser.error(f'--epochs must be >= 2, got {args.epochs}')
+    args.fixed_epochs = protocol.epochs is not None
+    # converged rows are shared across sections (the cross-entropy stage 1)
+    args.run_key = None if args.fixed_epochs else protocol.name
+    args.planned_title = None
+    if args.configs is None:
+        if args.after or args.prepare or args.row_cfg or args.test_only:
+            parser.error('--after/--prepare/--row-cfg/--test-only go with '
+                         '--configs; a planned section chains its rows '
+                         'itself')
+        try:
+            args.planned_title, args.configs = section_plan(args.section)
+        except KeyError as e:
+            parser.error(e.args[0])
     names = [c.name for c in args.configs]
     if len(set(names)) != len(names):
         parser.error(f'row names must be unique, got {names}')
-    try:
-        attach_row_options(args)
-    except ValueError as e:
-        parser.error(str(e))
+    if args.planned_title is None:
+        try:
+            attach_row_options(args)
+        except ValueError as e:
+            parser.error(str(e))
     return args
 
 
@@ -145,9 +176,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             print(f'error: config {spec.path} not found', file=sys.stderr)
             return 1
     info = dict(
-        title=args.title or f'Fashion-MNIST-LT (IR 100): {args.section}',
+        title=args.title or args.planned_title or
+        f'Fashion-MNIST-LT (IR 100): {args.section}',
         machine=machine_info(args.python),
-        schedule=describe_schedule(args.configs[0].path, args.epochs),
+        schedule=describe_schedule(args.configs[0].path, args.epochs,
+                                   PROTOCOLS[args.protocol]),
         data=describe_data(args.configs[0].path),
         provenance=git_provenance(),
         note=args.note,

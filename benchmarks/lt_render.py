@@ -4,11 +4,12 @@ import argparse
 import math
 import os.path as osp
 import shlex
-from typing import Dict, Sequence
+from typing import Dict, Optional, Sequence
 
 from benchmarks.common import ROOT
 from benchmarks.lt_logs import (BIN_KEYS, METRIC_COLUMNS, RunResult,
                                 format_mean_std, group_by_name)
+from benchmarks.lt_protocol import Protocol
 from benchmarks.lt_runs import ConfigSpec
 
 
@@ -96,17 +97,32 @@ def describe_scheduler(sched: dict, epochs: int) -> str:
             f'{"per iteration" if per_iter else "per epoch"})')
 
 
-def describe_schedule(config: str, epochs: int) -> str:
-    """Epochs, batch size, optimizer and lr schedule as the runs use them."""
+def describe_schedule(config: str, epochs: Optional[int],
+                      protocol: Optional[Protocol] = None) -> str:
+    """Epochs, batch size, optimizer and lr schedule as the runs use them.
+
+    ``epochs`` None: the config's own schedule (the converged protocol).
+    """
     from mmengine.config import Config
     cfg = Config.fromfile(osp.join(ROOT, config))
     opt = cfg.optim_wrapper.optimizer
+    if epochs is None:
+        epochs = cfg.train_cfg.max_epochs
+        when = (f'{epochs} epochs of the first row\'s config (each row its '
+                f'own schedule), validation every '
+                f'{cfg.train_cfg.get("val_interval", 1)} epochs, the final '
+                'checkpoint tested')
+    else:
+        when = (f'{epochs} epochs for every row (validation and checkpoint '
+                'only at the end)')
+    if protocol is not None:
+        when = f'protocol {protocol.name!r}: {when}'
     extras = ', '.join(f'{k}={opt[k]}' for k in ('lr', 'weight_decay')
                        if k in opt)
     clip = cfg.optim_wrapper.get('clip_grad')
     scheds = ' then '.join(
         describe_scheduler(s, epochs) for s in cfg.get('param_scheduler', []))
-    return (f'{epochs} epochs (validation and checkpoint only at the end), '
+    return (f'{when}, '
             f'batch {cfg.train_dataloader.batch_size}, {opt.type} ({extras})'
             + (f', grad clip {clip.max_norm}' if clip else '') +
             (f', lr: {scheds}' if scheds else '') +
@@ -118,10 +134,20 @@ def describe_data(config: str) -> str:
     cfg = Config.fromfile(osp.join(ROOT, config))
     ds = cfg.train_dataloader.dataset
     inner = ds.get('dataset', {})
+    n_max = ds.get('max_count')
+    val = cfg.val_dataloader.dataset
+    if val.get('split') == 'held_out':
+        validation = (f'validated on {val.held_out_per_class} images per '
+                      'class held out of the training images the subset '
+                      'does not use')
+    else:
+        validation = 'validated on the test set'
     return (f'{inner.get("type", ds.type)} long-tailed by {ds.type} '
             f'(imbalance ratio {ds.get("imbalance_ratio")}, profile '
-            f'{ds.get("profile")!r}, subset seed {ds.get("seed")}, the same '
-            'subset for every run seed); tested on the balanced 10,000 test '
+            f'{ds.get("profile")!r}'
+            + (f', n_max {n_max}' if n_max else '') +
+            f', subset seed {ds.get("seed")}, the same subset for every run '
+            f'seed); {validation}; tested on the balanced 10,000 test '
             'images')
 
 
@@ -138,15 +164,27 @@ def describe_row(spec: ConfigSpec) -> str:
         notes.append('with ' + ', '.join(f'`{c}`' for c in spec.cfg))
     if spec.test_only:
         notes.append(f'not trained: tests `{spec.test_only}`')
+    if spec.test_args:
+        notes.append('tested with `' + ' '.join(spec.test_args) + '`')
     return text + (f' ({"; ".join(notes)})' if notes else '')
 
 
 def command_line(args: argparse.Namespace) -> str:
-    """The harness command with every option spelled out."""
+    """The harness command with every option spelled out (a planned
+    section: the section and the seeds name everything)."""
+    if getattr(args, 'planned_title', None):
+        return shlex.join(
+            ['python', '-m', 'benchmarks.lt_benchmark', '--protocol',
+             args.protocol, '--section', args.section, '--seeds'] +
+            [str(s) for s in args.seeds] + ['--reuse'])
     parts = ['python', '-m', 'benchmarks.lt_benchmark', '--configs']
     parts += [f'{c.name}={c.path}' for c in args.configs]
     parts += ['--seeds'] + [str(s) for s in args.seeds]
-    parts += ['--epochs', str(args.epochs), '--section', args.section]
+    if getattr(args, 'protocol', None):
+        parts += ['--protocol', args.protocol]
+    if args.epochs is not None:
+        parts += ['--epochs', str(args.epochs)]
+    parts += ['--section', args.section]
     for c in args.configs:
         if c.after:
             parts += ['--after', f'{c.name}={c.after}']

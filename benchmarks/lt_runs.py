@@ -31,6 +31,8 @@ class ConfigSpec:
     prepare: Optional[str] = None
     cfg: List[str] = field(default_factory=list)
     test_only: Optional[str] = None
+    # extra arguments of tools/test.py for this row (e.g. ['--tta'])
+    test_args: List[str] = field(default_factory=list)
 
 
 
@@ -64,15 +66,31 @@ def slugify(name: str) -> str:
 
 
 # --------------------------------------------------------------- commands
-def schedule_overrides(epochs: int, seed: int) -> List[str]:
-    """``--cfg-options`` fixing the schedule: E epochs, one validation and
-    one checkpoint at the end, the given seed."""
-    return [
-        f'randomness.seed={seed}',
-        f'train_cfg.max_epochs={epochs}',
-        f'train_cfg.val_interval={epochs}',
-        f'default_hooks.checkpoint.interval={epochs}',
-    ]
+def schedule_overrides(epochs: int, seed: int,
+                       fixed_epochs: bool = True) -> List[str]:
+    """``--cfg-options`` for one run: the seed and one checkpoint at the
+    end; with ``fixed_epochs`` (the smoke protocol) also E epochs and one
+    validation at the end, else the config's own schedule and validation
+    interval (E is then the config's max_epochs)."""
+    opts = [f'randomness.seed={seed}']
+    if fixed_epochs:
+        opts += [f'train_cfg.max_epochs={epochs}',
+                 f'train_cfg.val_interval={epochs}']
+    return opts + [f'default_hooks.checkpoint.interval={epochs}']
+
+
+def config_epochs(config: str) -> int:
+    """``train_cfg.max_epochs`` of a config file."""
+    from mmengine.config import Config
+    return int(Config.fromfile(osp.join(ROOT, config)).train_cfg.max_epochs)
+
+
+def row_epochs(spec: ConfigSpec, args: argparse.Namespace) -> int:
+    """Epochs a row trains for: ``--epochs`` under a fixed-schedule
+    protocol, else its config's own."""
+    if getattr(args, 'fixed_epochs', True):
+        return args.epochs
+    return config_epochs(spec.path)
 
 
 def train_command(python: str,
@@ -80,12 +98,13 @@ def train_command(python: str,
                   work_dir: str,
                   epochs: int,
                   seed: int,
-                  extra: Sequence[str] = ()) -> List[str]:
+                  extra: Sequence[str] = (),
+                  fixed_epochs: bool = True) -> List[str]:
     return [
         python,
         osp.join(ROOT, 'tools', 'train.py'), config, '--work-dir', work_dir,
         '--cfg-options'
-    ] + schedule_overrides(epochs, seed) + list(extra)
+    ] + schedule_overrides(epochs, seed, fixed_epochs) + list(extra)
 
 
 PLACEHOLDERS = ('python', 'run_dir', 'seed', 'stage1_config',
@@ -111,8 +130,11 @@ def fill_placeholders(template: str, context: Dict[str, str],
 
 
 def run_dir_of(args: argparse.Namespace, name: str, seed: int) -> str:
+    """``<work-dir>/<key>/<row>/seed<N>``; the key is the section, or under
+    a protocol with shared rows (``args.run_key``) the protocol's name."""
+    key = getattr(args, 'run_key', None) or args.section
     return osp.abspath(
-        osp.join(args.work_dir, args.section, slugify(name), f'seed{seed}'))
+        osp.join(args.work_dir, key, slugify(name), f'seed{seed}'))
 
 
 def test_command(python: str, config: str, checkpoint: str, work_dir: str,
@@ -169,8 +191,10 @@ def run_one(spec: ConfigSpec, seed: int, args: argparse.Namespace,
     """
     run_dir = run_dir_of(args, spec.name, seed)
     saved = osp.join(run_dir, RESULT_FILE)
+    epochs = row_epochs(spec, args)
+    fixed = getattr(args, 'fixed_epochs', True)
     if args.reuse:
-        earlier = load_result(saved, spec, args.epochs)
+        earlier = load_result(saved, spec, epochs)
         if earlier is not None:
             return earlier
     if osp.isdir(run_dir):
@@ -185,7 +209,8 @@ def run_one(spec: ConfigSpec, seed: int, args: argparse.Namespace,
         context.update(
             stage1_config=stage1.path,
             stage1_dir=stage1_dir,
-            stage1_checkpoint=final_checkpoint(stage1_dir, args.epochs))
+            stage1_checkpoint=final_checkpoint(stage1_dir,
+                                               row_epochs(stage1, args)))
         if not spec.test_only:
             extra.append(f'load_from={context["stage1_checkpoint"]}')
     extra += [fill_placeholders(c, context, '--row-cfg') for c in spec.cfg]
@@ -205,17 +230,17 @@ def run_one(spec: ConfigSpec, seed: int, args: argparse.Namespace,
         scalars, train_wall, rss, spe = [], 0.0, math.nan, math.nan
     else:
         rc, train_wall, rss = run_measured(
-            train_command(args.python, spec.path, run_dir, args.epochs, seed,
-                          extra), osp.join(run_dir, 'train.log'))
+            train_command(args.python, spec.path, run_dir, epochs, seed,
+                          extra, fixed), osp.join(run_dir, 'train.log'))
         if rc != 0:
             raise RuntimeError(f'training {spec.name} seed {seed} failed '
                                f'(exit {rc}); see {run_dir}/train.log')
         scalars = read_json_lines(find_scalars(run_dir))
         spe = seconds_per_epoch(scalars)
-        checkpoint = final_checkpoint(run_dir, args.epochs)
+        checkpoint = final_checkpoint(run_dir, epochs)
     metrics_path = osp.join(run_dir, 'test_metrics.json')
     test_cmd = test_command(args.python, spec.path, checkpoint, run_dir,
-                            metrics_path)
+                            metrics_path) + list(spec.test_args)
     if spec.test_only and extra:
         test_cmd += ['--cfg-options'] + extra
     rc, test_wall, _ = run_measured(test_cmd, osp.join(run_dir, 'test.log'))
@@ -224,7 +249,7 @@ def run_one(spec: ConfigSpec, seed: int, args: argparse.Namespace,
                            f'(exit {rc}); see {run_dir}/test.log')
     with open(metrics_path) as f:
         metrics = pick_metrics(json.load(f))
-    val_top1 = [r['long_tail/top1'] for r in scalars if 'long_tail/top1' in r]
+    val = [r for r in scalars if 'long_tail/balanced_accuracy' in r]
     result = RunResult(
         name=spec.name,
         seed=seed,
@@ -236,15 +261,14 @@ def run_one(spec: ConfigSpec, seed: int, args: argparse.Namespace,
             prepare_wall_s=prepare_wall,
             train_wall_s=train_wall,
             test_wall_s=test_wall,
-            val_top1=val_top1[-1] if val_top1 else math.nan))
-    test_top1 = metrics['long_tail/top1']
-    if val_top1 and abs(val_top1[-1] - test_top1) > 0.01:
-        print(f'[bench] warning: {spec.name} seed {seed}: final validation '
-              f'top-1 {val_top1[-1]:.2f} differs from the test top-1 '
-              f'{test_top1:.2f} on the same images', flush=True)
+            # the last validation of training (the held-out split under the
+            # converged protocol)
+            val_top1=val[-1]['long_tail/top1'] if val else math.nan,
+            val_balanced=(val[-1]['long_tail/balanced_accuracy']
+                          if val else math.nan)))
     with open(saved, 'w') as f:
         json.dump(
-            dict(vars(result), epochs=args.epochs, config=spec.path),
+            dict(vars(result), epochs=epochs, config=spec.path),
             f,
             indent=2)
     return result

@@ -7,7 +7,10 @@ from mmengine.dataset import BaseDataset, force_full_init
 
 from mmlt.registry import DATASETS
 from .label_utils import get_classes, get_group_ids, get_labels
-from .lt_profiles import long_tail_counts, sample_long_tail_indices
+from .lt_profiles import (long_tail_counts, sample_held_out_indices,
+                          sample_long_tail_indices)
+
+SPLITS = ('long_tail', 'held_out')
 
 __all__ = ['LongTailDataset']
 
@@ -34,6 +37,16 @@ class LongTailDataset(BaseDataset):
         class_order: Which class is the head, second, ... Defaults to class
             index order.
         seed: Seed of the per-class shuffles (the protocol uses 0).
+        split: ``'long_tail'`` (the long-tailed subset, for training) or
+            ``'held_out'``: a balanced validation split of
+            ``held_out_per_class`` images per class drawn from the source
+            images the long-tailed subset does not use (the last images of
+            the same per-class shuffles, as ImageNet-LT's validation set is
+            drawn from training images). Give both splits the same
+            ``imbalance_ratio``, ``profile``, ``max_count``, ``class_order``
+            and ``seed``; the held-out one usually a test pipeline.
+        held_out_per_class: Images per class of the ``'held_out'`` split
+            (required there, refused with ``'long_tail'``).
         lazy_init: Defer loading the source annotations.
 
     It subclasses mmengine's ``BaseDataset`` only so that mmengine's own
@@ -49,7 +62,16 @@ class LongTailDataset(BaseDataset):
                  max_count: Optional[int] = None,
                  class_order: Optional[Sequence[int]] = None,
                  seed: int = 0,
+                 split: str = 'long_tail',
+                 held_out_per_class: Optional[int] = None,
                  lazy_init: bool = False) -> None:
+        if split not in SPLITS:
+            raise ValueError(f'split={split!r} is not one of {SPLITS}')
+        if (split == 'held_out') != (held_out_per_class is not None):
+            raise ValueError(
+                f'held_out_per_class={held_out_per_class!r} with split='
+                f'{split!r}: the held-out split needs its size, the '
+                'long-tailed one takes none')
         if isinstance(dataset, dict):
             dataset = DATASETS.build(dataset)
         if not hasattr(dataset, '__getitem__') or not hasattr(
@@ -62,6 +84,8 @@ class LongTailDataset(BaseDataset):
         self.max_count = max_count
         self.class_order = None if class_order is None else list(class_order)
         self.seed = seed
+        self.split = split
+        self.held_out_per_class = held_out_per_class
         self._metainfo = getattr(dataset, 'metainfo', {})
         self._fully_initialized = False
         if not lazy_init:
@@ -88,8 +112,13 @@ class LongTailDataset(BaseDataset):
         self.target_counts = long_tail_counts(num_classes, max_count,
                                               self.imbalance_ratio,
                                               self.profile, self.class_order)
-        self.indices = sample_long_tail_indices(source_labels,
-                                                self.target_counts, self.seed)
+        if self.split == 'held_out':
+            self.indices = sample_held_out_indices(
+                source_labels, self.target_counts, self.held_out_per_class,
+                self.seed)
+        else:
+            self.indices = sample_long_tail_indices(
+                source_labels, self.target_counts, self.seed)
         self._labels = source_labels[self.indices]
         self._groups = None
         self._fully_initialized = True
@@ -157,6 +186,6 @@ class LongTailDataset(BaseDataset):
 
     def __repr__(self) -> str:
         return (f'{type(self).__name__}(IR={self.imbalance_ratio}, profile='
-                f'{self.profile!r}, size='
+                f'{self.profile!r}, split={self.split!r}, size='
                 f'{len(self.indices) if self._fully_initialized else "?"}, '
                 f'dataset={type(self.dataset).__name__})')

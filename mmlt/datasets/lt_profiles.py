@@ -13,12 +13,19 @@ et al. CVPR 2019):
   With seed 0 and the natural class order this draws the same subset as the
   reference CIFAR-LT code, which calls ``np.random.seed(0)`` then
   ``np.random.shuffle`` per class.
+* a held-out split (ImageNet-LT's balanced validation set, Liu et al. CVPR
+  2019, is drawn from the training images the same way): the same shuffles,
+  the *last* ``k`` images of every class. The long-tailed subset is
+  unchanged by it and never overlaps it, provided ``n_i + k`` fits in the
+  class.
 """
 from typing import Optional, Sequence
 
 import numpy as np
 
-__all__ = ['long_tail_counts', 'sample_long_tail_indices']
+__all__ = [
+    'long_tail_counts', 'sample_long_tail_indices', 'sample_held_out_indices'
+]
 
 PROFILES = ('exp', 'step')
 
@@ -106,10 +113,50 @@ def sample_long_tail_indices(labels: Sequence[int],
             f'class {c} has {available[c]} images but the long-tail profile '
             f'asks for {target_counts[c]} (classes short of images: '
             f'{short.tolist()}); lower max_count')
+    keep = [idx[:n] for idx, n in zip(
+        _shuffled_classes(labels, len(target_counts), seed), target_counts)]
+    return np.sort(np.concatenate(keep)) if keep else np.zeros(0, np.int64)
+
+
+def sample_held_out_indices(labels: Sequence[int],
+                            target_counts: Sequence[int],
+                            per_class: int,
+                            seed: int = 0) -> np.ndarray:
+    """Indices of a balanced held-out split disjoint from the long-tailed
+    subset that :func:`sample_long_tail_indices` draws with the same
+    ``target_counts`` and ``seed``: the last ``per_class`` images of every
+    class's shuffle.
+
+    Raises:
+        ValueError: If ``per_class`` is not a positive integer or a class
+            has fewer than ``target_counts[c] + per_class`` images.
+    """
+    if isinstance(per_class, bool) or not isinstance(
+            per_class, (int, np.integer)) or per_class < 1:
+        raise ValueError(f'held-out per_class={per_class!r} must be a '
+                         'positive integer')
+    labels = np.asarray(labels, dtype=np.int64)
+    target_counts = np.asarray(target_counts, dtype=np.int64)
+    available = np.bincount(labels, minlength=len(target_counts))
+    short = np.flatnonzero(available[:len(target_counts)] <
+                           target_counts + per_class)
+    if len(short):
+        c = int(short[0])
+        raise ValueError(
+            f'class {c} has {available[c]} images: the long-tailed subset '
+            f'keeps {target_counts[c]}, so {per_class} more cannot be held '
+            f'out without overlap (classes short of images: '
+            f'{short.tolist()}); lower max_count or the held-out size')
+    keep = [idx[len(idx) - per_class:] for idx in _shuffled_classes(
+        labels, len(target_counts), seed)]
+    return np.sort(np.concatenate(keep)) if keep else np.zeros(0, np.int64)
+
+
+def _shuffled_classes(labels: np.ndarray, num_classes: int, seed: int):
+    """Each class's indices, shuffled in class-index order by one
+    ``RandomState(seed)`` (the reference CIFAR-LT code's draw)."""
     rng = np.random.RandomState(seed)
-    keep = []
-    for c, n in enumerate(target_counts):
+    for c in range(num_classes):
         idx = np.flatnonzero(labels == c)
         rng.shuffle(idx)
-        keep.append(idx[:n])
-    return np.sort(np.concatenate(keep)) if keep else np.zeros(0, np.int64)
+        yield idx

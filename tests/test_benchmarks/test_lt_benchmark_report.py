@@ -6,7 +6,8 @@ import os.path as osp
 
 import pytest
 
-from benchmarks import common, lt_benchmark, lt_logs, lt_render, lt_runs
+from benchmarks import (common, lt_benchmark, lt_logs, lt_protocol,
+                        lt_render, lt_runs)
 
 
 def _result(name, seed, top1, few=math.nan, spe=10.0, rss=1000.0):
@@ -38,10 +39,36 @@ def test_parse_config_spec():
         lt_runs.parse_config_spec('ce=')
 
 
-def test_default_configs_exist():
-    for text in lt_benchmark.DEFAULT_CONFIGS:
-        path = lt_runs.parse_config_spec(text).path
-        assert osp.isfile(osp.join(common.ROOT, path))
+@pytest.mark.parametrize('section', sorted(lt_protocol.SECTIONS))
+def test_planned_sections_name_existing_configs_in_order(section):
+    title, rows = lt_protocol.section_plan(section)
+    assert title
+    names = [r.name for r in rows]
+    assert len(set(names)) == len(names)
+    for i, row in enumerate(rows):
+        assert osp.isfile(osp.join(common.ROOT, row.path)), row.path
+        if row.after:
+            assert row.after in names[:i], (row.name, row.after)
+        for template in [row.prepare, row.test_only] + row.cfg:
+            if template:
+                # every placeholder is one the harness fills for this row
+                ctx = dict(python='py', run_dir='/r', seed='0')
+                if row.after:
+                    ctx.update(stage1_config='c', stage1_checkpoint='k',
+                               stage1_dir='d')
+                lt_runs.fill_placeholders(template, ctx, row.name)
+    # rows shared by sections are the same row (one run under converged)
+    assert rows[0].name == 'ce' and rows[0].path.endswith(
+        'resnet20_ce_1xb128_fashion-mnist-lt1k-ir100.py')
+
+
+def test_section_plan_rows_are_fresh_and_unknown_sections_refused():
+    _, a = lt_protocol.section_plan('lt-losses')
+    _, b = lt_protocol.section_plan('lt-losses')
+    a[0].cfg.append('x=1')
+    assert b[0].cfg == []
+    with pytest.raises(KeyError, match='planned sections'):
+        lt_protocol.section_plan('nope')
 
 
 def test_mean_std_is_sample_std():
@@ -172,13 +199,48 @@ def test_schedule_overrides():
         'randomness.seed=1', 'train_cfg.max_epochs=4',
         'train_cfg.val_interval=4', 'default_hooks.checkpoint.interval=4'
     ]
+    # the converged protocol keeps the config's schedule and validation
+    assert lt_runs.schedule_overrides(60, 2, fixed_epochs=False) == [
+        'randomness.seed=2', 'default_hooks.checkpoint.interval=60'
+    ]
 
 
-def test_parse_args_validates():
+def test_row_epochs_follow_the_protocol():
+    ce = lt_protocol.section_plan('lt-heads-two-stage')[1][0]
+    crt = [r for r in lt_protocol.section_plan('lt-heads-two-stage')[1]
+           if r.name == 'crt'][0]
+    converged = lt_benchmark.parse_args(['--section', 'lt-heads-two-stage'])
+    assert lt_runs.row_epochs(ce, converged) == 60
+    assert lt_runs.row_epochs(crt, converged) == 10
+    smoke = lt_benchmark.parse_args(['--protocol', 'smoke', '--configs',
+                                     'ce=' + ce.path])
+    assert lt_runs.row_epochs(crt, smoke) == 4
+    # shared rows: one run dir per protocol, not per section
+    a = lt_runs.run_dir_of(converged, 'ce', 0)
+    b = lt_runs.run_dir_of(
+        lt_benchmark.parse_args(['--section', 'lt-losses']), 'ce', 0)
+    assert a == b and '/converged/ce/seed0' in a
+    assert '/losses/ce/seed0' in lt_runs.run_dir_of(
+        lt_benchmark.parse_args(['--protocol', 'smoke', '--section',
+                                 'losses', '--configs', 'ce=x.py']), 'ce', 0)
+
+
+def test_parse_args_validates(capsys):
     args = lt_benchmark.parse_args([])
-    assert args.seeds == [0, 1, 2] and len(args.configs) == 2
+    assert args.protocol == 'converged' and args.section == 'lt-losses'
+    assert args.seeds == [0, 1, 2] and args.configs[0].name == 'ce'
+    assert args.epochs is None and not args.fixed_epochs
     with pytest.raises(SystemExit):
-        lt_benchmark.parse_args(['--epochs', '1'])
+        lt_benchmark.parse_args(['--epochs', '4'])
+    assert 'use --protocol smoke' in capsys.readouterr().err
+    assert lt_benchmark.parse_args(['--protocol', 'smoke']).epochs == 4
+    with pytest.raises(SystemExit):
+        lt_benchmark.parse_args(['--protocol', 'smoke', '--epochs', '1'])
+    with pytest.raises(SystemExit):
+        lt_benchmark.parse_args(['--section', 'unplanned'])
+    assert 'planned sections' in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        lt_benchmark.parse_args(['--after', 'crt=ce'])
     with pytest.raises(SystemExit):
         lt_benchmark.parse_args(['--configs', 'a=x.py', 'a=y.py'])
     with pytest.raises(SystemExit):

@@ -127,3 +127,40 @@ def test_label_helper_on_mmpretrain_dataset_without_groups(tmp_path):
 def test_label_helper_rejects_unknown_objects():
     with pytest.raises(TypeError, match='cannot read labels of list'):
         get_labels([1, 2, 3])
+
+
+def test_held_out_split_is_balanced_disjoint_and_leaves_the_subset_alone():
+    source = dict(type='DigitsLT', split='test', test_per_class=40)
+    common = dict(imbalance_ratio=8, max_count=30, seed=3)
+    plain = DATASETS.build(dict(type='LongTailDataset', dataset=source,
+                                **common))
+    held = DATASETS.build(
+        dict(type='LongTailDataset', dataset=source, split='held_out',
+             held_out_per_class=10, **common))
+    np.testing.assert_array_equal(held.class_counts, [10] * 10)
+    assert not set(plain.indices.tolist()) & set(held.indices.tolist())
+    # the long-tailed draw is the one without a held-out split
+    np.testing.assert_array_equal(
+        plain.indices,
+        DATASETS.build(dict(type='LongTailDataset', dataset=source,
+                            **common)).indices)
+    labels = get_labels(plain.dataset)
+    assert (labels[held.indices] == get_labels(held)).all()
+    assert "split='held_out'" in repr(held)
+
+
+def test_held_out_split_bad_arguments():
+    source = dict(type='DigitsLT', split='test', test_per_class=40)
+    with pytest.raises(ValueError, match="split='val'"):
+        LongTailDataset(source, imbalance_ratio=8, split='val')
+    with pytest.raises(ValueError, match='held_out_per_class=None'):
+        LongTailDataset(source, imbalance_ratio=8, split='held_out')
+    with pytest.raises(ValueError, match='held_out_per_class=5'):
+        LongTailDataset(source, imbalance_ratio=8, held_out_per_class=5)
+    with pytest.raises(ValueError, match='per_class=0'):
+        LongTailDataset(source, imbalance_ratio=8, split='held_out',
+                        held_out_per_class=0)
+    # the head class keeps all 40 images: nothing is left to hold out
+    with pytest.raises(ValueError, match='class 0 has 40 images.*keeps 40'):
+        LongTailDataset(source, imbalance_ratio=8, split='held_out',
+                        held_out_per_class=5)

@@ -212,7 +212,7 @@ def test_bad_inputs_name_the_value(stage1, tmp_path):
     generate_cam_samples(cfg, checkpoint, str(tmp_path / 'e'),
                          max_per_class=1, overwrite=True)
     stage2 = Config.fromfile(osp.join(
-        CAM_CONFIGS, 'drs-cam_convnext-atto_1xb128_fashion-mnist-lt-ir100.py'))
+        CAM_CONFIGS, 'drs-cam_resnet20_1xb128_fashion-mnist-lt1k-ir100.py'))
     with pytest.raises(ValueError, match='stage-1 config'):
         generate_cam_samples(stage2, checkpoint, str(tmp_path / 'f'))
 
@@ -247,9 +247,9 @@ def test_strip_pipelines_goes_through_wrappers():
 # ---------------------------------------------------- the stage-2 configs
 # config, shape of the source arrays, a class name, the source dataset type
 STAGE2 = [
-    ('drs-cam_convnext-atto_1xb128_fashion-mnist-lt-ir100.py', (28, 28),
+    ('drs-cam_resnet20_1xb128_fashion-mnist-lt1k-ir100.py', (28, 28),
      'Trouser', 'FashionMNIST'),
-    ('bot-combo_convnext-atto_1xb128_fashion-mnist-lt-ir100.py', (28, 28),
+    ('bot-combo_resnet20_1xb128_fashion-mnist-lt1k-ir100.py', (28, 28),
      'Trouser', 'FashionMNIST'),
     ('drs-cam_resnet32_1xb128_cifar10-lt-ir100.py', (32, 32, 3),
      'automobile', 'CIFAR10'),
@@ -290,7 +290,7 @@ def test_stage2_reads_generated_pngs_like_the_lt_arrays(
     # the training pipeline gives the model input of the source arrays
     packed = DATASETS.build(cam_cfg)[0]
     channels = 1 if len(shape) == 2 else shape[2]
-    assert tuple(packed['inputs'].shape) == (channels, 32, 32)
+    assert tuple(packed['inputs'].shape) == (channels, ) + shape[:2]
     # class names match the source's metainfo (ConcatDataset checks it)
     metainfo = getattr(mmpretrain.datasets, source).METAINFO
     assert tuple(cam_cfg.classes) == metainfo['classes']

@@ -309,21 +309,21 @@ def test_load_state_dict_pre_hooks_are_applied():
 
 STAGE2 = {
     # stage-2 config: its stage-1 config (as in the config's commands)
-    'two_stage/crt_convnext-atto_1xb128_fashion-mnist-lt-ir100.py':
-    'baselines/convnext-atto_ce_1xb128_fashion-mnist-lt-ir100.py',
+    'two_stage/crt_resnet20_1xb128_fashion-mnist-lt1k-ir100.py':
+    'baselines/resnet20_ce_1xb128_fashion-mnist-lt1k-ir100.py',
     'two_stage/crt_resnet32_1xb128_cifar10-lt-ir100.py':
     'baselines/resnet32_ce_1xb128_cifar10-lt-ir100.py',
-    'two_stage/lws_convnext-atto_1xb128_fashion-mnist-lt-ir100.py':
-    'baselines/convnext-atto_ce_1xb128_fashion-mnist-lt-ir100.py',
+    'two_stage/lws_resnet20_1xb128_fashion-mnist-lt1k-ir100.py':
+    'baselines/resnet20_ce_1xb128_fashion-mnist-lt1k-ir100.py',
     'two_stage/lws_resnet32_1xb128_cifar10-lt-ir100.py':
     'baselines/resnet32_ce_1xb128_cifar10-lt-ir100.py',
-    'cam_sampling/drs-cam_convnext-atto_1xb128_fashion-mnist-lt-ir100.py':
-    'baselines/convnext-atto_ce_1xb128_fashion-mnist-lt-ir100.py',
+    'cam_sampling/drs-cam_resnet20_1xb128_fashion-mnist-lt1k-ir100.py':
+    'baselines/resnet20_ce_1xb128_fashion-mnist-lt1k-ir100.py',
     'cam_sampling/drs-cam_resnet32_1xb128_cifar10-lt-ir100.py':
     'cam_sampling/drs-cam-stage1_resnet32_1xb128_cifar10-lt-ir100.py',
-    'cam_sampling/bot-combo_convnext-atto_1xb128_fashion-mnist-lt-ir100.py':
-    'cam_sampling/bot-combo-stage1-mixup_convnext-atto_1xb128_fashion-mnist'
-    '-lt-ir100.py',
+    'cam_sampling/bot-combo_resnet20_1xb128_fashion-mnist-lt1k-ir100.py':
+    'cam_sampling/bot-combo-stage1-mixup_resnet20_1xb128_fashion-mnist'
+    '-lt1k-ir100.py',
     'cam_sampling/bot-combo_resnet32_1xb128_cifar10-lt-ir100.py':
     'cam_sampling/bot-combo-stage1-mixup_resnet32_1xb128_cifar10-lt-ir100.py',
 }

@@ -1,5 +1,0 @@
-# MMPretrain's (sigmoid) FocalLoss on Fashion-MNIST-LT (IR 100).
-_base_ = ['./convnext-atto_ce_1xb128_fashion-mnist-lt-ir100.py']
-model = dict(
-    head=dict(
-        loss=dict(type='FocalLoss', gamma=2.0, alpha=0.25, loss_weight=1.0)))

@@ -1,4 +1,0 @@
-# Balanced softmax (Ren et al., NeurIPS 2020).
-# Fashion-MNIST-LT (IR 100).
-_base_ = ['../baselines/convnext-atto_ce_1xb128_fashion-mnist-lt-ir100.py']
-model = dict(head=dict(loss=dict(_delete_=True, type='BalancedSoftmaxLoss')))

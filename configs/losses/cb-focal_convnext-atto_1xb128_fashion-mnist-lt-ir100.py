@@ -1,9 +1,0 @@
-# Class-balanced softmax focal loss (Cui et al., CVPR 2019), beta=0.9999,
-# gamma=2.
-# Fashion-MNIST-LT (IR 100).
-_base_ = ['../baselines/convnext-atto_ce_1xb128_fashion-mnist-lt-ir100.py']
-model = dict(head=dict(loss=dict(_delete_=True,
-                                 type='ClassBalancedLoss',
-                                 beta=0.9999,
-                                 loss_type='focal',
-                                 gamma=2.0)))

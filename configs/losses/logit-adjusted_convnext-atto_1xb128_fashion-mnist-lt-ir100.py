@@ -1,5 +1,0 @@
-# Logit-adjusted loss (Menon et al., ICLR 2021), tau=1.
-# Fashion-MNIST-LT (IR 100).
-_base_ = ['../baselines/convnext-atto_ce_1xb128_fashion-mnist-lt-ir100.py']
-model = dict(head=dict(
-    loss=dict(_delete_=True, type='LogitAdjustedLoss', tau=1.0)))

@@ -1,8 +1,0 @@
-# Class-balanced re-sampling (Kang et al. ICLR 2020, q=0): each class equally
-# likely, uniform within a class.
-_base_ = ['../baselines/convnext-atto_ce_1xb128_fashion-mnist-lt-ir100.py']
-train_dataloader = dict(
-    sampler=dict(
-        _delete_=True, type='RebalancedSampler',
-        strategy='class_balanced'))
-
