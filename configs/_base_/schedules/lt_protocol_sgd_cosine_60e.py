@@ -20,7 +20,7 @@ param_scheduler = [
     dict(type='CosineAnnealingLR', by_epoch=True, begin=5, eta_min=0.0,
          convert_to_iter_based=True),
 ]
-train_cfg = dict(by_epoch=True, max_epochs=60, val_interval=2)
+train_cfg = dict(by_epoch=True, max_epochs=60, val_interval=5)
 val_cfg = dict()
 test_cfg = dict()
 # lr 0.1 is for 128 images per iteration (1 process x 128)
