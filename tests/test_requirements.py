@@ -16,7 +16,8 @@ from packaging.utils import canonicalize_name
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 REQUIREMENT_FILES = [
     'requirements/runtime.txt', 'requirements/tests.txt',
-    'requirements/tensorboard.txt', 'requirements/noise.txt'
+    'requirements/tensorboard.txt', 'requirements/noise.txt',
+    'requirements/deploy.txt'
 ]
 CONSTRAINTS = osp.join(ROOT, 'requirements', 'constraints.txt')
 
