@@ -1,0 +1,149 @@
+"""What the papers report for each benchmark row, and the sign check.
+
+The reference figures are top-1 errors on CIFAR-10-LT (imbalance ratio 100)
+with ResNet-32, from two sources that share one baseline protocol:
+
+- ``BOT``: the trick gallery of Bag of Tricks' official code (Zhang et al.,
+  AAAI 2021; documents/trick_gallery.md of zhangyongshun/BagofTricks-LT),
+  every trick re-run in one codebase against its cross-entropy baseline
+  (error 30.12);
+- ``LDAM``: Cao et al., NeurIPS 2019, Table 2 (ERM 29.64, LDAM-DRW 22.97).
+
+A row without an entry has no CIFAR-10-LT figure in these sources (its
+paper reports another data set, or none): the table says so rather than
+borrowing a figure from another setting.
+"""
+import math
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Sequence, Tuple
+
+BOT = ('Bag of Tricks (Zhang et al., AAAI 2021), official trick gallery, '
+       'CIFAR-10-LT-100')
+LDAM = 'Cao et al., NeurIPS 2019, Table 2, CIFAR-10-LT IR 100'
+BOT_CE_ERROR = 30.12
+LDAM_CE_ERROR = 29.64
+
+
+@dataclass(frozen=True)
+class PaperFigure:
+    source: str
+    what: str  # the paper's name of the method
+    ce_error: float
+    error: float
+
+    @property
+    def gain(self) -> float:
+        """Accuracy points over cross-entropy (error reduction)."""
+        return self.ce_error - self.error
+
+
+def _bot(what: str, error: float) -> PaperFigure:
+    return PaperFigure(BOT, what, BOT_CE_ERROR, error)
+
+
+# benchmark row name -> the figure its method's paper (or the reference
+# re-implementation) reports
+PAPER_FIGURES: Dict[str, PaperFigure] = {
+    'focal': _bot('Focal loss', 30.88),
+    'cb-ce': _bot('ClassBalanceCE', 29.80),
+    'cb-focal': _bot('ClassBalanceFocal', 26.83),
+    'cs-ce': _bot('CS_CE', 31.22),
+    'ldam': _bot('LDAM loss', 29.37),
+    'ldam-drw': PaperFigure(LDAM, 'LDAM-DRW', LDAM_CE_ERROR, 22.97),
+    'ce-drw': _bot('DRW, second stage ClassBalanceCE', 26.87),
+    'balanced-softmax': _bot('BalancedSoftmaxCE', 23.63),
+    # the logit-adjusted loss with tau = 1 is balanced softmax
+    'logit-adjusted': _bot('BalancedSoftmaxCE (= logit-adjusted loss, '
+                           'tau 1)', 23.63),
+    'cdt': _bot('CDT', 25.08),
+    'mixup': _bot('Input mixup', 28.55),
+    'class-balanced-sampler': _bot('Class-balanced sampling', 30.35),
+    'sqrt-sampler': _bot('Square-root sampling', 30.81),
+    'progressive-sampler': _bot('Progressively-balanced sampling', 29.35),
+    'drs': _bot('DRS, second stage class-balanced sampling', 27.08),
+    'drs-cam': _bot('DRS with CAM-based balance-sampling', 23.59),
+    'tau-norm': _bot('Tau_normalization', 29.34),
+}
+
+
+@dataclass
+class SignRow:
+    name: str
+    paper: Optional[PaperFigure]
+    delta: float  # measured balanced-accuracy gain over cross-entropy
+    pooled_std: float
+    seeds: int
+
+    @property
+    def beyond_noise(self) -> Optional[bool]:
+        """|Δ| > 2 × the pooled std (None without a std)."""
+        if math.isnan(self.pooled_std):
+            return None
+        return abs(self.delta) > 2 * self.pooled_std
+
+    @property
+    def agrees(self) -> Optional[bool]:
+        """The measured sign is the paper's (None without a paper figure or
+        when the difference is inside the noise)."""
+        if self.paper is None or not self.beyond_noise:
+            return None
+        return (self.delta > 0) == (self.paper.gain > 0)
+
+
+def _mean_std(values: Sequence[float]) -> Tuple[float, float]:
+    n = len(values)
+    mean = sum(values) / n
+    if n < 2:
+        return mean, math.nan
+    return mean, math.sqrt(sum((v - mean)**2 for v in values) / (n - 1))
+
+
+def sign_rows(per_row: Dict[str, Sequence[float]],
+              baseline: str = 'ce') -> List[SignRow]:
+    """One row per method of ``per_row`` (row name -> balanced accuracy per
+    seed), measured against ``baseline``'s seeds.
+
+    Raises:
+        KeyError: If the baseline row is missing.
+    """
+    if baseline not in per_row:
+        raise KeyError(f'no {baseline!r} row: the sign table compares every '
+                       'row with it')
+    ce_mean, ce_std = _mean_std(per_row[baseline])
+    rows = []
+    for name, values in per_row.items():
+        if name == baseline or not values:
+            continue
+        mean, std = _mean_std(values)
+        pooled = math.sqrt((std**2 + ce_std**2) / 2)
+        rows.append(
+            SignRow(name, PAPER_FIGURES.get(name), mean - ce_mean, pooled,
+                    len(values)))
+    return rows
+
+
+def _verdict(row: SignRow) -> str:
+    if row.beyond_noise is None:
+        return 'n/a (one seed)'
+    if not row.beyond_noise:
+        return 'within noise'
+    if row.paper is None:
+        return 'beyond noise (no paper figure)'
+    return 'same sign as the paper' if row.agrees else \
+        '**opposite sign to the paper**'
+
+
+def render_sign_table(rows: Sequence[SignRow]) -> str:
+    """Markdown table: paper gain, measured gain, pooled std, verdict."""
+    lines = [
+        '| row | paper: gain over CE (points) | source | measured: Δ '
+        'balanced accuracy | pooled std | seeds | verdict |',
+        '|---|---:|---|---:|---:|---:|---|',
+    ]
+    for r in rows:
+        paper = f'{r.paper.gain:+.2f} ({r.paper.what})' if r.paper else '—'
+        source = r.paper.source if r.paper else 'no CIFAR-10-LT figure'
+        std = 'n/a' if math.isnan(r.pooled_std) else f'{r.pooled_std:.2f}'
+        lines.append(f'| {r.name} | {paper} | {source} | {r.delta:+.2f} | '
+                     f'{std} | {r.seeds} | {_verdict(r)} |')
+    return '\n'.join(lines)

@@ -1,0 +1,74 @@
+import json
+import math
+
+import pytest
+
+from benchmarks import lt_evidence, paper_signs
+
+
+def test_paper_gain_is_the_error_reduction():
+    fig = paper_signs.PAPER_FIGURES['ldam-drw']
+    assert fig.gain == pytest.approx(29.64 - 22.97)
+    assert paper_signs.PAPER_FIGURES['cs-ce'].gain < 0
+
+
+def test_sign_rows_noise_and_agreement():
+    rows = {r.name: r for r in paper_signs.sign_rows({
+        'ce': [80.0, 81.0, 82.0],
+        'ldam-drw': [85.0, 86.0, 87.0],    # +5, paper +6.67: agrees
+        'cs-ce': [84.0, 85.0, 86.0],       # +4, paper -1.10: opposite
+        'ldam': [80.5, 81.5, 82.5],        # +0.5: inside the noise
+        'deep-supervision': [85.0, 86.0, 87.0],  # no paper figure
+        'one-seed': [90.0],
+    })}
+    assert rows['ldam-drw'].delta == pytest.approx(5.0)
+    assert rows['ldam-drw'].pooled_std == pytest.approx(1.0)
+    assert rows['ldam-drw'].agrees is True
+    assert rows['cs-ce'].agrees is False
+    assert rows['ldam'].beyond_noise is False and rows['ldam'].agrees is None
+    assert rows['deep-supervision'].paper is None
+    assert math.isnan(rows['one-seed'].pooled_std)
+    table = paper_signs.render_sign_table(list(rows.values()))
+    assert '**opposite sign to the paper**' in table
+    assert '| ldam | +0.75 (LDAM loss) |' in table
+    assert 'within noise' in table and 'n/a (one seed)' in table
+    assert 'beyond noise (no paper figure)' in table
+    with pytest.raises(KeyError, match="no 'ce' row"):
+        paper_signs.sign_rows({'ldam': [1.0]})
+
+
+def test_change_over_last_fifth_is_the_fitted_line():
+    # a line 0.1 per epoch: 2 points over the last 20 of 100 epochs
+    curve = {e: 0.1 * e for e in range(0, 101, 5)}
+    assert lt_evidence.change_over_last_fifth(curve, 100) == \
+        pytest.approx(2.0)
+    flat = {e: 81.0 + (0.3 if e % 2 else -0.3) for e in range(48, 61)}
+    assert abs(lt_evidence.change_over_last_fifth(flat, 60)) < 0.5
+    assert lt_evidence.change_over_last_fifth({60: 1.0}, 60) is None
+
+
+def test_epoch_curves_from_scalars():
+    records = [
+        dict(loss=1.0, epoch=1, iter=10, step=10),
+        dict(loss=0.5, epoch=1, iter=20, step=20),
+        dict(loss=0.2, epoch=2, iter=30, step=30),
+        {'long_tail/balanced_accuracy': 70.0, 'step': 2},
+    ]
+    loss, val = lt_evidence.epoch_curves(records)
+    assert loss == {1: 0.75, 2: 0.2} and val == {2: 70.0}
+
+
+def test_read_results_and_signs_section(tmp_path):
+    for row, seed, acc in (('ce', 0, 80.0), ('ce', 1, 82.0),
+                           ('balanced-softmax', 0, 88.0),
+                           ('balanced-softmax', 1, 90.0)):
+        d = tmp_path / row / f'seed{seed}'
+        d.mkdir(parents=True)
+        (d / 'result.json').write_text(json.dumps(dict(
+            name=row, seed=seed,
+            metrics={'long_tail/balanced_accuracy': acc})))
+    results = lt_evidence.read_results(str(tmp_path))
+    assert sorted(results) == ['balanced-softmax', 'ce']
+    body = lt_evidence.signs_section(results)
+    assert '| balanced-softmax | +6.49' in body and '+8.00' in body
+    assert 'same sign as the paper' in body
