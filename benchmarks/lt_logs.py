@@ -17,6 +17,14 @@ METRIC_COLUMNS = (
     ('long_tail/few_shot', 'few'),
     ('long_tail/macro_f1', 'macro-F1'),
 )
+# the group-lift sections' columns (benchmarks/lt_protocol.py): each group's
+# accuracy on the paired test set, and what the classes get
+GROUP_COLUMNS = (
+    ('long_tail/group1_accuracy', 'group 1'),
+    ('long_tail/group0_accuracy', 'group 0'),
+    ('long_tail/balanced_accuracy', 'balanced'),
+    ('long_tail/few_shot', 'few'),
+)
 BIN_KEYS = ('long_tail/num_many', 'long_tail/num_medium', 'long_tail/num_few')
 RESULT_FILE = 'result.json'
 
@@ -98,13 +106,15 @@ def final_checkpoint(work_dir: str, epochs: int) -> str:
 
 
 def pick_metrics(raw: Dict[str, object]) -> Dict[str, float]:
-    """The table's metrics and the shot-bin sizes from a test metrics dict.
+    """The tables' metrics (:data:`METRIC_COLUMNS` and
+    :data:`GROUP_COLUMNS`) and the shot-bin sizes from a test metrics dict.
 
     Missing or non-numeric values (a shot bin without classes is nan)
     become nan.
     """
     out = {}
-    for key in [k for k, _ in METRIC_COLUMNS] + list(BIN_KEYS):
+    keys = dict.fromkeys(k for k, _ in METRIC_COLUMNS + GROUP_COLUMNS)
+    for key in list(keys) + list(BIN_KEYS):
         value = raw.get(key)
         out[key] = float(value) if isinstance(value, (int, float)) and \
             not isinstance(value, bool) else math.nan
