@@ -4,7 +4,7 @@ import argparse
 import math
 import os.path as osp
 import shlex
-from typing import Dict, Optional, Sequence
+from typing import Dict, Optional, Sequence, Tuple
 
 from benchmarks.common import ROOT
 from benchmarks.lt_logs import (BIN_KEYS, METRIC_COLUMNS, RunResult,
@@ -14,9 +14,12 @@ from benchmarks.lt_runs import ConfigSpec
 
 
 # -------------------------------------------------------------- rendering
-def render_table(results: Sequence[RunResult]) -> str:
-    """Markdown table, one row per config, mean ± std over its seeds."""
-    head = ['config', 'seeds'] + [title for _, title in METRIC_COLUMNS] + [
+def render_table(results: Sequence[RunResult],
+                 columns: Sequence[Tuple[str, str]] = METRIC_COLUMNS) -> str:
+    """Markdown table, one row per config, mean ± std over its seeds;
+    ``columns`` are (metric key, title) pairs (a planned section may have
+    its own, see ``lt_protocol.SECTION_COLUMNS``)."""
+    head = ['config', 'seeds'] + [title for _, title in columns] + [
         's/epoch', 'peak RSS (MiB)', 'run (min)'
     ]
     lines = [
@@ -25,7 +28,7 @@ def render_table(results: Sequence[RunResult]) -> str:
     ]
     for name, runs in group_by_name(results).items():
         cells = [name, str(len(runs))]
-        for key, _ in METRIC_COLUMNS:
+        for key, _ in columns:
             cells.append(format_mean_std([r.metrics.get(key, math.nan)
                                           for r in runs]))
         cells.append(format_mean_std([r.sec_per_epoch for r in runs], 1))
@@ -49,15 +52,17 @@ def describe_bins(results: Sequence[RunResult]) -> str:
             'classes; a bin without classes shows n/a.')
 
 
-def render_section(results: Sequence[RunResult], info: Dict[str, str]) -> str:
+def render_section(results: Sequence[RunResult], info: Dict[str, str],
+                   columns: Sequence[Tuple[str, str]] = METRIC_COLUMNS
+                   ) -> str:
     """The body of a benchmark section (without its markers).
 
     ``info`` holds the texts of the header lines: ``title``, ``machine``,
     ``schedule``, ``data``, ``command`` and optionally ``provenance`` and
-    ``note``.
+    ``note``; ``columns`` those of the table (:func:`render_table`).
     """
     parts = [f'## {info["title"]}', '']
-    parts.append(render_table(results))
+    parts.append(render_table(results, columns))
     if info.get('rows'):
         parts += ['', f'Rows: {info["rows"]}.']
     parts.append('')
