@@ -80,9 +80,11 @@ def schedule_overrides(epochs: int, seed: int,
 
 
 def config_epochs(config: str) -> int:
-    """``train_cfg.max_epochs`` of a config file."""
+    """``train_cfg.max_epochs`` of a config file; 0 for a config that is
+    never trained (a test-only ensemble has no ``train_cfg``)."""
     from mmengine.config import Config
-    return int(Config.fromfile(osp.join(ROOT, config)).train_cfg.max_epochs)
+    train_cfg = Config.fromfile(osp.join(ROOT, config)).get('train_cfg')
+    return int(train_cfg.max_epochs) if train_cfg else 0
 
 
 def row_epochs(spec: ConfigSpec, args: argparse.Namespace) -> int:
@@ -108,13 +110,34 @@ def train_command(python: str,
 
 
 PLACEHOLDERS = ('python', 'run_dir', 'seed', 'stage1_config',
-                'stage1_checkpoint', 'stage1_dir')
+                'stage1_checkpoint', 'stage1_dir', 'checkpoint[ROW]')
+
+
+class EarlierCheckpoints:
+    """``{checkpoint[ROW]}``: the final checkpoint of the run of ROW, a
+    row listed before this one, with the same seed (for a test-only row
+    that needs two earlier rows, e.g. a routed ensemble); looked up only
+    when a template names it."""
+
+    def __init__(self, earlier: Sequence[ConfigSpec],
+                 args: argparse.Namespace, seed: int) -> None:
+        self.rows = {spec.name: spec for spec in earlier}
+        self.args = args
+        self.seed = seed
+
+    def __getitem__(self, name: str) -> str:
+        if name not in self.rows:
+            raise ValueError(f'{{checkpoint[{name}]}}: no row named {name!r} '
+                             f'before this one ({list(self.rows)})')
+        return final_checkpoint(run_dir_of(self.args, name, self.seed),
+                                row_epochs(self.rows[name], self.args))
 
 
 def fill_placeholders(template: str, context: Dict[str, str],
                       what: str) -> str:
-    """``template`` with ``{python}``, ``{run_dir}``, ``{seed}`` and, for
-    a row with ``--after``, ``{stage1_config}``, ``{stage1_checkpoint}``,
+    """``template`` with ``{python}``, ``{run_dir}``, ``{seed}``,
+    ``{checkpoint[ROW]}`` (an earlier row's final checkpoint) and, for a row
+    with ``--after``, ``{stage1_config}``, ``{stage1_checkpoint}``,
     ``{stage1_dir}`` filled in.
 
     Raises:
@@ -122,8 +145,8 @@ def fill_placeholders(template: str, context: Dict[str, str],
             this row.
     """
     for name in re.findall(r'{([^{}]*)}', template):
-        if name not in context:
-            known = [k for k in PLACEHOLDERS if k in context]
+        if name.split('[', 1)[0] not in context or name == 'checkpoint':
+            known = [k for k in PLACEHOLDERS if k.split('[')[0] in context]
             raise ValueError(f'{what} {template!r}: placeholder {{{name}}} '
                              f'is not one of {known}')
     return template.format(**context)
@@ -201,7 +224,11 @@ def run_one(spec: ConfigSpec, seed: int, args: argparse.Namespace,
         shutil.rmtree(run_dir)
     os.makedirs(run_dir)
 
-    context = dict(python=args.python, run_dir=run_dir, seed=str(seed))
+    names = list(specs or {})
+    earlier = names[:names.index(spec.name)] if spec.name in names else []
+    context = dict(python=args.python, run_dir=run_dir, seed=str(seed),
+                   checkpoint=EarlierCheckpoints(
+                       [specs[n] for n in earlier], args, seed))
     extra = []
     if spec.after:
         stage1 = (specs or {})[spec.after]
@@ -213,7 +240,8 @@ def run_one(spec: ConfigSpec, seed: int, args: argparse.Namespace,
                                                row_epochs(stage1, args)))
         if not spec.test_only:
             extra.append(f'load_from={context["stage1_checkpoint"]}')
-    extra += [fill_placeholders(c, context, '--row-cfg') for c in spec.cfg]
+    row_cfg = [fill_placeholders(c, context, '--row-cfg') for c in spec.cfg]
+    extra += row_cfg
     prepare_wall = 0.0
     if spec.prepare:
         cmd = shlex.split(
@@ -241,8 +269,9 @@ def run_one(spec: ConfigSpec, seed: int, args: argparse.Namespace,
     metrics_path = osp.join(run_dir, 'test_metrics.json')
     test_cmd = test_command(args.python, spec.path, checkpoint, run_dir,
                             metrics_path) + list(spec.test_args)
-    if spec.test_only and extra:
-        test_cmd += ['--cfg-options'] + extra
+    # the row's own options hold for its test too (e.g. a data_root)
+    if row_cfg:
+        test_cmd += ['--cfg-options'] + row_cfg
     rc, test_wall, _ = run_measured(test_cmd, osp.join(run_dir, 'test.log'))
     if rc != 0:
         raise RuntimeError(f'testing {spec.name} seed {seed} failed '
