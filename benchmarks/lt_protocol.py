@@ -21,6 +21,7 @@ cross-entropy row, so ``--section NAME`` alone reproduces it.
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple
 
+from benchmarks.lt_logs import GROUP_COLUMNS
 from benchmarks.lt_runs import ConfigSpec
 
 
@@ -125,6 +126,49 @@ def _bag_of_tricks() -> List[ConfigSpec]:
     ]
 
 
+_GL = 'resnet20_1xb128_fashion-mnist-group-lift'
+GROUP_LIFT_CASES = ('rare', 'degraded')
+
+
+def _group_lift(case: str) -> List[ConfigSpec]:
+    """The group plans on Fashion-MNIST-LT with a ``case`` group 1: every
+    row first writes the case's data into ``data/group_lift_<case>`` (once:
+    the generator leaves a folder holding the same data alone; data seed 0
+    for every run seed, as the long-tailed subset) and reads it there, for
+    training and test. Row names carry the case, so the two sections' runs
+    never share a folder."""
+    root = f'data/group_lift_{case}'
+    prepare = ('{python} tools/dataset/make_group_lift_data.py --case '
+               f'{case} --out-dir {root} --seed 0')
+    data = [f'{split}_dataloader.dataset.data_root={root}'
+            for split in ('train', 'val', 'test')]
+
+    def row(name: str, method: str) -> ConfigSpec:
+        return ConfigSpec(f'{name}-{case}',
+                          f'configs/group_lift/{method}_{_GL}.py',
+                          prepare=prepare, cfg=list(data))
+
+    rows = [
+        row('ce', 'ce'),
+        row('g1-weight2', 'ce-group1x2'),
+        row('plan-a', 'ce-group1x2-groupsampler'),
+        row('plan-b', 'ce-group1-curriculum'),
+        row('plan-c', 'focal-group1-strongaug'),
+        row('focal', 'softmax-focal'),
+        row('g1-aug', 'ce-group1-strongaug'),
+        row('multitask', 'group-multitask'),
+    ]
+    # not trained: group 1 to plan C's model, the rest to the baseline's
+    rows.append(ConfigSpec(
+        f'routed-{case}', 'configs/ensemble/'
+        'group-routed_resnet20_1xb256_fashion-mnist-group-lift.py',
+        prepare=prepare, test_only='none',
+        cfg=[f'test_dataloader.dataset.data_root={root}',
+             f'model.members.0.checkpoint={{checkpoint[plan-c-{case}]}}',
+             f'model.members.1.checkpoint={{checkpoint[ce-{case}]}}']))
+    return rows
+
+
 SECTIONS = {
     'lt-losses': (
         'Fashion-MNIST-LT (n_max 1,000, IR 100), converged protocol: every '
@@ -138,6 +182,35 @@ SECTIONS = {
     'lt-bag-of-tricks': (
         'Fashion-MNIST-LT (n_max 1,000, IR 100), converged protocol: DRS with '
         'CAM-based sampling, the Bag-of-Tricks chain, TTA', _bag_of_tricks),
+    'group-lift-rare': (
+        'Group lift, rare group 1 (Fashion-MNIST-LT, 10% of each class '
+        'rotated by 90 degrees), converged protocol: the group plans',
+        lambda: _group_lift('rare')),
+    'group-lift-degraded': (
+        'Group lift, degraded group 1 (Fashion-MNIST-LT, 30% of each class '
+        'with low contrast, blur and noise), converged protocol: the group '
+        'plans', lambda: _group_lift('degraded')),
+}
+# planned sections whose table has its own columns (else
+# lt_logs.METRIC_COLUMNS) and whose data the header describes in words
+# (else lt_render.describe_data reads the first row's config)
+SECTION_COLUMNS = {f'group-lift-{case}': GROUP_COLUMNS
+                   for case in GROUP_LIFT_CASES}
+SECTION_DATA = {
+    f'group-lift-{case}': (
+        f'`tools/dataset/make_group_lift_data.py --case {case} --seed 0` '
+        '(configs/group_lift/README.md): the protocol\'s images, training = '
+        'the long-tailed Fashion-MNIST subset (IR 100, n_max 1,000, 2,478 '
+        'images) with a seeded '
+        + ('10% of each class in group 1, rotated by 90 degrees (as easy, '
+           'only rare)' if case == 'rare' else
+           '30% of each class in group 1, degraded (contrast 0.4, blur '
+           'sigma 1, noise std 20 of 255)') +
+        '; validated on the 1,000 held-out images and tested on the 10,000 '
+        'test images, each twice, as group 0 (as is) and as group 1 '
+        '(styled), so group 0 and group 1 are measured on the same images; '
+        'balanced and few-shot accuracy over both copies')
+    for case in GROUP_LIFT_CASES
 }
 
 
