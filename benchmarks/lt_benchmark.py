@@ -42,7 +42,9 @@ from benchmarks.common import (ROOT, check_section_name, git_provenance,
                                machine_info, write_report)
 from benchmarks.lt_render import (command_line, describe_data, describe_row,
                                   describe_schedule, render_section)
-from benchmarks.lt_protocol import PROTOCOLS, SECTIONS, section_plan
+from benchmarks.lt_logs import METRIC_COLUMNS
+from benchmarks.lt_protocol import (PROTOCOLS, SECTION_COLUMNS, SECTION_DATA,
+                                    SECTIONS, section_plan)
 from benchmarks.lt_runs import (PLACEHOLDERS, attach_row_options,
                                 parse_config_spec, run_one)
 
@@ -181,7 +183,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         machine=machine_info(args.python),
         schedule=describe_schedule(args.configs[0].path, args.epochs,
                                    PROTOCOLS[args.protocol]),
-        data=describe_data(args.configs[0].path),
+        data=SECTION_DATA.get(args.section) or
+        describe_data(args.configs[0].path),
         provenance=git_provenance(),
         note=args.note,
         rows='; '.join(describe_row(c) for c in args.configs),
@@ -198,7 +201,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                   f'{r.sec_per_epoch:.1f} s/epoch, '
                   f'{r.peak_rss_mb:.0f} MiB, {r.wall_s / 60:.1f} min',
                   flush=True)
-    body = render_section(results, info)
+    body = render_section(results, info,
+                          SECTION_COLUMNS.get(args.section, METRIC_COLUMNS))
     write_report(args.out, args.section, body)
     print(body)
     print(f'\nwritten to {args.out} (section {args.section!r})')
