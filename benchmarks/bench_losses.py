@@ -8,9 +8,9 @@ same run:
 
 * ``--train-step`` (the one that decides whether a loss is fast enough): a
   real training iteration (``model.train_step``: data preprocessor,
-  forward, loss, backward, optimizer step with gradient clipping) of the
-  project's Fashion-MNIST-LT setup (ConvNeXt-atto, batch 128 of 1 x 32 x 32
-  images, 10 classes, AdamW; ``--train-config``), on ``--train-threads``
+  forward, loss, backward, optimizer step) of the benchmark protocol's
+  Fashion-MNIST-LT setup (ResNet-20, batch 128 of 1 x 28 x 28 images, 10
+  classes, SGD; ``--train-config``), on ``--train-threads``
   threads. Each loss's forward+backward on that head's logits (128 x 10, as
   the head calls it) is timed on its own, and its share of the median
   cross-entropy iteration is reported. A loss adding more than 2 % of an
@@ -200,7 +200,8 @@ def train_steps(config: str, configs: List[Tuple[str, dict]], batch: int,
     num_classes = cfg.model.head.num_classes
     channels = cfg.model.backbone.get('in_channels', 3)
     gen = torch.Generator().manual_seed(0)
-    images = torch.randint(0, 256, (batch, channels, 32, 32),
+    side = _input_side(cfg)
+    images = torch.randint(0, 256, (batch, channels, side, side),
                            dtype=torch.uint8, generator=gen)
     labels = torch.randint(0, num_classes, (batch, ), generator=gen)
     steps = {}
@@ -230,6 +231,17 @@ def train_steps(config: str, configs: List[Tuple[str, dict]], batch: int,
     return steps
 
 
+def _input_side(cfg) -> int:
+    """The training crop side of a config (its RandomCrop / Resize step),
+    32 when the pipeline names none."""
+    for step in reversed(cfg.train_dataloader.dataset.get(
+            'pipeline', None) or cfg.get('train_pipeline', [])):
+        for key in ('crop_size', 'scale'):
+            if isinstance(step.get(key), int):
+                return step[key]
+    return 32
+
+
 def train_step_section(args: argparse.Namespace,
                        configs: List[Tuple[str, dict]],
                        markdown: List[str]) -> List[str]:
@@ -237,9 +249,14 @@ def train_step_section(args: argparse.Namespace,
     add the table; return the rows above :data:`SHARE_LIMIT`."""
     torch.set_num_threads(args.train_threads)
     from mmengine.config import Config
-    num_classes = Config.fromfile(osp.join(
-        ROOT, args.train_config)).model.head.num_classes
-    counts = long_tail_counts(num_classes, 6000, 100)
+    cfg = Config.fromfile(osp.join(ROOT, args.train_config))
+    num_classes = cfg.model.head.num_classes
+    lt = cfg.train_dataloader.dataset
+    counts = long_tail_counts(num_classes, lt.get('max_count') or 6000,
+                              lt.get('imbalance_ratio', 100))
+    optimizer = cfg.optim_wrapper.optimizer.type
+    clip = ' with gradient clipping' if cfg.optim_wrapper.get(
+        'clip_grad') else ''
     gen = torch.Generator().manual_seed(args.seed)
     logits = torch.randn(args.train_batch, num_classes,
                          generator=gen).requires_grad_()
@@ -257,9 +274,9 @@ def train_step_section(args: argparse.Namespace,
         rounds=1, iters=args.train_pairs, warmup=args.train_warmup)
     iteration_ms = iterations[BASELINE][0]
     setup = (f'`{args.train_config}`: `model.train_step` (data '
-             f'preprocessor, forward, loss, backward, AdamW step with '
-             f'gradient clipping) on batch {args.train_batch} of 32 x 32 '
-             f'images, {num_classes} classes, {args.train_threads} '
+             f'preprocessor, forward, loss, backward, {optimizer} step'
+             f'{clip}) on batch {args.train_batch} of {_input_side(cfg)} x '
+             f'{_input_side(cfg)} images, {num_classes} classes, {args.train_threads} '
              f'thread(s); cross-entropy iteration {iteration_ms:.0f} ms '
              f'(median). Loss: forward+backward on {args.train_batch} x '
              f'{num_classes} logits as the head calls it (median of '
