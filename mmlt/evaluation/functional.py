@@ -175,6 +175,42 @@ def balanced_accuracy(recall: np.ndarray, support: np.ndarray) -> float:
     return validated_mean(recall, support)
 
 
+def validated_min(values: np.ndarray, support: np.ndarray) -> float:
+    """Smallest per-class value over the validated classes (those with
+    images in the evaluated set), e.g. the worst class's F1.
+
+    Args:
+        values (np.ndarray): Per-class values of shape ``(C,)``.
+        support (np.ndarray): Ground-truth count per class, shape ``(C,)``.
+
+    Returns:
+        float: The minimum; ``nan`` if no class is validated.
+    """
+    validated = np.asarray(support) > 0
+    if not validated.any():
+        return float('nan')
+    return float(np.asarray(values)[validated].min())
+
+
+def validated_std(values: np.ndarray, support: np.ndarray) -> float:
+    """Population standard deviation (``ddof=0``, NumPy's default: divided
+    by the number of validated classes, not by one less) of a per-class
+    value over the validated classes: how unevenly the classes fare.
+
+    Args:
+        values (np.ndarray): Per-class values of shape ``(C,)``.
+        support (np.ndarray): Ground-truth count per class, shape ``(C,)``.
+
+    Returns:
+        float: The standard deviation (0 for one validated class); ``nan``
+        if no class is validated.
+    """
+    validated = np.asarray(support) > 0
+    if not validated.any():
+        return float('nan')
+    return float(np.asarray(values, dtype=np.float64)[validated].std(ddof=0))
+
+
 def weighted_mean(values: np.ndarray, support: np.ndarray) -> float:
     """Support-weighted mean, as scikit-learn's ``average='weighted'``.
 

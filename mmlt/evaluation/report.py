@@ -171,11 +171,18 @@ def format_report(metrics: Mapping[str, Any],
                      'class counts unknown)')
     lines.append(f'{"macro F1":<26}: {_fmt(metrics["macro_f1"])}')
     lines.append(f'{"weighted F1":<26}: {_fmt(metrics["weighted_f1"])}')
+    if 'worst_class_f1' in metrics:
+        lines.append(f'{"worst-class F1":<26}: '
+                     f'{_fmt(metrics["worst_class_f1"])}')
+        lines.append(f'{"per-class F1 std (ddof=0)":<26}: '
+                     f'{_fmt(metrics["per_class_f1_std"])}')
     worst = rows[metrics['worst_class']]['class_name']
     lines.append(f'{"worst class":<26}: {worst} '
                  f'({_fmt(metrics["worst_class_accuracy"])})')
+    # group{g}_accuracy; not group_head_accuracy (a group multi-task head)
     groups = sorted((k for k in metrics
-                     if k.startswith('group') and k.endswith('_accuracy')),
+                     if k.startswith('group') and k.endswith('_accuracy')
+                     and k[5:-9].isdigit()),
                     key=lambda k: int(k[5:-9]))
     for key in groups:
         lines.append(f'{"group " + key[5:-9] + " accuracy":<26}: '

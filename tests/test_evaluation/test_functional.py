@@ -9,6 +9,7 @@ from mmlt.evaluation.functional import (balanced_accuracy, confusion_matrix,
                                         group_class_recall, gt_rank,
                                         masked_mean_recall, per_class_scores,
                                         shot_masks, topk_accuracy,
+                                        validated_min, validated_std,
                                         weighted_mean)
 
 
@@ -101,3 +102,17 @@ def test_group_class_recall_matches_sklearn_per_group():
 def test_group_class_recall_length_mismatch():
     with pytest.raises(ValueError, match=r'group_ids \(2\)'):
         group_class_recall([0, 1, 1], [0, 1, 0], [0, 1], 2)
+
+
+def test_validated_min_and_population_std_skip_unvalidated_classes():
+    values = np.array([0.5, 0.8, 0.0, 0.1])
+    support = np.array([2, 2, 1, 0])  # class 3 has no image: left out
+    assert validated_min(values, support) == 0.0
+    assert validated_min(values, np.array([2, 2, 0, 1])) == 0.1
+    # ddof=0: divided by the 3 validated classes
+    mean = 1.3 / 3
+    expected = math.sqrt(((0.5 - mean)**2 + (0.8 - mean)**2 + mean**2) / 3)
+    assert validated_std(values, support) == pytest.approx(expected)
+    assert validated_std(values, np.array([0, 3, 0, 0])) == 0.0
+    assert math.isnan(validated_min(values, np.zeros(4)))
+    assert math.isnan(validated_std(values, np.zeros(4)))

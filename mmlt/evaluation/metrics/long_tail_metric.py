@@ -18,7 +18,8 @@ from ..functional import (FEW_SHOT_THR, MANY_SHOT_THR, SHOT_NAMES,
                           balanced_accuracy, confusion_matrix,
                           group_class_recall, gt_rank, masked_mean_recall,
                           per_class_scores, shot_masks, topk_accuracy,
-                          validated_mean, weighted_mean)
+                          validated_mean, validated_min, validated_std,
+                          weighted_mean)
 from ..report import (format_report, per_class_rows, write_per_class_csv,
                       write_per_class_json)
 
@@ -125,6 +126,9 @@ class LongTailMetric(BaseMetric):
       classes;
     - ``worst_class_accuracy`` and its index ``worst_class`` (a validated
       class);
+    - ``worst_class_f1``: the smallest F1 of a validated class, and
+      ``per_class_f1_std``: the population standard deviation (``ddof=0``)
+      of the validated classes' F1 (how unevenly the classes fare);
     - ``many_shot`` / ``medium_shot`` / ``few_shot`` and ``num_many`` /
       ``num_medium`` / ``num_few`` when training class counts are known,
       split as in Liu et al., "Large-Scale Long-Tailed Recognition in an
@@ -372,6 +376,8 @@ class LongTailMetric(BaseMetric):
             scores.recall, support)
         metrics['macro_f1'] = 100 * validated_mean(scores.f1, support)
         metrics['weighted_f1'] = 100 * weighted_mean(scores.f1, support)
+        metrics['worst_class_f1'] = 100 * validated_min(scores.f1, support)
+        metrics['per_class_f1_std'] = 100 * validated_std(scores.f1, support)
         present_recall = np.where(support > 0, scores.recall, np.inf)
         worst = int(np.argmin(present_recall))
         metrics['worst_class_accuracy'] = 100 * float(scores.recall[worst])

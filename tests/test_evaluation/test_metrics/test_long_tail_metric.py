@@ -411,3 +411,27 @@ def test_class_by_group_view_without_groups(logger):
     ]
     report = next(m for m in logger.infos if 'Long-tail' in m)
     assert 'recall by group' not in report
+
+
+def test_worst_class_f1_and_per_class_f1_std_by_hand(logger):
+    # gt 0 0 1 1 2, pred 0 1 1 1 0; class 3 has no test image.
+    # F1 = 2 TP / (support + predicted): class 0: 2/4, class 1: 4/5,
+    # class 2: 0/1; class 3 is not validated and left out.
+    labels = np.array([0, 0, 1, 1, 2])
+    pred = np.array([0, 1, 1, 1, 0])
+    scores = np.eye(4, dtype=np.float32)[pred]
+    res = evaluate(LongTailMetric(topk=1, print_report=False),
+                   make_samples(scores, labels))
+    assert res['macro_f1'] == pytest.approx((50 + 80 + 0) / 3)
+    assert res['worst_class_f1'] == pytest.approx(0.0)
+    # population std of (50, 80, 0): sqrt(sum (f - 130/3)^2 / 3); the
+    # sample std (divided by 2) would be 40.41
+    assert res['per_class_f1_std'] == pytest.approx(32.99831645537222)
+    # every earlier key is still there
+    for key in ('top1', 'balanced_accuracy', 'macro_f1', 'weighted_f1',
+                'worst_class_accuracy', 'worst_class', 'num_not_validated'):
+        assert key in res, key
+    # all right: worst F1 100, no spread
+    res = evaluate(LongTailMetric(topk=1, print_report=False),
+                   make_samples(np.eye(4, dtype=np.float32)[labels], labels))
+    assert res['worst_class_f1'] == 100 and res['per_class_f1_std'] == 0
