@@ -7,8 +7,9 @@ inferencers all see mmlt's modules. Names must not collide with
 MMPretrain's: a second registration under an existing name raises KeyError.
 """
 from mmpretrain.registry import (DATA_SAMPLERS, DATASETS, HOOKS, METRICS,
-                                 MODELS, TRANSFORMS)
+                                 MODELS, OPTIM_WRAPPERS, TRANSFORMS)
 
 __all__ = [
-    'DATASETS', 'DATA_SAMPLERS', 'HOOKS', 'METRICS', 'MODELS', 'TRANSFORMS'
+    'DATASETS', 'DATA_SAMPLERS', 'HOOKS', 'METRICS', 'MODELS',
+    'OPTIM_WRAPPERS', 'TRANSFORMS'
 ]
