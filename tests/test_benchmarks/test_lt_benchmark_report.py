@@ -52,11 +52,21 @@ def test_planned_sections_name_existing_configs_in_order(section):
         for template in [row.prepare, row.test_only] + row.cfg:
             if template:
                 # every placeholder is one the harness fills for this row
-                ctx = dict(python='py', run_dir='/r', seed='0')
+                # {checkpoint[ROW]}: rows listed before this one only
+                ctx = dict(python='py', run_dir='/r', seed='0',
+                           checkpoint={n: 'k' for n in names[:i]})
                 if row.after:
                     ctx.update(stage1_config='c', stage1_checkpoint='k',
                                stage1_dir='d')
                 lt_runs.fill_placeholders(template, ctx, row.name)
+    if section in lt_protocol.SECTION_COLUMNS:
+        # the group-lift sections: their own data and baseline, row names
+        # that carry the case (no run dir shared with another section)
+        case = section.rsplit('-', 1)[1]
+        assert rows[0].path.endswith('/ce_resnet20_1xb128_fashion-mnist-'
+                                     'group-lift.py')
+        assert all(n.endswith(f'-{case}') for n in names)
+        return
     # rows shared by sections are the same row (one run under converged)
     assert rows[0].name == 'ce' and rows[0].path.endswith(
         'resnet20_ce_1xb128_fashion-mnist-lt1k-ir100.py')
@@ -308,3 +318,82 @@ def test_fill_placeholders():
                                    '--prepare') == 'py x /r/1'
     with pytest.raises(ValueError, match='stage1_checkpoint'):
         lt_runs.fill_placeholders('{stage1_checkpoint}', ctx, '--prepare')
+
+
+# ------------------------------------------------------------- group lift
+@pytest.mark.parametrize('case', ['rare', 'degraded'])
+def test_group_lift_rows_read_their_case_data_for_train_and_test(case):
+    title, rows = lt_protocol.section_plan(f'group-lift-{case}')
+    assert case in title
+    root = f'data/group_lift_{case}'
+    assert [r.name for r in rows] == [
+        f'{n}-{case}' for n in ('ce', 'g1-weight2', 'plan-a', 'plan-b',
+                                'plan-c', 'focal', 'g1-aug', 'multitask',
+                                'routed')]
+    for row in rows:
+        assert f'--case {case} --out-dir {root} ' in row.prepare
+        assert f'test_dataloader.dataset.data_root={root}' in row.cfg
+    trained, routed = rows[:-1], rows[-1]
+    for row in trained:
+        assert not row.test_only and row.path.startswith(
+            'configs/group_lift/')
+        assert f'train_dataloader.dataset.data_root={root}' in row.cfg
+    # the ensemble: group 1 to plan C's model, the rest to the baseline's
+    assert routed.test_only == 'none'
+    ctx = dict(python='py', run_dir='/r', seed='0',
+               checkpoint={f'plan-c-{case}': '/c.pth', f'ce-{case}': '/b.pth'})
+    filled = [lt_runs.fill_placeholders(c, ctx, 'r') for c in routed.cfg]
+    assert 'model.members.0.checkpoint=/c.pth' in filled
+    assert 'model.members.1.checkpoint=/b.pth' in filled
+    from mmengine.config import Config
+    model = Config.fromfile(osp.join(common.ROOT, routed.path)).model
+    assert model.members[0].config.endswith(osp.basename(rows[4].path))
+    assert model.members[1].config.endswith(osp.basename(rows[0].path))
+    assert model.routes == {1: 'plan_c'} and model.fallback == 'baseline'
+    assert lt_runs.config_epochs(routed.path) == 0
+
+
+def test_group_lift_sections_have_group_columns():
+    for case in ('rare', 'degraded'):
+        section = f'group-lift-{case}'
+        assert lt_protocol.SECTION_COLUMNS[section] == lt_logs.GROUP_COLUMNS
+        assert case in lt_protocol.SECTION_DATA[section]
+    assert 'lt-losses' not in lt_protocol.SECTION_COLUMNS
+    picked = lt_logs.pick_metrics({'long_tail/group0_accuracy': 90.0,
+                                   'long_tail/group1_accuracy': 60.5,
+                                   'long_tail/group_head_accuracy': 99.0})
+    assert picked['long_tail/group1_accuracy'] == 60.5
+    assert 'long_tail/group_head_accuracy' not in picked
+    result = _result('plan-c-rare', 0, 80.0, few=30.0)
+    result.metrics.update({k: v for k, v in picked.items()
+                           if k.startswith('long_tail/group')})
+    lines = lt_render.render_table([result],
+                                   lt_logs.GROUP_COLUMNS).splitlines()
+    assert lines[0] == ('| config | seeds | group 1 | group 0 | balanced | '
+                        'few | s/epoch | peak RSS (MiB) | run (min) |')
+    assert lines[2].startswith('| plan-c-rare | 1 | 60.50 | 90.00 | 50.00 '
+                               '| 30.00 |')
+    # the long-tail sections keep their table
+    assert lt_render.render_table([result]).splitlines()[0].startswith(
+        '| config | seeds | top-1 | balanced | many |')
+
+
+def test_earlier_checkpoint_placeholder(tmp_path):
+    args = lt_benchmark.parse_args([
+        '--protocol', 'smoke', '--epochs', '2', '--work-dir', str(tmp_path),
+        '--section', 'gl', '--configs', 'a=configs/a.py', 'b=configs/b.py'])
+    a, b = args.configs
+    run_a = lt_runs.run_dir_of(args, 'a', 3)
+    earlier = lt_runs.EarlierCheckpoints([a], args, 3)
+    ctx = dict(python='py', run_dir='/r', seed='3', checkpoint=earlier)
+    with pytest.raises(FileNotFoundError, match='no final checkpoint'):
+        lt_runs.fill_placeholders('{checkpoint[a]}', ctx, '--row-cfg')
+    (tmp_path / 'gl' / 'a' / 'seed3').mkdir(parents=True)
+    open(osp.join(run_a, 'epoch_2.pth'), 'w').close()
+    assert lt_runs.fill_placeholders('x={checkpoint[a]}', ctx, 'r') == \
+        f'x={run_a}/epoch_2.pth'
+    # only rows before this one, and only with a row name
+    with pytest.raises(ValueError, match="no row named 'b' before"):
+        lt_runs.fill_placeholders('{checkpoint[b]}', ctx, 'r')
+    with pytest.raises(ValueError, match='placeholder {checkpoint}'):
+        lt_runs.fill_placeholders('{checkpoint}', ctx, 'r')
