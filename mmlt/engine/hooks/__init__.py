@@ -11,6 +11,8 @@ from .load_from_check_hook import (LoadFromCheckHook, LoadMismatch,
                                    compare_state_dicts)
 from .long_tail_context_hook import LongTailContextHook, check_num_classes
 from .schedule_utils import resolve_epoch
+from .swa_hook import (SWAHook, recompute_bn_statistics, swa_anneal_factor,
+                       swa_updates_after)
 
 __all__ = [
     'BatchAugmentOffHook', 'CheckFiniteLossHook', 'DeferredResamplingHook',
@@ -18,5 +20,6 @@ __all__ = [
     'IBWarmStartHook', 'LongTailContextHook', 'batch_augments_on',
     'check_num_classes', 'drw_class_weight', 'ib_active', 'parse_schedule',
     'piecewise_value', 'resolve_epoch', 'ClassifierRetrainHook',
-    'LoadFromCheckHook', 'LoadMismatch', 'compare_state_dicts'
+    'LoadFromCheckHook', 'LoadMismatch', 'compare_state_dicts', 'SWAHook',
+    'recompute_bn_statistics', 'swa_anneal_factor', 'swa_updates_after'
 ]
