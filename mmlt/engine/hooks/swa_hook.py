@@ -214,6 +214,14 @@ class SWAHook(SingleInstanceHook):
 
     def before_run(self, runner) -> None:
         super().before_run(runner)
+        ema = [type(h).__name__ for h in runner.hooks
+               if type(h).__name__ == 'EMAHook']
+        if ema:
+            raise ValueError(
+                f'{type(self).__name__} and {ema[0]} both swap averaged '
+                'weights into the model for validation and checkpoints; '
+                'use one of them (remove EMAHook from custom_hooks or '
+                "default_hooks['swa'])")
         self.swa_model = StochasticWeightAverage(self._source(runner))
 
     def before_train(self, runner) -> None:

@@ -1,0 +1,73 @@
+"""MMEngine's own training knobs on mmlt's metric keys: ReduceOnPlateauLR
+and EarlyStoppingHook monitoring ``long_tail/balanced_accuracy`` from
+LongTailMetric (both need ``rule='greater'``: ReduceOnPlateauLR's default
+is 'less', and it silently skips a monitor key that is not among the
+metrics; EarlyStoppingHook(strict=True) stops on one). SWAHook refuses an
+EMAHook beside it."""
+import os.path as osp
+
+import pytest
+from mmengine.config import Config
+from mmengine.runner import Runner
+
+import mmlt  # noqa: F401
+
+pytestmark = pytest.mark.usefixtures('one_thread')
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+MONITOR = 'long_tail/balanced_accuracy'
+
+
+def tiny_cfg(work_dir):
+    """ResNet-8 on 64 digits, 2 iterations per epoch, validation each
+    epoch on 32 images, SGD at a constant lr 0.1."""
+    cfg = Config.fromfile(osp.join(ROOT, 'tests', 'data', 'configs',
+                                   'digits_sam_swa_tiny.py'),
+                         import_custom_modules=False)
+    cfg.custom_imports = dict(imports=['mmlt'], allow_failed_imports=False)
+    cfg.custom_hooks = []
+    cfg.default_hooks.pop('swa')
+    cfg.optim_wrapper = dict(optimizer=dict(type='SGD', lr=0.1))
+    cfg.train_dataloader.dataset.indices = 64
+    cfg.val_dataloader.dataset.indices = 32
+    cfg.train_cfg = dict(by_epoch=True, max_epochs=4, val_interval=1)
+    cfg.work_dir = str(work_dir)
+    return cfg
+
+
+def test_plateau_lr_and_early_stopping_on_balanced_accuracy(tmp_path):
+    cfg = tiny_cfg(tmp_path)
+    # threshold 100 (abs): no epoch counts as an improvement after the
+    # first, so each acts after the second validation
+    cfg.param_scheduler = [
+        dict(type='ReduceOnPlateauLR', monitor=MONITOR, rule='greater',
+             factor=0.5, patience=0, threshold=100, threshold_rule='abs',
+             by_epoch=True)
+    ]
+    cfg.custom_hooks = [
+        dict(type='EarlyStoppingHook', monitor=MONITOR, rule='greater',
+             patience=1, min_delta=100, strict=True)
+    ]
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    assert runner.epoch == 2  # stopped after 2 of 4 epochs
+    assert runner.optim_wrapper.get_lr()['lr'] == [0.05]
+
+
+def test_a_misspelled_monitor_stops_early_stopping_with_strict(tmp_path):
+    cfg = tiny_cfg(tmp_path)
+    cfg.train_cfg.max_epochs = 1
+    cfg.custom_hooks = [
+        dict(type='EarlyStoppingHook', monitor='balanced_accuracy',
+             rule='greater', strict=True)
+    ]
+    with pytest.raises(RuntimeError, match='balanced_accuracy'):
+        Runner.from_cfg(cfg).train()
+
+
+def test_swa_refuses_ema_beside_it(tmp_path):
+    cfg = tiny_cfg(tmp_path)
+    cfg.default_hooks.swa = dict(type='SWAHook', swa_start=0)
+    cfg.custom_hooks = [dict(type='EMAHook')]
+    with pytest.raises(ValueError, match='SWAHook and EMAHook'):
+        Runner.from_cfg(cfg).train()
