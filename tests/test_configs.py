@@ -27,7 +27,7 @@ MMLT_HOOKS = ('LongTailContextHook', 'CheckFiniteLossHook',
               'DeferredReweightingHook', 'DeferredResamplingHook',
               'IBWarmStartHook', 'GroupWeightCurriculumHook',
               'BatchAugmentOffHook', 'ClassifierRetrainHook',
-              'LoadFromCheckHook')
+              'LoadFromCheckHook', 'SWAHook')
 LOSS_CONFIGS = sorted(
     glob.glob(osp.join(ROOT, 'configs', 'losses', '*.py')))
 
