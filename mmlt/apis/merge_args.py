@@ -109,7 +109,11 @@ def merge_train_args(cfg: Config, args: Any) -> Config:
             raise ValueError('--amp needs an accelerator (CUDA, NPU, MLU or '
                              'MPS); mmengine\'s AmpOptimWrapper cannot run '
                              'on CPU')
-        cfg.optim_wrapper.type = 'AmpOptimWrapper'
+        # SAM's two passes keep their wrapper, with AMP
+        cfg.optim_wrapper.type = (
+            'AmpSAMOptimWrapper' if cfg.optim_wrapper.get('type') in (
+                'SAMOptimWrapper', 'AmpSAMOptimWrapper') else
+            'AmpOptimWrapper')
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
     if args.resume == 'auto':
         cfg.resume = True

@@ -139,6 +139,18 @@ def test_amp_on_cpu_is_a_clear_error():
         train_cfg('--amp')
 
 
+def test_amp_keeps_sam(monkeypatch):
+    import mmengine.device
+    monkeypatch.setattr(mmengine.device, 'get_device', lambda: 'cuda')
+    assert train_cfg('--amp').optim_wrapper.type == 'AmpOptimWrapper'
+    sam = osp.join(ROOT, 'configs', 'training',
+                   'sam_convnext-atto_2xb32_digits-lt.py')
+    args = build_train_parser().parse_args([sam, '--amp'])
+    cfg = merge_train_args(Config.fromfile(sam), args)
+    assert cfg.optim_wrapper.type == 'AmpSAMOptimWrapper'
+    assert cfg.optim_wrapper.rho == 0.05
+
+
 def test_test_options_and_tta_drops_ema_hook():
     args = build_test_parser().parse_args(
         [DEMO, 'w/epoch_1.pth', '--tta', '--work-dir', 'w'])
