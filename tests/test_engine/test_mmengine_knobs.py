@@ -21,16 +21,20 @@ MONITOR = 'long_tail/balanced_accuracy'
 def tiny_cfg(work_dir):
     """ResNet-8 on 64 digits, 2 iterations per epoch, validation each
     epoch on 32 images, SGD at a constant lr 0.1."""
-    cfg = Config.fromfile(osp.join(ROOT, 'tests', 'data', 'configs',
-                                   'digits_sam_swa_tiny.py'),
-                         import_custom_modules=False)
-    cfg.custom_imports = dict(imports=['mmlt'], allow_failed_imports=False)
-    cfg.custom_hooks = []
-    cfg.default_hooks.pop('swa')
+    cfg = Config.fromfile(
+        osp.join(ROOT, 'configs', 'baselines', 'convnext_focal.py'))
+    cfg.model = Config.fromfile(
+        osp.join(ROOT, 'configs', '_base_', 'models',
+                 'resnet32_cifar_lt.py')).model
+    cfg.model.backbone.depth = 8
     cfg.optim_wrapper = dict(optimizer=dict(type='SGD', lr=0.1))
+    cfg.param_scheduler = []
     cfg.train_dataloader.dataset.indices = 64
     cfg.val_dataloader.dataset.indices = 32
+    cfg.val_evaluator = dict(type='LongTailMetric', topk=1,
+                             print_report=False)
     cfg.train_cfg = dict(by_epoch=True, max_epochs=4, val_interval=1)
+    cfg.default_hooks.long_tail_context.plot = False
     cfg.work_dir = str(work_dir)
     return cfg
 

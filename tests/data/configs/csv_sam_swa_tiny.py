@@ -1,9 +1,11 @@
-# SAM and SWA together for the 2-process test: ResNet-8 (BatchNorm, for
-# SWA's recompute) on 128 digits (2 iterations per rank per epoch), 2
-# epochs, both averaged; a validation at the end.
+# SAM and SWA together for the 2-process test, on a CSV data set of real
+# images that the test generates (digit scans as PNGs; data_root set on the
+# command line): ResNet-8 (BatchNorm, for SWA's recompute), 128 training
+# images (2 iterations per rank per epoch), 2 epochs, both averaged; a
+# validation at the end.
 _base_ = [
     '../../../configs/_base_/models/resnet32_cifar_lt.py',
-    '../../../configs/_base_/datasets/digits_lt_bs32.py',
+    '../../../configs/_base_/datasets/own_csv_bs32.py',
     '../../../configs/_base_/schedules/adamw_cosine_30e.py',
     '../../../configs/_base_/default_runtime.py',
 ]
@@ -11,9 +13,11 @@ custom_imports = dict(imports=['mmlt', 'sam_swa_probe_hook'],
                       allow_failed_imports=False)
 custom_hooks = [dict(type='SamSwaProbeHook')]
 model = dict(backbone=dict(depth=8))
-train_dataloader = dict(dataset=dict(indices=128))
-val_dataloader = dict(dataset=dict(indices=64))
-test_dataloader = val_dataloader
+data_preprocessor = dict(num_classes=10)
+_no_workers = dict(num_workers=0, persistent_workers=False)
+train_dataloader = dict(**_no_workers)
+val_dataloader = dict(**_no_workers)
+test_dataloader = dict(**_no_workers)
 val_evaluator = dict(type='LongTailMetric', topk=1, print_report=False)
 optim_wrapper = dict(
     type='SAMOptimWrapper',
