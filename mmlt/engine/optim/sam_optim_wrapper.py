@@ -155,7 +155,7 @@ class SAMOptimWrapper(OptimWrapper):
                 f'accumulative_counts={counts!r}: {type(self).__name__} '
                 'needs the whole batch in one step (its second pass re-runs '
                 'that batch); use a larger batch or accumulative_counts=1')
-        super().__init__(optimizer, **kwargs)
+        super().__init__(optimizer=optimizer, **kwargs)
         self.rho = float(rho)
         self.adaptive = adaptive
         self.eta = float(eta)

@@ -1,6 +1,7 @@
 """SAMOptimWrapper: the two passes against a hand computation, ASAM's
 perturbation, clipping on the second pass, BatchNorm statistics updated
-once, AMP (CUDA only) and bad arguments. The 2-process (gloo) run is in
+once, AMP (its code path on CPU; the real thing on CUDA) and bad
+arguments. The 2-process (gloo) run is in
 test_sam_swa_distributed.py."""
 import copy
 
@@ -182,3 +183,26 @@ def test_amp_step_matches_the_fp32_step_closely():
     assert wrapper.message_hub.get_scalar(
         'train/sam_grad_norm').current() == pytest.approx(
             float(torch.sqrt(sum((g**2).sum() for g in g1))), rel=0.05)
+
+
+def test_amp_path_on_cpu_unscales_before_the_norm(monkeypatch):
+    """AmpSAMOptimWrapper's code path on CPU: MMEngine's GPU check patched
+    out, torch's CPU GradScaler (scale 1024) and bf16 autocast."""
+    from mmengine.optim.optimizer import amp_optimizer_wrapper
+    monkeypatch.setattr(amp_optimizer_wrapper, 'is_cuda_available',
+                        lambda: True)
+    model, data = TinyNet(), batch()
+    expected, g1, _ = expected_step(model, data, 0.5, 0.05)
+    wrapper = OPTIM_WRAPPERS.build(
+        dict(type='AmpSAMOptimWrapper', rho=0.05, dtype='bfloat16'),
+        default_args=dict(
+            optimizer=torch.optim.SGD(model.parameters(), lr=0.5)))
+    wrapper.loss_scaler = torch.amp.GradScaler('cpu', init_scale=1024.0)
+    model.train_step(data, wrapper)
+    for p, e in zip(model.parameters(), expected):
+        torch.testing.assert_close(p.detach(), e, rtol=0.05, atol=0.02)
+    # the first pass's norm is of the unscaled gradient, not 1024 times it
+    assert wrapper.message_hub.get_scalar(
+        'train/sam_grad_norm').current() == pytest.approx(
+            float(torch.sqrt(sum((g**2).sum() for g in g1))), rel=0.05)
+    assert wrapper.loss_scaler.get_scale() == 1024.0  # no overflow
