@@ -7,6 +7,7 @@ EMAHook beside it."""
 import os.path as osp
 
 import pytest
+import torch
 from mmengine.config import Config
 from mmengine.runner import Runner
 
@@ -36,6 +37,7 @@ def tiny_cfg(work_dir):
     cfg.train_cfg = dict(by_epoch=True, max_epochs=4, val_interval=1)
     cfg.default_hooks.long_tail_context.plot = False
     cfg.work_dir = str(work_dir)
+    cfg.experiment_name = f'knobs_{osp.basename(work_dir)}'
     return cfg
 
 
@@ -75,3 +77,43 @@ def test_swa_refuses_ema_beside_it(tmp_path):
     cfg.custom_hooks = [dict(type='EMAHook')]
     with pytest.raises(ValueError, match='SWAHook and EMAHook'):
         Runner.from_cfg(cfg).train()
+
+
+def test_onecycle_accumulation_with_cp_cudnn_benchmark_and_ema(tmp_path):
+    """The rest of MMEngine's knobs on the digits demo, together with mmlt's
+    hooks, head and metric: OneCycleLR, gradient accumulation, ConvNeXt's
+    activation checkpointing, cudnn_benchmark and EMAHook."""
+    cfg = Config.fromfile(
+        osp.join(ROOT, 'configs', 'baselines', 'convnext_focal.py'))
+    cfg.model.backbone.with_cp = True
+    cfg.train_dataloader.dataset.indices = 64  # 2 iterations per epoch
+    cfg.val_dataloader.dataset.indices = 32
+    cfg.val_evaluator = dict(type='LongTailMetric', topk=1,
+                             print_report=False)
+    cfg.optim_wrapper.accumulative_counts = 2
+    cfg.param_scheduler = [
+        dict(type='OneCycleLR', eta_max=0.01, total_steps=4, by_epoch=False)
+    ]
+    cfg.env_cfg.cudnn_benchmark = True
+    cfg.custom_hooks = [dict(type='EMAHook', momentum=0.5)]
+    cfg.train_cfg = dict(by_epoch=True, max_epochs=2, val_interval=2)
+    cfg.default_hooks.long_tail_context.plot = False
+    cfg.work_dir = str(tmp_path)
+    cfg.experiment_name = f'knobs_{tmp_path.name}'
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    # 4 iterations, accumulated in pairs: 2 AdamW steps
+    state = runner.optim_wrapper.optimizer.state
+    assert {int(s['step']) for s in state.values()} == {2}
+    # OneCycleLR: up towards eta_max and down again
+    lrs = runner.message_hub.get_scalar('train/lr').data[0].tolist()
+    assert lrs[0] < lrs[1] <= 0.01 and lrs[-1] < lrs[1]
+    # the checkpoint holds the EMA weights, which are not the trained ones
+    ckpt = torch.load(osp.join(tmp_path, 'epoch_2.pth'),
+                      weights_only=False)
+    key = 'head.fc.weight'
+    assert not torch.equal(ckpt['state_dict'][key],
+                           runner.model.state_dict()[key])
+    # the validation ran with mmlt's metric (on the EMA weights)
+    assert runner.message_hub.get_scalar(
+        'val/long_tail/balanced_accuracy').current() >= 0

@@ -138,6 +138,7 @@ def swa_cfg(work_dir, **swa):
     cfg.default_hooks.logger.interval = 1
     cfg.default_hooks.swa = dict(type='SWAHook', **swa)
     cfg.work_dir = str(work_dir)
+    cfg.experiment_name = f'swa_{osp.basename(work_dir)}'
     return cfg
 
 
