@@ -11,8 +11,8 @@ annealed to a constant ``swa_lr`` and the weights are averaged every
     w_{SWA} \\leftarrow \\frac{w_{SWA} \\cdot n + w}{n + 1},
 
 and since the averaged weights never ran a forward pass, the BatchNorm
-statistics are recomputed with one pass over the training data (their
-Section 3.2; ``torch.optim.swa_utils.update_bn``).
+statistics are recomputed with one pass over the training data (as
+``torch.optim.swa_utils.update_bn``).
 """
 import copy
 import math

@@ -7,12 +7,13 @@ step (their Eq. 2):
 
 .. math::
 
-    \\hat\\epsilon(w) = \\rho \\frac{\\nabla L(w)}{\\lVert\\nabla L(w)\\rVert_2},
+    \\hat\\epsilon(w) = \\rho
+    \\frac{\\nabla L(w)}{\\lVert\\nabla L(w)\\rVert_2},
     \\qquad g = \\nabla L(w)\\rvert_{w + \\hat\\epsilon(w)}
 
 and the optimizer steps from :math:`w` with :math:`g`. ASAM (Kwon et al.,
 "ASAM: Adaptive Sharpness-Aware Minimization for Scale-Invariant Learning of
-Deep Neural Networks", ICML 2021, Eq. 11) makes the neighbourhood
+Deep Neural Networks", ICML 2021) makes the neighbourhood
 scale-invariant with the element-wise operator :math:`T_w = |w| + \\eta`:
 
 .. math::
@@ -33,7 +34,7 @@ changes are needed; any classifier works.
 
 Under DDP the first forward runs inside ``model.no_sync()``, so its
 backward does no all-reduce: each rank perturbs with its own local
-gradient, as the SAM paper's m-sharpness (Section 4.1, m = the per-process
+gradient, as the SAM paper's m-sharpness (m = the per-process
 batch) and the official implementations do. The second pass is all-reduced
 as usual, so every rank steps with the same gradient and the weights stay
 identical.
@@ -72,7 +73,7 @@ def sam_perturbation(params: Sequence[torch.Tensor],
         grads: Their gradients :math:`\\nabla L(w)` (unscaled), same order.
         rho: The neighbourhood radius :math:`\\rho`.
         adaptive: ASAM's element-wise :math:`T_w = |w| + \\eta` (Kwon et
-            al., Eq. 11) instead of SAM's identity.
+            al.) instead of SAM's identity.
         eta: ASAM's :math:`\\eta`.
 
     Returns:

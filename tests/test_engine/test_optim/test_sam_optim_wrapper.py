@@ -50,9 +50,11 @@ def loss_grads(model, data):
 
 def sam_wrapper(model, lr=0.5, **kwargs):
     optimizer = torch.optim.SGD(model.parameters(), lr=lr)
-    return OPTIM_WRAPPERS.build(
+    wrapper = OPTIM_WRAPPERS.build(
         dict(type='SAMOptimWrapper', **kwargs),
         default_args=dict(optimizer=optimizer))
+    assert isinstance(wrapper, SAMOptimWrapper)
+    return wrapper
 
 
 def expected_step(model, data, lr, rho, adaptive=False, eta=0.01,
