@@ -161,8 +161,8 @@ class SWAHook(SingleInstanceHook):
         swa_start: First epoch averaged (0-based); a negative int counts
             from the end, a float in (0, 1) is a fraction of the training
             epochs. Default 20 (with ``interval=2``, ``swa_lr=1e-5``,
-            ``anneal_epochs=5``: the settings practitioners use for 30-60
-            epoch fine-tuning runs).
+            ``anneal_epochs=5``: the practitioners' defaults this hook
+            was written for; the paper has no fixed values).
         interval: Epochs between two averaged checkpoints.
         swa_lr: The constant lr of the SWA phase, or None to keep the
             config's schedule.
