@@ -178,9 +178,13 @@ def command_line(args: argparse.Namespace) -> str:
     """The harness command with every option spelled out (a planned
     section: the section and the seeds name everything)."""
     if getattr(args, 'planned_title', None):
+        # a fixed-schedule protocol (smoke) also needs its --epochs
+        epochs = ['--epochs', str(args.epochs)] \
+            if getattr(args, 'fixed_epochs', False) else []
         return shlex.join(
             ['python', '-m', 'benchmarks.lt_benchmark', '--protocol',
-             args.protocol, '--section', args.section, '--seeds'] +
+             args.protocol] + epochs + ['--section', args.section,
+                                        '--seeds'] +
             [str(s) for s in args.seeds] + ['--reuse'])
     parts = ['python', '-m', 'benchmarks.lt_benchmark', '--configs']
     parts += [f'{c.name}={c.path}' for c in args.configs]

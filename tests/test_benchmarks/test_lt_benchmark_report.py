@@ -397,3 +397,14 @@ def test_earlier_checkpoint_placeholder(tmp_path):
         lt_runs.fill_placeholders('{checkpoint[b]}', ctx, 'r')
     with pytest.raises(ValueError, match='placeholder {checkpoint}'):
         lt_runs.fill_placeholders('{checkpoint}', ctx, 'r')
+
+
+def test_planned_command_line_keeps_the_smoke_epochs():
+    smoke = lt_benchmark.parse_args(['--protocol', 'smoke', '--epochs', '6',
+                                     '--section', 'group-lift-rare',
+                                     '--seeds', '0'])
+    assert lt_render.command_line(smoke) == (
+        'python -m benchmarks.lt_benchmark --protocol smoke --epochs 6 '
+        '--section group-lift-rare --seeds 0 --reuse')
+    converged = lt_benchmark.parse_args(['--section', 'group-lift-rare'])
+    assert '--epochs' not in lt_render.command_line(converged)
