@@ -5,6 +5,7 @@ is 'less', and it silently skips a monitor key that is not among the
 metrics; EarlyStoppingHook(strict=True) stops on one). SWAHook refuses an
 EMAHook beside it."""
 import os.path as osp
+from types import SimpleNamespace
 
 import pytest
 import torch
@@ -12,6 +13,7 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 
 import mmlt  # noqa: F401
+from mmlt.registry import HOOKS, METRICS
 
 pytestmark = pytest.mark.usefixtures('one_thread')
 
@@ -60,15 +62,25 @@ def test_plateau_lr_and_early_stopping_on_balanced_accuracy(tmp_path):
     assert runner.optim_wrapper.get_lr()['lr'] == [0.05]
 
 
-def test_a_misspelled_monitor_stops_early_stopping_with_strict(tmp_path):
-    cfg = tiny_cfg(tmp_path)
-    cfg.train_cfg.max_epochs = 1
-    cfg.custom_hooks = [
-        dict(type='EarlyStoppingHook', monitor='balanced_accuracy',
-             rule='greater', strict=True)
-    ]
+def test_a_misspelled_monitor_stops_early_stopping_with_strict():
+    # LongTailMetric's keys carry the prefix long_tail/
+    metric = METRICS.build(dict(type='LongTailMetric', topk=1,
+                                print_report=False))
+    metric.process(None, [dict(pred_score=torch.tensor([0.9, 0.1]),
+                               gt_label=torch.tensor([0]))])
+    metrics = {f'long_tail/{k}': v
+               for k, v in metric.compute_metrics(metric.results).items()}
+    assert MONITOR in metrics
+    runner = SimpleNamespace(train_loop=SimpleNamespace(stop_training=False))
+    hook = HOOKS.build(dict(type='EarlyStoppingHook',
+                            monitor='balanced_accuracy', rule='greater',
+                            strict=True))
     with pytest.raises(RuntimeError, match='balanced_accuracy'):
-        Runner.from_cfg(cfg).train()
+        hook.after_val_epoch(runner, metrics)
+    hook = HOOKS.build(dict(type='EarlyStoppingHook', monitor=MONITOR,
+                            rule='greater', strict=True))
+    hook.after_val_epoch(runner, metrics)
+    assert hook.best_score == metrics[MONITOR] == 100
 
 
 def test_swa_refuses_ema_beside_it(tmp_path):
