@@ -152,10 +152,7 @@ def validated_mean(values: np.ndarray, support: np.ndarray) -> float:
     Returns:
         float: The mean; ``nan`` if no class is validated.
     """
-    validated = np.asarray(support) > 0
-    if not validated.any():
-        return float('nan')
-    return float(np.asarray(values)[validated].mean())
+    return _over_validated(values, support, np.mean)
 
 
 def balanced_accuracy(recall: np.ndarray, support: np.ndarray) -> float:
@@ -186,10 +183,7 @@ def validated_min(values: np.ndarray, support: np.ndarray) -> float:
     Returns:
         float: The minimum; ``nan`` if no class is validated.
     """
-    validated = np.asarray(support) > 0
-    if not validated.any():
-        return float('nan')
-    return float(np.asarray(values)[validated].min())
+    return _over_validated(values, support, np.min)
 
 
 def validated_std(values: np.ndarray, support: np.ndarray) -> float:
@@ -205,10 +199,17 @@ def validated_std(values: np.ndarray, support: np.ndarray) -> float:
         float: The standard deviation (0 for one validated class); ``nan``
         if no class is validated.
     """
+    return _over_validated(values, support, np.std)
+
+
+def _over_validated(values: np.ndarray, support: np.ndarray,
+                    reduce) -> float:
+    """``reduce`` of the per-class values of the classes with images in
+    the evaluated set (float64); ``nan`` when there is none."""
     validated = np.asarray(support) > 0
     if not validated.any():
         return float('nan')
-    return float(np.asarray(values, dtype=np.float64)[validated].std(ddof=0))
+    return float(reduce(np.asarray(values, dtype=np.float64)[validated]))
 
 
 def weighted_mean(values: np.ndarray, support: np.ndarray) -> float:
