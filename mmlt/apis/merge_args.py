@@ -158,11 +158,12 @@ def merge_test_args(cfg: Config, args: Any) -> Config:
     ``cfg_options``, ``launcher``, ``local_rank``, ``no_pin_memory``,
     ``amp`` and ``tta`` (tools/test.py's options).
 
-    With ``--tta``, an ``EMAHook`` is removed from ``custom_hooks``: under
-    TTA it would load the EMA weights into the wrapped copy with
-    ``strict=False``, match no key and test random weights. The checkpoint's
-    ``state_dict`` already holds the EMA weights (the hook swaps them in
-    when saving), so without the hook the EMA model is tested.
+    With ``--tta``, an ``EMAHook`` is removed from ``custom_hooks`` and from
+    ``default_hooks`` (where configs/recipes/ register it): under TTA it
+    would load the EMA weights into the wrapped copy with ``strict=False``,
+    match no key and test random weights. The checkpoint's ``state_dict``
+    already holds the EMA weights (the hook swaps them in when saving), so
+    without the hook the EMA model is tested.
     """
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
@@ -177,6 +178,10 @@ def merge_test_args(cfg: Config, args: Any) -> Config:
         cfg.custom_hooks = [
             h for h in hooks if 'EMAHook' not in str(h.get('type', ''))
         ]
+        default_hooks = cfg.get('default_hooks', None) or {}
+        for key in [k for k, h in default_hooks.items() if h is not None
+                    and 'EMAHook' in str(h.get('type', ''))]:
+            del cfg.default_hooks[key]
         if 'tta_model' not in cfg:
             cfg.tta_model = dict(type='mmpretrain.AverageClsScoreTTA')
         if 'tta_pipeline' not in cfg:

@@ -165,6 +165,22 @@ def test_test_options_and_tta_drops_ema_hook():
     assert cfg.test_dataloader.dataset.pipeline[-1].type == 'TestTimeAug'
 
 
+def test_tta_drops_an_ema_hook_of_default_hooks():
+    # configs/recipes/ register EMAHook in default_hooks (key 'ema')
+    args = build_test_parser().parse_args(
+        [DEMO, 'w/epoch_1.pth', '--tta', '--work-dir', 'w'])
+    cfg = Config.fromfile(DEMO)
+    cfg.default_hooks.ema = dict(type='EMAHook', momentum=1e-4)
+    cfg = merge_test_args(cfg, args)
+    assert 'ema' not in cfg.default_hooks
+    assert cfg.default_hooks.long_tail_context.type == 'LongTailContextHook'
+    # without --tta the EMA hook stays (it swaps the EMA weights in)
+    cfg = Config.fromfile(DEMO)
+    cfg.default_hooks.ema = dict(type='EMAHook', momentum=1e-4)
+    args.tta = False
+    assert merge_test_args(cfg, args).default_hooks.ema.type == 'EMAHook'
+
+
 def test_prepare_cpu_distributed_is_a_no_op_without_launcher():
     cfg = Config.fromfile(DEMO)
     assert prepare_cpu_distributed(cfg, 'none') is False
