@@ -1,7 +1,7 @@
 # Fashion-MNIST-LT of mmlt's benchmark protocol (docs/benchmarks.md): the
 # CIFAR-LT exponential profile with imbalance ratio 100 and 1,000 images for
 # the head class (seed 0): 1000, 599, 359, 215, 129, 77, 46, 27, 16, 10
-# images, 2,479 in all, so every shot bin holds classes (many > 100: 5,
+# images, 2,478 in all, so every shot bin holds classes (many > 100: 5,
 # medium: 3, few < 20: 2). Images stay 28x28 (the CIFAR ResNets pool
 # globally). Validation: 100 images per class held out from the training
 # images the long-tailed subset does not use (ImageNet-LT's way of drawing a

@@ -3,7 +3,7 @@
 # 0.9, weight decay 2e-4, lr 0.1 for 128 images, a linear warm-up over the
 # first 5 epochs) with a cosine decay to 0 instead of the two steps, over 60
 # epochs: long enough for cross-entropy to converge on Fashion-MNIST-LT with
-# 2,479 images (the curve is in docs/), short enough for one run on two CPU
+# 2,478 images (the curve is in docs/), short enough for one run on two CPU
 # cores. Schedule hooks keep their paper meaning as fractions of max_epochs
 # (DRW/DRS from 0.8, mixup off for the last 0.2).
 optim_wrapper = dict(
