@@ -12,7 +12,8 @@ validation), so that every schedule keeps the recipe's length (warm-up,
 SWA start, OneCycle, dynamic sampling are all built as configured). The
 models are built without their pretrained weights (init_cfg=None: the
 checkpoints are not here), and without writing checkpoints (ConvNeXt-Base's
-would be about 1 GB with its optimizer state).
+would be about 1 GB with its optimizer state). V2's SWA also runs under
+tools/dist_train.sh with 2 processes (gloo), with ConvNeXt-atto.
 """
 import csv
 import glob
@@ -43,7 +44,9 @@ TRAIN = [4, 2, 1, 1, 1]  # long-tailed; one iteration = the whole set
 pytestmark = pytest.mark.usefixtures('one_thread')
 
 
-def _write_split(root, split, counts, unused, images):
+def _write_split(root, split, counts, unused, images, group):
+    """Rows ``(filename, class name, group_id)``; ``group(c, k)`` is the
+    group of the k-th image of class c."""
     rows = []
     for c, n in enumerate(counts):
         for k in range(n):
@@ -52,7 +55,7 @@ def _write_split(root, split, counts, unused, images):
             # width 80, height 60: the size the recipes were made for
             cv2.imwrite(osp.join(root, 'images', name),
                         cv2.resize(images[i], (80, 60)))
-            rows.append((name, NAMES[c], k % 2))
+            rows.append((name, NAMES[c], group(c, k)))
     with open(osp.join(root, f'{split}.csv'), 'w', newline='') as f:
         csv.writer(f).writerows([('filename', 'label', 'group_id')] + rows)
     return rows
@@ -69,17 +72,12 @@ def own_data(tmp_path_factory):
     os.makedirs(osp.join(root, 'images'))
     unused = {c: iter(np.flatnonzero(digits.target == c))
               for c in range(len(NAMES))}
-    train = _write_split(root, 'train', TRAIN, unused, images)
-    # val: groups 0 and 1 alternate over the classes
-    _write_split(root, 'val', [1] * len(NAMES), unused, images)
-    with open(osp.join(root, 'val.csv')) as f:
-        lines = f.read().splitlines()
-    with open(osp.join(root, 'val.csv'), 'w') as f:
-        f.write('\n'.join([lines[0]] + [
-            f'{line.rsplit(",", 1)[0]},{i % 2}'
-            for i, line in enumerate(lines[1:])
-        ]) + '\n')
-    _write_split(root, 'test', [1] * len(NAMES), unused, images)
+    train = _write_split(root, 'train', TRAIN, unused, images,
+                         lambda c, k: k % 2)
+    # one image per class: groups 0 and 1 alternate over the classes
+    for split in ('val', 'test'):
+        _write_split(root, split, [1] * len(NAMES), unused, images,
+                     lambda c, k: c % 2)
     with open(osp.join(root, 'classes.txt'), 'w') as f:
         f.write(''.join(f'{n}\n' for n in NAMES))
     return root, train
@@ -153,7 +151,8 @@ EXPECTED = {
                  loss='LabelSmoothLoss', scheduler='CosineAnnealingLR',
                  mix=True),
     'v3': dict(strategy='dynamic', loss='ClassBalancedLoss',
-               scheduler='OneCycleLR'),
+               scheduler='OneCycleLR', val_log={'long_tail/f1/zero'},
+               test=True),
     'v4': dict(strategy='class_balanced', hooks={'EMAHook'},
                loss='CrossEntropyLoss', scheduler='CosineAnnealingLR',
                mix=True,
@@ -233,6 +232,18 @@ def test_recipe_trains_one_iteration(path, own_data, user_configs,
     for key in expected.get('log', ()):
         assert math.isfinite(
             runner.message_hub.get_scalar(f'train/{key}').current())
+    for key in expected.get('val_log', ()):
+        assert math.isfinite(
+            runner.message_hub.get_scalar(f'val/{key}').current())
+    if expected.get('test'):
+        # the full metric set at test: per-class lists, files, the
+        # confusion matrix
+        metrics = runner.test()
+        assert len(metrics['long_tail/per_class_f1']) == len(NAMES)
+        assert {'long_tail/macro_f1', 'long_tail/weighted_f1'} <= set(metrics)
+        written = {osp.basename(p) for p in glob.glob(
+            osp.join(str(tmp_path), '**', '*'), recursive=True)}
+        assert {'confusion_matrix.png', 'per_class.csv'} <= written, written
     if expected.get('apply_by_group'):
         pipeline = runner.train_dataloader.dataset.pipeline.transforms
         assert 'ApplyByGroup' in [type(t).__name__ for t in pipeline]
@@ -295,3 +306,71 @@ def test_v2_1_tta_tests_the_six_views(own_data, user_configs, tmp_path):
     # 6 views of each image: (C, H, W) at 54, 60 and 66 pixels high
     assert sorted(set(seen[0])) == [(3, 54, 72), (3, 60, 80), (3, 66, 88)]
     assert len(seen[0]) == 6
+
+
+@pytest.mark.skipif(torch.cuda.is_available(),
+                    reason='checks the CPU (gloo) path')
+def test_v2_swa_recipe_under_two_processes(user_configs, tmp_path):
+    """V2 (SWA, Mixup/CutMix, label smoothing, warm-up + cosine) with
+    tools/dist_train.sh on 2 processes (gloo): 3 epochs, SWA from epoch 1,
+    the checkpoint holds the average. ConvNeXt-atto instead of -Base (the
+    same code path; two -Base processes would not fit the test's time)."""
+    import socket
+    import subprocess
+    import sys
+    name = 'v2-swa-mixup-cutmix-ls_convnext-base_1xb32_own-csv.py'
+    work_dir = str(tmp_path / 'work')
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        port = s.getsockname()[1]
+    env = dict(os.environ, PYTHON=sys.executable, PORT=str(port),
+               OMP_NUM_THREADS='1')
+    env['PYTHONPATH'] = os.pathsep.join([ROOT, env.get('PYTHONPATH', '')])
+    options = [
+        'model.backbone.arch=atto', 'model.backbone.init_cfg=None',
+        'model.head.in_channels=320', 'train_cfg.max_epochs=3',
+        'default_hooks.swa.swa_start=1', 'default_hooks.swa.interval=1',
+        'default_hooks.long_tail_context.plot=False',
+        'default_hooks.checkpoint.max_keep_ckpts=1',
+        f'train_dataloader.batch_size={sum(TRAIN)}'
+    ] + [
+        f'{split}_dataloader.{key}'
+        for split in ('train', 'val', 'test')
+        for key in ('num_workers=0', 'persistent_workers=False')
+    ]
+    proc = subprocess.run(
+        ['bash', 'tools/dist_train.sh',
+         osp.join(user_configs, 'recipes', name), '2', '--work-dir',
+         work_dir, '--cfg-options'] + options,
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    log = proc.stdout + proc.stderr
+    assert proc.returncode == 0, log[-5000:]
+    assert 'Distributed training: True' in log
+    assert 'SWAHook: epoch 2 averaged (2 checkpoints)' in log
+    ckpt = torch.load(osp.join(work_dir, 'epoch_3.pth'), weights_only=False)
+    assert int(ckpt['swa_state_dict']['steps']) == 2
+    # the checkpoint's model is the average of epochs 1 and 2; the last
+    # trained weights are kept beside it (swa_state_dict) for --resume
+    key = 'head.fc.weight'
+    assert not torch.allclose(ckpt['state_dict'][key],
+                              ckpt['swa_state_dict']['module.' + key])
+
+
+def test_v3_adaptive_fold_count(user_configs, tmp_path):
+    """V3's k-fold command (tools/kfold_train.py --num-splits auto
+    --max-splits 5) on the generated CSVs: the smallest class has one image,
+    so 'auto' picks the minimum of 2 folds, and the classes with fewer
+    images than folds are trained on, not validated. 2 epochs per fold."""
+    from mmlt.apis import kfold_train
+    name = 'v3-cb-focal-dynamic-onecycle_efficientnetv2-b2_1xb32_own-csv.py'
+    cfg = _recipe_cfg(user_configs, name, tmp_path)
+    cfg.train_cfg.max_epochs = 2
+    cfg.default_hooks.checkpoint = dict(
+        type='CheckpointHook', interval=2, save_optimizer=False)
+    summary = kfold_train(cfg, num_splits='auto', max_splits=5)
+    assert summary.num_splits == 2 and summary.trained_folds == [0, 1]
+    # TRAIN = [4, 2, 1, 1, 1]: 'two', 'three' and 'four' have 1 image < 2
+    assert summary.not_validated_classes == ['two', 'three', 'four']
+    for metrics in summary.fold_metrics:
+        assert metrics['long_tail/num_not_validated'] == 3
+    assert osp.isfile(summary.files['ensemble_config'])
