@@ -280,3 +280,29 @@ def test_results_are_copied_from_docs_benchmarks():
     # every row of a planned section whose config is listed in a metafile
     # has its Results there (benchmarks/sync_config_results.py copies them)
     assert found == _expected_result_count(sections)
+
+
+def _transforms(node):
+    """Every dict with a ``type`` anywhere in a config value."""
+    if isinstance(node, dict):
+        if 'type' in node:
+            yield node
+        for value in node.values():
+            yield from _transforms(value)
+    elif isinstance(node, (list, tuple)):
+        for value in node:
+            yield from _transforms(value)
+
+
+@pytest.mark.parametrize('path', CONFIGS, ids=_config_id)
+def test_random_magnitudes_are_drawn_not_fixed(path):
+    """MMPretrain's Rotate/Shear/Translate... with ``magnitude_range`` and
+    the default ``magnitude_std=0`` always apply the range's end
+    (``magnitude_level`` 10 of 10): "up to 15 degrees" needs
+    ``magnitude_std='inf'`` (uniform in the range)."""
+    cfg = Config.fromfile(path).to_dict()
+    for t in _transforms(cfg):
+        if t.get('magnitude_range') is not None and \
+                'magnitude_level' not in t:
+            assert t.get('magnitude_std') not in (None, 0, 0.), (
+                path, t['type'])

@@ -18,6 +18,8 @@ group1_augment = [
     dict(
         type='Rotate',
         magnitude_range=(0, 15),
+        # uniform in the range (MMPretrain's default is always its end)
+        magnitude_std='inf',
         prob=0.5,
         pad_val=0,
         interpolation='bilinear'),
@@ -25,6 +27,8 @@ group1_augment = [
     dict(
         type='Shear',
         magnitude_range=(0, 0.2),
+        # uniform in the range (MMPretrain's default is always its end)
+        magnitude_std='inf',
         prob=0.5,
         pad_val=0,
         interpolation='bilinear'),
