@@ -122,6 +122,20 @@ def convergence_section(run_root: str, row: str = 'ce',
         lines.append(
             f'| {seed} | {epochs} | {loss[max(loss)]:.4f} | '
             f'{_fmt(d_loss, 4)} | {last_val:.2f} | {_fmt(d_val, 2)} |')
+    epochs = max(e for e, _, _ in curves.values())
+    mean_loss = _mean_curve([c[1] for c in curves.values()])
+    mean_val = _mean_curve([c[2] for c in curves.values()])
+    d_mean = change_over_last_fifth(mean_val, epochs)
+    lines.append(
+        f'| mean | {epochs} | {mean_loss[max(mean_loss)]:.4f} | '
+        f'{_fmt(change_over_last_fifth(mean_loss, epochs), 4)} | '
+        f'{mean_val[max(mean_val)]:.2f} | {_fmt(d_mean, 2)} |')
+    met = d_mean is not None and abs(d_mean) < 0.5
+    lines += [
+        '',
+        f'Criterion (|change| < 0.5 points on the mean over seeds): '
+        f'{"met" if met else "**not met**"}.',
+    ]
     lines += [
         '',
         'Change over the last fifth: the least-squares line through the '
@@ -134,6 +148,13 @@ def convergence_section(run_root: str, row: str = 'ce',
         '- Command: `python -m benchmarks.lt_evidence`',
     ]
     return '\n'.join(lines)
+
+
+def _mean_curve(curves: Sequence[Dict[int, float]]) -> Dict[int, float]:
+    """The mean over seeds at the epochs every seed has."""
+    common = set.intersection(*(set(c) for c in curves))
+    return {e: sum(c[e] for c in curves) / len(curves)
+            for e in sorted(common)}
 
 
 def _fmt(value: Optional[float], digits: int) -> str:

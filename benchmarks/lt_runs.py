@@ -89,9 +89,15 @@ def config_epochs(config: str) -> int:
 
 def row_epochs(spec: ConfigSpec, args: argparse.Namespace) -> int:
     """Epochs a row trains for: ``--epochs`` under a fixed-schedule
-    protocol, else its config's own."""
+    protocol, else its config's own or the row's
+    ``--row-cfg ROW=train_cfg.max_epochs=E`` (e.g. a longer-schedule
+    control of a baseline)."""
     if getattr(args, 'fixed_epochs', True):
         return args.epochs
+    for item in spec.cfg:
+        key, _, value = item.partition('=')
+        if key.strip() == 'train_cfg.max_epochs':
+            return int(value)
     return config_epochs(spec.path)
 
 

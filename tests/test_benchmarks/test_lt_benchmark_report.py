@@ -222,6 +222,10 @@ def test_row_epochs_follow_the_protocol():
     converged = lt_benchmark.parse_args(['--section', 'lt-heads-two-stage'])
     assert lt_runs.row_epochs(ce, converged) == 60
     assert lt_runs.row_epochs(crt, converged) == 10
+    longer = lt_benchmark.parse_args([
+        '--configs', 'ce-100e=' + ce.path, '--row-cfg',
+        'ce-100e=train_cfg.max_epochs=100'])
+    assert lt_runs.row_epochs(longer.configs[0], longer) == 100
     smoke = lt_benchmark.parse_args(['--protocol', 'smoke', '--configs',
                                      'ce=' + ce.path])
     assert lt_runs.row_epochs(crt, smoke) == 4

@@ -72,3 +72,8 @@ def test_read_results_and_signs_section(tmp_path):
     body = lt_evidence.signs_section(results)
     assert '| balanced-softmax | +6.49' in body and '+8.00' in body
     assert 'same sign as the paper' in body
+
+
+def test_mean_curve_keeps_common_epochs():
+    mean = lt_evidence._mean_curve([{5: 50.0, 10: 60.0}, {5: 52.0}])
+    assert mean == {5: 51.0}
