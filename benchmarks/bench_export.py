@@ -7,9 +7,10 @@ PyTorch, with both calibration strategies.
         [--section export]
 
 Trains nothing: it runs ``tools/deployment/export.py`` (with this Python) on
-the given checkpoint three times, ``--format onnx`` and ``--format int8``
-with ``--calib-strategy class_balanced`` and ``instance``, each in its own
-process, reads their ``report.json`` and writes the section ``export`` of
+the given checkpoint four times, ``--format onnx`` and ``--format int8``
+with ``--calib-strategy class_balanced`` and ``instance`` (the tool's
+percentile ranges) and class-balanced with ``--calib-method minmax``, each
+in its own process, reads their ``report.json`` and writes the section ``export`` of
 ``--out``. Speed ratios are to fp32 PyTorch timed in the same process as
 the model they describe. The protocol's model is
 ``configs/baselines/resnet20_ce_1xb128_fashion-mnist-lt1k-ir100.py``.
@@ -30,15 +31,31 @@ from typing import Any, Dict, List, Optional, Sequence
 from benchmarks.common import ROOT, git_provenance, machine_info, write_report
 
 EXPORT_TOOL = osp.join(ROOT, 'tools', 'deployment', 'export.py')
-RUNS = (('onnx', None), ('int8', 'class_balanced'), ('int8', 'instance'))
+# (format, calibration strategy, calibration method), keyed by run_key()
+RUNS = (('onnx', None, None), ('int8', 'class_balanced', 'percentile'),
+        ('int8', 'instance', 'percentile'),
+        ('int8', 'class_balanced', 'minmax'))
+INT8_LABELS = {
+    'int8_class_balanced': 'int8, class-balanced calibration',
+    'int8_instance': 'int8, instance calibration',
+    'int8_class_balanced_minmax': 'int8, class-balanced, MinMax ranges',
+}
+
+
+def run_key(fmt: str, strategy: Optional[str],
+            method: Optional[str]) -> str:
+    """``onnx``, ``int8_<strategy>`` (percentile ranges) or
+    ``int8_<strategy>_<method>``."""
+    key = fmt if strategy is None else f'{fmt}_{strategy}'
+    return key if method in (None, 'percentile') else f'{key}_{method}'
 TARGETS = dict(throughput_ratio=2.0, balanced_drop=1.0, few_drop=2.0,
                max_abs_diff=1e-4)
 
 
-def run_export(args: argparse.Namespace, fmt: str,
-               strategy: Optional[str]) -> Dict[str, Any]:
+def run_export(args: argparse.Namespace, fmt: str, strategy: Optional[str],
+               method: Optional[str] = None) -> Dict[str, Any]:
     """Run the export tool once; return its report.json and exit code."""
-    name = fmt if strategy is None else f'{fmt}_{strategy}'
+    name = run_key(fmt, strategy, method)
     out = osp.join(args.work_dir, name)
     cmd = [sys.executable, EXPORT_TOOL, args.config, args.checkpoint,
            '--format', fmt, '--out', out,
@@ -46,6 +63,8 @@ def run_export(args: argparse.Namespace, fmt: str,
            '--speed-repeats', str(args.speed_repeats)]
     if strategy is not None:
         cmd += ['--calib-strategy', strategy]
+    if method is not None:
+        cmd += ['--calib-method', method]
     if args.test_limit is not None:
         cmd += ['--test-limit', str(args.test_limit)]
     print('+ ' + ' '.join(map(shlex.quote, cmd)), flush=True)
@@ -100,9 +119,7 @@ def render_section(reports: Dict[str, Dict[str, Any]]) -> List[str]:
         _row('PyTorch fp32', base, classes),
         _row('ONNX fp32', onnx['rows']['ONNX fp32'], classes),
     ]
-    for key, label in (('int8_class_balanced',
-                        'int8, class-balanced calibration'),
-                       ('int8_instance', 'int8, instance calibration')):
+    for key, label in INT8_LABELS.items():
         if key in reports:
             lines.append(_row(label, reports[key]['rows']['ONNX int8'],
                               classes))
@@ -111,7 +128,7 @@ def render_section(reports: Dict[str, Dict[str, Any]]) -> List[str]:
     lines.append(f'- fp32 ONNX scores within {TARGETS["max_abs_diff"]:g} of '
                  f'PyTorch\'s: {diff:.1e}, '
                  f'{_mark(diff <= TARGETS["max_abs_diff"])}')
-    for key in ('int8_class_balanced', 'int8_instance'):
+    for key in INT8_LABELS:
         if key not in reports:
             continue
         rep = reports[key]
@@ -130,7 +147,8 @@ def render_section(reports: Dict[str, Dict[str, Any]]) -> List[str]:
             + (f'{few:.2f} (<= {TARGETS["few_drop"]:g}: '
                f'{_mark(few <= TARGETS["few_drop"])})'
                if not math.isnan(few) else '– (no few-shot class)') +
-            f'; calibration images per class {rep["calibration"]["per_class"]}'
+            f'; {rep["calibration"].get("method", "minmax")} ranges; '
+            f'calibration images per class {rep["calibration"]["per_class"]}'
         )
     lines.append('')
     for key, rep in reports.items():
@@ -162,9 +180,9 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parse_args(argv)
     reports = {}
-    for fmt, strategy in RUNS:
-        key = fmt if strategy is None else f'{fmt}_{strategy}'
-        reports[key] = run_export(args, fmt, strategy)
+    for fmt, strategy, method in RUNS:
+        reports[run_key(fmt, strategy, method)] = run_export(
+            args, fmt, strategy, method)
     first = reports['onnx']
     command = 'python -m benchmarks.bench_export ' + ' '.join(
         map(shlex.quote, sys.argv[1:] if argv is None else argv))

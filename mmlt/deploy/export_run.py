@@ -26,7 +26,7 @@ from .exportable import (ScoresModule, build_classifier, check_exportable,
 from .onnx_export import export_onnx, onnx_opset
 from .preprocess import (apply_steps, build_spec, pipeline_steps,
                          preprocess_batch, split_loading, write_spec)
-from .quantize import quantize_int8
+from .quantize import CALIB_METHODS, quantize_int8
 from .session import create_session
 from .timing import measure_speed
 
@@ -45,6 +45,7 @@ class ExportOptions:
     fmt: str = 'onnx'
     calib_samples: int = 256
     calib_strategy: str = 'class_balanced'
+    calib_method: str = 'percentile'
     max_few_shot_drop: float = 2.0
     batch_size: int = 64
     speed_repeats: int = 20
@@ -77,6 +78,9 @@ def check_options(options: ExportOptions) -> ExportOptions:
     if options.calib_strategy not in CALIB_STRATEGIES:
         raise ValueError(f'calibration strategy {options.calib_strategy!r} '
                          f'is not one of {CALIB_STRATEGIES}')
+    if options.calib_method not in CALIB_METHODS:
+        raise ValueError(f'calibration method {options.calib_method!r} is '
+                         f'not one of {tuple(CALIB_METHODS)}')
     for name in ('calib_samples', 'batch_size', 'speed_repeats'):
         value = getattr(options, name)
         if isinstance(value, bool) or not isinstance(value,
@@ -219,16 +223,17 @@ def export_and_evaluate(cfg, checkpoint: str, out_dir: str,
 
     if options.fmt == 'int8':
         log(f'calibrating int8 on {options.calib_samples} training images '
-            f'({options.calib_strategy})')
+            f'({options.calib_strategy}, {options.calib_method} ranges)')
         batches, per_class = _calibration_batches(cfg, loading, spec,
                                                   options, len(classes))
         result.calibration = dict(
             strategy=options.calib_strategy,
+            method=options.calib_method,
             images=int(per_class.sum()),
             per_class=per_class.tolist())
         files['int8'] = quantize_int8(
             files['onnx'], osp.join(out_dir, 'model_int8.onnx'), batches,
-            spec['input_name'])
+            spec['input_name'], options.calib_method)
 
     # ---------------------------------------------------------- backends
     torch_module = ScoresModule(model).eval()

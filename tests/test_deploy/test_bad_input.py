@@ -13,6 +13,7 @@ pytestmark = pytest.mark.usefixtures('one_thread')
 @pytest.mark.parametrize('field, value, match', [
     ('fmt', 'tflite', "format 'tflite' is not one of"),
     ('calib_strategy', 'sqrt', "calibration strategy 'sqrt'"),
+    ('calib_method', 'kl', "calibration method 'kl' is not one of"),
     ('calib_samples', 0, 'calib_samples must be a positive int, got 0'),
     ('test_limit', -3, 'test_limit must be None or a positive int, got -3'),
     ('max_few_shot_drop', -1.0, 'got -1.0'),

@@ -10,7 +10,7 @@ def test_section_from_reports(exported):
     # what the tool writes and the benchmark reads back
     report = json.loads(json.dumps(report_dict(exported), default=float))
     reports = dict(onnx=report, int8_class_balanced=report,
-                   int8_instance=report)
+                   int8_instance=report, int8_class_balanced_minmax=report)
     text = '\n'.join(render_section(reports))
     assert '| PyTorch fp32 |' in text and '| ONNX fp32 |' in text
     assert '| int8, class-balanced calibration |' in text
@@ -19,4 +19,12 @@ def test_section_from_reports(exported):
     assert f'{diff:.1e}, met' in text  # < 1e-4
     ratio = exported.rows['ONNX int8']['throughput_ratio']
     assert f'throughput {ratio:.2f}x' in text
-    assert text.count('- guard (') == 3
+    assert '| int8, class-balanced, MinMax ranges |' in text
+    assert text.count('- guard (') == 4
+    assert text.count('percentile ranges; calibration images') == 3
+
+
+def test_run_keys():
+    from benchmarks.bench_export import INT8_LABELS, RUNS, run_key
+    keys = [run_key(*run) for run in RUNS]
+    assert keys == ['onnx'] + list(INT8_LABELS)

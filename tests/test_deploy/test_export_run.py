@@ -93,3 +93,13 @@ def test_report_rows_and_files(exported):
     paths = write_report_files(exported, text)
     assert open(paths['markdown']).read() == text
     assert exported.guard.passed
+
+
+def test_quantize_refuses_unknown_method_and_records_the_one_used(
+        exported, tmp_path):
+    from mmlt.deploy.quantize import quantize_int8
+    assert exported.calibration['method'] == 'percentile'
+    with pytest.raises(ValueError, match="calibration method 'kl'"):
+        quantize_int8(exported.files['onnx'], str(tmp_path / 'q.onnx'),
+                      [np.zeros((1, 1, 8, 8), np.float32)], 'input',
+                      method='kl')

@@ -25,6 +25,7 @@ from mmengine.config import Config, DictAction
 def parse_args(argv=None):
     from mmlt.deploy.export_run import ExportOptions, FORMATS
     from mmlt.deploy.calibration import CALIB_STRATEGIES
+    from mmlt.deploy.quantize import CALIB_METHODS
     default = ExportOptions()
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('config')
@@ -38,6 +39,9 @@ def parse_args(argv=None):
     parser.add_argument('--calib-strategy', choices=CALIB_STRATEGIES,
                         default=default.calib_strategy,
                         help='how calibration images are drawn')
+    parser.add_argument('--calib-method', choices=sorted(CALIB_METHODS),
+                        default=default.calib_method,
+                        help='how int8 activation ranges come from them')
     parser.add_argument('--max-few-shot-drop', type=float,
                         default=default.max_few_shot_drop,
                         help='allowed few-shot accuracy drop (points)')
@@ -67,6 +71,7 @@ def main(argv=None) -> int:
         fmt=args.fmt,
         calib_samples=args.calib_samples,
         calib_strategy=args.calib_strategy,
+        calib_method=args.calib_method,
         max_few_shot_drop=args.max_few_shot_drop,
         test_limit=args.test_limit,
         speed_repeats=args.speed_repeats)
