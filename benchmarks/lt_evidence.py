@@ -29,7 +29,7 @@ import sys
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from benchmarks.common import ROOT, git_provenance, write_report
-from benchmarks.lt_logs import find_scalars, read_json_lines
+from benchmarks.lt_logs import RESULT_FILE, find_scalars, read_json_lines
 from benchmarks.paper_signs import render_sign_table, sign_rows
 
 DEFAULT_WORK_DIR = 'work_dirs/benchmarks'
@@ -39,12 +39,14 @@ BALANCED = 'long_tail/balanced_accuracy'
 
 # ------------------------------------------------------------- the runs
 def read_results(run_root: str) -> Dict[str, Dict[int, dict]]:
-    """``{row: {seed: result.json}}`` of every finished run."""
+    """``{row: {seed: result.json}}`` of every finished run (the run's
+    folder, ``<run_root>/<row>/seed<N>``, under the key ``run_dir``)."""
     out: Dict[str, Dict[int, dict]] = {}
     for path in sorted(glob.glob(osp.join(run_root, '*', 'seed*',
-                                          'result.json'))):
+                                          RESULT_FILE))):
         with open(path) as f:
             data = json.load(f)
+        data['run_dir'] = osp.dirname(path)
         out.setdefault(osp.basename(osp.dirname(osp.dirname(path))),
                        {})[int(data['seed'])] = data
     return out
@@ -85,24 +87,22 @@ def change_over_last_fifth(curve: Dict[int, float],
 
 
 # ------------------------------------------------------------- sections
-def convergence_section(run_root: str, row: str = 'ce',
-                        figure: str = FIGURE) -> str:
-    """The ``convergence`` section body; draws ``figure``.
+def convergence_section(results: Dict[str, Dict[int, dict]],
+                        row: str = 'ce', figure: str = FIGURE) -> str:
+    """The ``convergence`` section body from the finished runs
+    (:func:`read_results`); draws ``figure``.
 
     Raises:
         FileNotFoundError: Without finished runs of ``row``.
     """
-    seeds = sorted(glob.glob(osp.join(run_root, row, 'seed*')))
-    curves = {}
-    for d in seeds:
-        if not osp.isfile(osp.join(d, 'result.json')):
-            continue
-        with open(osp.join(d, 'result.json')) as f:
-            result = json.load(f)
-        curves[int(result['seed'])] = (result['epochs'], *epoch_curves(
-            read_json_lines(find_scalars(d))))
-    if not curves:
-        raise FileNotFoundError(f'no finished {row!r} run under {run_root}')
+    if not results.get(row):
+        raise FileNotFoundError(
+            f'no finished {row!r} run among the rows {sorted(results)}')
+    curves = {
+        seed: (r['epochs'],
+               *epoch_curves(read_json_lines(find_scalars(r['run_dir']))))
+        for seed, r in sorted(results[row].items())
+    }
     _plot(curves, osp.join(ROOT, figure))
     lines = [
         '## Convergence of the cross-entropy baseline (converged protocol)',
@@ -223,12 +223,11 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parse_args(argv)
     os.chdir(ROOT)
-    run_root = osp.join(args.work_dir, 'converged')
+    results = read_results(osp.join(args.work_dir, 'converged'))
     if 'convergence' in args.sections:
-        write_report(args.out, 'convergence', convergence_section(run_root))
+        write_report(args.out, 'convergence', convergence_section(results))
         print(f'written: section convergence, {FIGURE}')
     if 'paper-signs' in args.sections:
-        results = read_results(run_root)
         write_report(args.out, 'paper-signs', signs_section(results))
         print(f'written: section paper-signs ({len(results)} rows)')
     return 0

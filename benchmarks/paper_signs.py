@@ -15,7 +15,9 @@ borrowing a figure from another setting.
 """
 import math
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence
+
+from benchmarks.lt_logs import mean_std
 
 BOT = ('Bag of Tricks (Zhang et al., AAAI 2021), official trick gallery, '
        'CIFAR-10-LT-100')
@@ -90,14 +92,6 @@ class SignRow:
         return (self.delta > 0) == (self.paper.gain > 0)
 
 
-def _mean_std(values: Sequence[float]) -> Tuple[float, float]:
-    n = len(values)
-    mean = sum(values) / n
-    if n < 2:
-        return mean, math.nan
-    return mean, math.sqrt(sum((v - mean)**2 for v in values) / (n - 1))
-
-
 def sign_rows(per_row: Dict[str, Sequence[float]],
               baseline: str = 'ce') -> List[SignRow]:
     """One row per method of ``per_row`` (row name -> balanced accuracy per
@@ -109,12 +103,12 @@ def sign_rows(per_row: Dict[str, Sequence[float]],
     if baseline not in per_row:
         raise KeyError(f'no {baseline!r} row: the sign table compares every '
                        'row with it')
-    ce_mean, ce_std = _mean_std(per_row[baseline])
+    ce_mean, ce_std, _ = mean_std(per_row[baseline])
     rows = []
     for name, values in per_row.items():
         if name == baseline or not values:
             continue
-        mean, std = _mean_std(values)
+        mean, std, _ = mean_std(values)
         pooled = math.sqrt((std**2 + ce_std**2) / 2)
         rows.append(
             SignRow(name, PAPER_FIGURES.get(name), mean - ce_mean, pooled,

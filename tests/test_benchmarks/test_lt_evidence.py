@@ -77,3 +77,27 @@ def test_read_results_and_signs_section(tmp_path):
 def test_mean_curve_keeps_common_epochs():
     mean = lt_evidence._mean_curve([{5: 50.0, 10: 60.0}, {5: 52.0}])
     assert mean == {5: 51.0}
+
+
+def test_convergence_section_reads_the_kept_runs(tmp_path):
+    for seed in (0, 1):
+        d = tmp_path / 'ce' / f'seed{seed}'
+        (d / '20260101_000000' / 'vis_data').mkdir(parents=True)
+        (d / 'result.json').write_text(json.dumps(dict(
+            name='ce', seed=seed, epochs=10,
+            metrics={'long_tail/balanced_accuracy': 80.0})))
+        lines = [dict(loss=1.0 / e, epoch=e, iter=e, step=e)
+                 for e in range(1, 11)]
+        lines += [{'long_tail/balanced_accuracy': 70.0 + e, 'step': e}
+                  for e in (2, 4, 6, 8, 10)]
+        (d / '20260101_000000' / 'vis_data' / 'scalars.json').write_text(
+            '\n'.join(json.dumps(x) for x in lines))
+    results = lt_evidence.read_results(str(tmp_path))
+    body = lt_evidence.convergence_section(
+        results, figure=str(tmp_path / 'fig.png'))
+    # +1 point per epoch over the last fifth (epochs 8-10): +2 points
+    assert '| mean | 10 | 0.1000 |' in body and '| +2.00 |' in body
+    assert '**not met**' in body
+    assert (tmp_path / 'fig.png').is_file()
+    with pytest.raises(FileNotFoundError, match="no finished 'ce' run"):
+        lt_evidence.convergence_section({}, figure=str(tmp_path / 'x.png'))
