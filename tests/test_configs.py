@@ -194,34 +194,19 @@ def _metafile(family):
 
 
 def _bench_sections():
-    """``{key: (rows by name, config by row name)}`` of docs/benchmarks.md's
-    lt_benchmark sections."""
+    """``{key: section}`` of docs/benchmarks.md's result tables, read as
+    benchmarks/sync_config_results.py reads them (cells, lines and the
+    config of each row)."""
+    from benchmarks.sync_config_results import read_sections
     with open(osp.join(ROOT, 'docs', 'benchmarks.md')) as f:
-        text = f.read()
-    out = {}
-    pattern = r'<!-- bench:([\w-]+):start -->\n(.*?)<!-- bench:'
-    for m in re.finditer(pattern, text, re.S):
-        lines = m.group(2).splitlines()
-        table = [line for line in lines if line.startswith('|')]
-        rows_line = [line for line in lines if line.startswith('Rows: ')]
-        if not rows_line or len(table) < 3:
-            continue
-        head = [c.strip() for c in table[0].strip('|').split('|')]
-        rows = {}
-        for line in table[2:]:
-            cells = [c.strip() for c in line.strip('|').split('|')]
-            rows[cells[0]] = dict(zip(head, cells), line=line)
-        configs = dict(
-            re.findall(r'(?:^Rows: |; )([^:;]+): `([^`]+)`', rows_line[0]))
-        out[m.group(1)] = (rows, configs)
-    return out
+        return {s.key: s for s in read_sections(f.read())}
 
 
 def _expected_result_count(sections) -> int:
     listed = {model['Config'] for family in FAMILIES
               for model in _metafile(family)['Models']}
-    return sum(1 for _, configs in sections.values()
-               for row, config in configs.items() if config in listed)
+    return sum(1 for section in sections.values()
+               for config in section.configs.values() if config in listed)
 
 
 def test_every_config_folder_has_readme_and_metafile():
@@ -259,9 +244,9 @@ def test_results_are_copied_from_docs_benchmarks():
             for result in model.get('Results', []):
                 key, row = re.search(r'section bench:([\w-]+) .*, row (\S+)$',
                                      result['Source']).groups()
-                rows, configs = sections[key]
-                assert configs[row] == model['Config']
-                cells = rows[row]
+                section = sections[key]
+                assert section.configs[row] == model['Config']
+                cells = section.cells[row]
                 assert result['Seeds'] == int(cells['seeds'])
                 expected = {title: float(cells[col].split(' ± ')[0])
                             for col, title in titles.items()
@@ -272,8 +257,8 @@ def test_results_are_copied_from_docs_benchmarks():
         with open(osp.join(CONFIG_DIR, family, 'README.md')) as f:
             readme = f.read()
         results = readme.split('## Results')[1].split('\n## ')[0]
-        all_rows = {r['line'] for rows, _ in sections.values()
-                    for r in rows.values()}
+        all_rows = {line for section in sections.values()
+                    for line in section.lines.values()}
         for line in results.splitlines():
             if line.startswith('| ') and not line.startswith('| config'):
                 assert line in all_rows, (family, line)
