@@ -67,6 +67,9 @@ test_dataloader = dict(
     dataset=dict(
         type=dataset_type,
         data_root=data_root,
+        # MMPretrain picks the files by test_mode; split='test' says so and
+        # spares the 'split="train" but test_mode=True' warning
+        split='test',
         test_mode=True,
         pipeline=test_pipeline),
     sampler=dict(type='DefaultSampler', shuffle=False),
