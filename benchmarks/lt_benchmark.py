@@ -45,8 +45,8 @@ from benchmarks.lt_render import (command_line, describe_data, describe_row,
 from benchmarks.lt_logs import METRIC_COLUMNS
 from benchmarks.lt_protocol import (PROTOCOLS, SECTION_COLUMNS, SECTION_DATA,
                                     SECTIONS, section_plan)
-from benchmarks.lt_runs import (PLACEHOLDERS, attach_row_options,
-                                parse_config_spec, run_one)
+from benchmarks.lt_runs import (PLACEHOLDERS, attach_row_options, kept_runs,
+                                parse_config_spec, rows_to_train, run_one)
 
 DEFAULT_SEEDS = (0, 1, 2)
 # the smoke protocol's fixed schedule
@@ -104,6 +104,14 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         action='store_true',
         help='keep finished runs (same config and epochs) of an earlier, '
         'interrupted invocation instead of training them again')
+    parser.add_argument(
+        '--rows',
+        nargs='+',
+        metavar='ROW',
+        help='train only these rows (and the rows they start from); the '
+        'section then shows every row whose runs of all --seeds are kept '
+        'and names the others as not run yet (a long section committed '
+        'as its rows finish)')
     parser.add_argument(
         '--after',
         action='append',
@@ -166,6 +174,10 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
             attach_row_options(args)
         except ValueError as e:
             parser.error(str(e))
+    try:
+        args.train_rows = rows_to_train(args.configs, args.rows)
+    except ValueError as e:
+        parser.error(str(e))
     return args
 
 
@@ -189,8 +201,16 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         note=args.note,
         rows='; '.join(describe_row(c) for c in args.configs),
         command=command_line(args))
-    results = []
+    results, pending = [], []
     for spec in args.configs:
+        if spec.name not in args.train_rows:
+            kept = kept_runs(spec, args.seeds, args)
+            if len(kept) == len(args.seeds):
+                results += kept
+            else:
+                pending.append(f'{spec.name} ({len(kept)} of '
+                               f'{len(args.seeds)} seeds)')
+            continue
         for seed in args.seeds:
             print(f'[bench] {spec.name} seed {seed} ...', flush=True)
             r = run_one(spec, seed, args,
@@ -201,6 +221,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                   f'{r.sec_per_epoch:.1f} s/epoch, '
                   f'{r.peak_rss_mb:.0f} MiB, {r.wall_s / 60:.1f} min',
                   flush=True)
+    info['pending'] = ', '.join(pending)
     body = render_section(results, info,
                           SECTION_COLUMNS.get(args.section, METRIC_COLUMNS))
     write_report(args.out, args.section, body)

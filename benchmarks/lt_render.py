@@ -58,11 +58,14 @@ def render_section(results: Sequence[RunResult], info: Dict[str, str],
     """The body of a benchmark section (without its markers).
 
     ``info`` holds the texts of the header lines: ``title``, ``machine``,
-    ``schedule``, ``data``, ``command`` and optionally ``provenance`` and
-    ``note``; ``columns`` those of the table (:func:`render_table`).
+    ``schedule``, ``data``, ``command`` and optionally ``provenance``,
+    ``note`` and ``pending`` (rows without kept runs for every seed); ``columns`` those of the table (:func:`render_table`).
     """
     parts = [f'## {info["title"]}', '']
     parts.append(render_table(results, columns))
+    if info.get('pending'):
+        parts += ['', f'Not run yet (no kept runs for every seed): '
+                  f'{info["pending"]}.']
     if info.get('rows'):
         parts += ['', f'Rows: {info["rows"]}.']
     parts.append('')

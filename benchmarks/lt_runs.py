@@ -310,6 +310,54 @@ def run_one(spec: ConfigSpec, seed: int, args: argparse.Namespace,
 
 
 
+def row_dependencies(spec: ConfigSpec) -> List[str]:
+    """Rows whose runs ``spec`` reads: its stage 1 (``after``) and every
+    ``{checkpoint[ROW]}`` its templates name."""
+    deps = [spec.after] if spec.after else []
+    for text in [spec.prepare or '', spec.test_only or ''] + spec.cfg:
+        deps += re.findall(r'{checkpoint\[([^\]]+)\]}', text)
+    return list(dict.fromkeys(deps))
+
+
+def rows_to_train(specs: Sequence[ConfigSpec],
+                  rows: Optional[Sequence[str]]) -> List[str]:
+    """The rows ``--rows`` selects and, transitively, the rows they read
+    (in table order); every row without ``--rows``.
+
+    Raises:
+        ValueError: For a name that is not a row of ``specs``.
+    """
+    names = [s.name for s in specs]
+    if rows is None:
+        return names
+    unknown = [r for r in rows if r not in names]
+    if unknown:
+        raise ValueError(f'--rows {unknown}: not rows of this section '
+                         f'({names})')
+    by_name = {s.name: s for s in specs}
+    todo, needed = list(rows), set()
+    while todo:
+        name = todo.pop()
+        if name not in needed:
+            needed.add(name)
+            todo += row_dependencies(by_name[name])
+    return [n for n in names if n in needed]
+
+
+def kept_runs(spec: ConfigSpec, seeds: Sequence[int],
+              args: argparse.Namespace) -> List[RunResult]:
+    """The kept runs of ``spec`` (same config and epochs) among ``seeds``,
+    in seed order; seeds without one are left out."""
+    out = []
+    for seed in seeds:
+        r = load_result(
+            osp.join(run_dir_of(args, spec.name, seed), RESULT_FILE), spec,
+            row_epochs(spec, args))
+        if r is not None:
+            out.append(r)
+    return out
+
+
 def attach_row_options(args: argparse.Namespace) -> None:
     """Move ``--after/--prepare/--row-cfg/--test-only`` onto their rows.
 

@@ -412,3 +412,62 @@ def test_planned_command_line_keeps_the_smoke_epochs():
         '--section group-lift-rare --seeds 0 --reuse')
     converged = lt_benchmark.parse_args(['--section', 'group-lift-rare'])
     assert '--epochs' not in lt_render.command_line(converged)
+
+
+# ------------------------------------------------------------------ --rows
+def test_rows_select_what_they_read():
+    args = lt_benchmark.parse_args(['--section', 'lt-heads-two-stage',
+                                    '--rows', 'lws', 'cosine-ldam'])
+    # lws starts from ce's checkpoint: ce is trained (or reused) too
+    assert args.train_rows == ['ce', 'cosine-ldam', 'lws']
+    assert lt_benchmark.parse_args(
+        ['--section', 'lt-samplers']).train_rows == [
+            c.name for c in lt_protocol.section_plan('lt-samplers')[1]]
+    # the routed ensemble reads two earlier rows' checkpoints
+    routed = lt_benchmark.parse_args(['--section', 'group-lift-rare',
+                                      '--rows', 'routed-rare'])
+    assert routed.train_rows == ['ce-rare', 'plan-c-rare', 'routed-rare']
+
+
+def test_rows_unknown_name_is_refused(capsys):
+    with pytest.raises(SystemExit):
+        lt_benchmark.parse_args(['--section', 'lt-samplers', '--rows',
+                                 'drs', 'nope'])
+    assert "--rows ['nope']: not rows of this section" in \
+        capsys.readouterr().err
+
+
+def test_rows_render_kept_runs_and_name_the_rest(tmp_path, monkeypatch):
+    """Only ``--rows`` are run; the other rows come from their kept runs
+    when every seed has one, else the section names them as not run."""
+    out = tmp_path / 'bench.md'
+    argv = ['--section', 'lt-samplers', '--work-dir', str(tmp_path),
+            '--out', str(out), '--seeds', '0', '1', '--rows', 'drs']
+    args = lt_benchmark.parse_args(argv)
+    specs = {c.name: c for c in args.configs}
+    # kept runs: ce for both seeds, the sqrt sampler for seed 0 only
+    for name, seeds in (('ce', (0, 1)), ('sqrt-sampler', (0, ))):
+        for seed in seeds:
+            d = lt_runs.run_dir_of(args, name, seed)
+            __import__('os').makedirs(d)
+            r = _result(name, seed, 70.0 + seed)
+            with open(osp.join(d, lt_logs.RESULT_FILE), 'w') as f:
+                json.dump(dict(vars(r), epochs=60,
+                               config=specs[name].path), f)
+    trained = []
+
+    def fake_run_one(spec, seed, args, specs):
+        trained.append((spec.name, seed))
+        return _result(spec.name, seed, 60.0)
+
+    monkeypatch.setattr(lt_benchmark, 'run_one', fake_run_one)
+    monkeypatch.setattr(lt_runs, 'config_epochs', lambda path: 60)
+    monkeypatch.setattr(lt_benchmark, 'machine_info', lambda py: 'cpu')
+    assert lt_benchmark.main(argv) == 0
+    assert trained == [('drs', 0), ('drs', 1)]
+    text = out.read_text()
+    table = [line.split(' | ')[0] for line in text.splitlines()
+             if line.startswith('| ') and 'config' not in line]
+    assert table == ['| ce', '| drs']
+    assert ('Not run yet (no kept runs for every seed): class-balanced-'
+            'sampler (0 of 2 seeds), sqrt-sampler (1 of 2 seeds)') in text
