@@ -23,16 +23,21 @@ sections of docs/benchmarks.md:
 import argparse
 import glob
 import json
+import math
 import os
 import os.path as osp
 import sys
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from benchmarks.common import ROOT, git_provenance, write_report
-from benchmarks.lt_logs import RESULT_FILE, find_scalars, read_json_lines
+from benchmarks.lt_logs import (RESULT_FILE, find_scalars, mean_std,
+                                read_json_lines)
+from benchmarks.lt_protocol import section_plan
 from benchmarks.paper_signs import render_sign_table, sign_rows
 
 DEFAULT_WORK_DIR = 'work_dirs/benchmarks'
+LONG_TAIL_SECTIONS = ('lt-losses', 'lt-samplers', 'lt-heads-two-stage',
+                      'lt-bag-of-tricks')
 FIGURE = 'docs/figures/ce_convergence.png'
 BALANCED = 'long_tail/balanced_accuracy'
 
@@ -87,8 +92,52 @@ def change_over_last_fifth(curve: Dict[int, float],
 
 
 # ------------------------------------------------------------- sections
+def control_lines(results: Dict[str, Dict[int, dict]], row: str,
+                  control: str) -> List[str]:
+    """The longer-schedule control of ``row``: its test balanced accuracy
+    against ``row``'s (mean ± std over seeds, Δ against 2 × the pooled std)
+    and its own change over the last fifth; no lines without its runs."""
+    if not results.get(control):
+        return []
+    short = [r['metrics'][BALANCED] for _, r in sorted(results[row].items())]
+    long_ = [r['metrics'][BALANCED]
+             for _, r in sorted(results[control].items())]
+    (m_s, s_s, n_s), (m_l, s_l, n_l) = mean_std(short), mean_std(long_)
+    e_s = max(r['epochs'] for r in results[row].values())
+    e_l = max(r['epochs'] for r in results[control].values())
+    pooled = math.sqrt((s_s**2 + s_l**2) / 2)
+    delta = m_l - m_s
+    curves = [epoch_curves(read_json_lines(find_scalars(r['run_dir'])))[1]
+              for r in results[control].values()]
+    d_fifth = change_over_last_fifth(_mean_curve(curves), e_l)
+    if math.isnan(pooled):
+        verdict = 'one seed: no noise estimate'
+    elif abs(delta) > 2 * pooled:
+        verdict = (f'beyond the noise (|Δ| > 2 × pooled std {pooled:.2f}): '
+                   f'the {e_s}-epoch protocol stops short of what training '
+                   'longer gives')
+    else:
+        verdict = (f'inside the noise (|Δ| ≤ 2 × pooled std {pooled:.2f}): '
+                   f'training {e_l / e_s:.2g}x longer does not change the '
+                   'result, so the movement over the last fifth is the end '
+                   'of the cosine decay (the lr falls from about a tenth of '
+                   'its peak to 0 there at any length), not under-training')
+    return [
+        '',
+        f'Longer-schedule control (`{control}`: the same config with '
+        f'{e_l} epochs, the cosine decay stretched to them, validated every '
+        'epoch over the last fifth): test balanced accuracy '
+        f'{m_l:.2f} ± {s_l:.2f} ({n_l} seeds) against {m_s:.2f} ± '
+        f'{s_s:.2f} ({n_s} seeds) at {e_s} epochs, Δ {delta:+.2f}: '
+        f'{verdict}. Its validation balanced accuracy moves '
+        f'{_fmt(d_fifth, 2)} points over its own last fifth (mean over '
+        'seeds).',
+    ]
+
+
 def convergence_section(results: Dict[str, Dict[int, dict]],
-                        row: str = 'ce', figure: str = FIGURE) -> str:
+                        row: str = 'ce', figure: str = FIGURE,
+                        control: str = 'ce-100e') -> str:
     """The ``convergence`` section body from the finished runs
     (:func:`read_results`); draws ``figure``.
 
@@ -103,7 +152,12 @@ def convergence_section(results: Dict[str, Dict[int, dict]],
                *epoch_curves(read_json_lines(find_scalars(r['run_dir']))))
         for seed, r in sorted(results[row].items())
     }
-    _plot(curves, osp.join(ROOT, figure))
+    controls = {
+        seed: (r['epochs'],
+               *epoch_curves(read_json_lines(find_scalars(r['run_dir']))))
+        for seed, r in sorted(results.get(control, {}).items())
+    }
+    _plot(curves, osp.join(ROOT, figure), controls, control)
     lines = [
         '## Convergence of the cross-entropy baseline (converged protocol)',
         '',
@@ -136,6 +190,7 @@ def convergence_section(results: Dict[str, Dict[int, dict]],
         f'Criterion (|change| < 0.5 points on the mean over seeds): '
         f'{"met" if met else "**not met**"}.',
     ]
+    lines += control_lines(results, row, control)
     lines += [
         '',
         'Change over the last fifth: the least-squares line through the '
@@ -161,7 +216,9 @@ def _fmt(value: Optional[float], digits: int) -> str:
     return 'n/a' if value is None else f'{value:+.{digits}f}'
 
 
-def _plot(curves, path: str) -> None:
+def _plot(curves, path: str, controls=None, control: str = '') -> None:
+    """Loss and validation curves per seed; a longer-schedule control's
+    (``controls``, same layout) dashed in grey."""
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
@@ -172,6 +229,13 @@ def _plot(curves, path: str) -> None:
                  label=f'seed {seed}')
         for ax in (ax1, ax2):
             ax.axvspan(0.8 * epochs, epochs, color='0.9')
+    for i, (seed, (epochs, loss, val)) in enumerate(sorted(
+            (controls or {}).items())):
+        label = f'{control} (all seeds)' if i == 0 else None
+        ax1.plot(list(loss), list(loss.values()), '--', color='0.5',
+                 linewidth=0.8, label=label)
+        ax2.plot(list(val), list(val.values()), '--', color='0.5',
+                 linewidth=0.8, label=label)
     ax1.set(xlabel='epoch', ylabel='training loss (mean per epoch)',
             yscale='log', title='cross-entropy: training loss')
     ax2.set(xlabel='epoch', ylabel='balanced accuracy (%)',
@@ -184,11 +248,23 @@ def _plot(curves, path: str) -> None:
     plt.close(fig)
 
 
+def long_tail_rows() -> List[str]:
+    """Rows of the planned long-tail sections (the protocol's data, which
+    the sign table compares with cross-entropy; not the group-lift
+    sections' or the controls'), in section order."""
+    names: List[str] = []
+    for section in LONG_TAIL_SECTIONS:
+        names += [c.name for c in section_plan(section)[1]]
+    return list(dict.fromkeys(names))
+
+
 def signs_section(results: Dict[str, Dict[int, dict]]) -> str:
-    """The ``paper-signs`` section body from the finished runs."""
+    """The ``paper-signs`` section body from the finished runs of the
+    long-tail sections' rows."""
     per_row = {
-        name: [r['metrics'][BALANCED] for _, r in sorted(seeds.items())]
-        for name, seeds in results.items()
+        name: [r['metrics'][BALANCED]
+               for _, r in sorted(results[name].items())]
+        for name in long_tail_rows() if results.get(name)
     }
     rows = sign_rows(per_row)
     return '\n'.join([

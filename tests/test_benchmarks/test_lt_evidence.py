@@ -101,3 +101,57 @@ def test_convergence_section_reads_the_kept_runs(tmp_path):
     assert (tmp_path / 'fig.png').is_file()
     with pytest.raises(FileNotFoundError, match="no finished 'ce' run"):
         lt_evidence.convergence_section({}, figure=str(tmp_path / 'x.png'))
+
+
+def _kept_run(root, row, seed, balanced, epochs, val_curve):
+    d = root / row / f'seed{seed}'
+    (d / 'vis').mkdir(parents=True)
+    lines = [dict(loss=1.0 / e, epoch=e, iter=e * 10, step=e * 10)
+             for e in range(1, epochs + 1)]
+    lines += [{'long_tail/balanced_accuracy': v, 'step': e}
+              for e, v in val_curve.items()]
+    (d / 'vis' / 'scalars.json').write_text(
+        '\n'.join(json.dumps(x) for x in lines))
+    (d / 'result.json').write_text(json.dumps(dict(
+        name=row, seed=seed, epochs=epochs,
+        metrics={'long_tail/balanced_accuracy': balanced})))
+
+
+@pytest.mark.parametrize('long_accs, verdict', [
+    ((80.5, 81.5, 79.5), 'inside the noise'),
+    ((86.0, 87.0, 85.0), 'beyond the noise'),
+])
+def test_convergence_section_reads_the_longer_control(tmp_path, monkeypatch,
+                                                      long_accs, verdict):
+    monkeypatch.setattr(lt_evidence, 'find_scalars',
+                        lambda d: str(tmp_path.joinpath(d, 'vis',
+                                                        'scalars.json')))
+    for seed, acc in enumerate((80.0, 81.0, 79.0)):
+        _kept_run(tmp_path, 'ce', seed, acc, 10,
+                  {e: 70.0 + e for e in (5, 8, 9, 10)})
+    for seed, acc in enumerate(long_accs):
+        # flat over its last fifth (epochs 16-20)
+        _kept_run(tmp_path, 'ce-100e', seed, acc, 20,
+                  {e: 80.0 for e in (10, 16, 17, 18, 19, 20)})
+    results = lt_evidence.read_results(str(tmp_path))
+    body = lt_evidence.convergence_section(
+        results, figure=str(tmp_path / 'fig.png'))
+    assert (tmp_path / 'fig.png').is_file()
+    delta = sum(long_accs) / 3 - 80.0
+    assert f'Δ {delta:+.2f}: {verdict}' in body
+    assert 'the same config with 20 epochs' in body
+    assert 'moves +0.00 points over its own last fifth' in body
+    # without the control's runs the section has no control paragraph
+    del results['ce-100e']
+    assert 'Longer-schedule control' not in lt_evidence.convergence_section(
+        results, figure=str(tmp_path / 'fig.png'))
+
+
+def test_sign_table_leaves_out_group_lift_rows_and_controls():
+    results = {name: {s: dict(metrics={'long_tail/balanced_accuracy':
+                                       80.0 + s})
+                      for s in range(3)}
+               for name in ('ce', 'ldam-drw', 'ce-rare', 'ce-100e')}
+    body = lt_evidence.signs_section(results)
+    assert '| ldam-drw |' in body
+    assert 'ce-rare' not in body and 'ce-100e' not in body
