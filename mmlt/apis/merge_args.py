@@ -164,6 +164,12 @@ def merge_test_args(cfg: Config, args: Any) -> Config:
     match no key and test random weights. The checkpoint's ``state_dict``
     already holds the EMA weights (the hook swaps them in when saving), so
     without the hook the EMA model is tested.
+
+    ``--cfg-options`` address the config as written: they are merged before
+    ``--tta`` wraps the model and swaps in ``tta_pipeline``, so
+    ``model.head.num_classes=10`` or ``tta_pipeline.1.transforms...`` reach
+    the classifier and the TTA views (MMPretrain merges them after the
+    wrapping, where ``model.head`` lands on the TTA wrapper and fails).
     """
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
@@ -173,6 +179,8 @@ def merge_test_args(cfg: Config, args: Any) -> Config:
     if args.amp:
         cfg.test_cfg = cfg.get('test_cfg') or ConfigDict()
         cfg.test_cfg.fp16 = True
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
     if args.tta:
         hooks = cfg.get('custom_hooks', None) or []
         cfg.custom_hooks = [
@@ -196,7 +204,5 @@ def merge_test_args(cfg: Config, args: Any) -> Config:
         cfg.model = ConfigDict(**cfg.tta_model, module=cfg.model)
         cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
     _set_dataloader_defaults(cfg, ['test_dataloader'], args, persistent=None)
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
     _drop_unsupported_pin_memory(cfg, ['test_dataloader'])
     return cfg

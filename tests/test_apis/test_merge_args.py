@@ -165,6 +165,25 @@ def test_test_options_and_tta_drops_ema_hook():
     assert cfg.test_dataloader.dataset.pipeline[-1].type == 'TestTimeAug'
 
 
+def test_cfg_options_address_the_config_as_written_under_tta():
+    """``--cfg-options`` reach the classifier and the TTA views, not the
+    TTA wrapper that ``--tta`` puts around them."""
+    v21 = osp.join(ROOT, 'configs', 'recipes',
+                   'v2-1-kfold-swa-earlystop-tta_convnext-base_1xb32_'
+                   'own-csv.py')
+    args = build_test_parser().parse_args([
+        v21, 'w/epoch_1.pth', '--tta', '--work-dir', 'w', '--cfg-options',
+        'model.head.num_classes=10', 'tta_pipeline.1.transforms.0.1.scale='
+        '(28,28)', 'test_dataloader.pin_memory=False'])
+    cfg = merge_test_args(Config.fromfile(v21), args)
+    assert cfg.model.type == 'AverageClsScoreTTA'
+    assert 'head' not in cfg.model
+    assert cfg.model.module.head.num_classes == 10
+    views = cfg.test_dataloader.dataset.pipeline[1].transforms[0]
+    assert [v.scale for v in views] == [(72, 54), (28, 28), (88, 66)]
+    assert cfg.test_dataloader.pin_memory is False
+
+
 def test_tta_drops_an_ema_hook_of_default_hooks():
     # configs/recipes/ register EMAHook in default_hooks (key 'ema')
     args = build_test_parser().parse_args(
