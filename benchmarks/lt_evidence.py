@@ -8,7 +8,8 @@ run sections under the converged protocol:
 
 It reads the runs the harness keeps (``<work-dir>/converged/<row>/seed<N>/``:
 ``result.json`` and the runner's ``vis_data/scalars.json``) and writes two
-sections of docs/benchmarks.md:
+sections of docs/benchmarks.md (and, with ``--sections recipe-direction``
+after the ``recipes`` section has run, a third):
 
 - ``convergence``: the cross-entropy curves (training loss per epoch and
   balanced accuracy on the held-out validation split, every seed) as
@@ -18,9 +19,12 @@ sections of docs/benchmarks.md:
 - ``paper-signs``: per row, the gain over cross-entropy its paper reports
   (:mod:`benchmarks.paper_signs`), the gain measured here (test balanced
   accuracy, mean over seeds) and whether the difference exceeds the noise
-  (|Δ| > 2 × the pooled std of the two rows).
+  (|Δ| > 2 × the pooled std of the two rows);
+- ``recipe-direction``: the recipes' change from V1 to V4 (top-1, macro-F1,
+  the smallest class's F1) against the reference project's.
 """
 import argparse
+import csv
 import glob
 import json
 import math
@@ -284,6 +288,102 @@ def signs_section(results: Dict[str, Dict[int, dict]]) -> str:
     ])
 
 
+# the 44-class reference project's V1 and V4 (issue 14): top-1 accuracy,
+# macro-F1 and the F1 of its smallest class, in percent (None: not reported)
+REFERENCE_V1_V4 = {
+    'top-1': (85.2, 91.5),
+    'macro-F1': (81.0, None),
+    "smallest class's F1": (45.0, 68.0),
+}
+
+
+def smallest_class_f1(run_dir: str) -> float:
+    """F1 (percent) of the class with the fewest training images, from the
+    test's ``per_class.csv`` (ties: the lowest class index).
+
+    Raises:
+        FileNotFoundError: Without the file (the test saves it with
+            ``save_per_class=True``).
+    """
+    path = osp.join(run_dir, 'per_class.csv')
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'{path}: no per-class results (the test '
+                                'writes them with save_per_class=True)')
+    with open(path, newline='') as f:
+        rows = list(csv.DictReader(f))
+    smallest = min(rows, key=lambda r: (int(r['train_count']),
+                                        int(r['class_index'])))
+    return float(smallest['f1'])
+
+
+def recipe_direction_section(results: Dict[str, Dict[int, dict]],
+                             first: str = 'v1', last: str = 'v4') -> str:
+    """The ``recipe-direction`` section: the recipes' change from ``first``
+    to ``last`` measured here against the reference project's, figure by
+    figure, with a noise verdict (|Δ| > 2 × pooled std).
+
+    Raises:
+        FileNotFoundError: Without finished runs of both rows.
+    """
+    missing = [r for r in (first, last) if not results.get(r)]
+    if missing:
+        raise FileNotFoundError(f'no finished runs of {missing} (the '
+                                'recipes section of lt_benchmark)')
+
+    def values(row: str, figure: str) -> List[float]:
+        runs = [r for _, r in sorted(results[row].items())]
+        if figure == "smallest class's F1":
+            return [smallest_class_f1(r['run_dir']) for r in runs]
+        key = {'top-1': 'long_tail/top1',
+               'macro-F1': 'long_tail/macro_f1'}[figure]
+        return [r['metrics'][key] for r in runs]
+
+    lines = [
+        f'## The recipes from {first.upper()} to {last.upper()} against the '
+        'reference project',
+        '',
+        f'| figure | reference project {first.upper()} → {last.upper()} | '
+        f'measured {first.upper()} | measured {last.upper()} | Δ | pooled '
+        'std | verdict |',
+        '|---|---|---:|---:|---:|---:|---|',
+    ]
+    for figure, (ref_a, ref_b) in REFERENCE_V1_V4.items():
+        (m_a, s_a, n_a), (m_b, s_b, n_b) = (mean_std(values(first, figure)),
+                                            mean_std(values(last, figure)))
+        delta = m_b - m_a
+        pooled = math.sqrt((s_a**2 + s_b**2) / 2)
+        ref = (f'{ref_a:g} → {ref_b:g} ({ref_b - ref_a:+.1f})'
+               if ref_b is not None else f'{ref_a:g} → not reported')
+        if math.isnan(pooled):
+            verdict = 'n/a (one seed)'
+        elif abs(delta) <= 2 * pooled:
+            verdict = 'within noise'
+        elif ref_b is None:
+            verdict = 'beyond noise (no reference direction)'
+        elif (delta > 0) == (ref_b > ref_a):
+            verdict = 'same direction as the reference project'
+        else:
+            verdict = '**opposite direction to the reference project**'
+        lines.append(
+            f'| {figure} | {ref} | {m_a:.2f} ± {s_a:.2f} ({n_a}) | '
+            f'{m_b:.2f} ± {s_b:.2f} ({n_b}) | {delta:+.2f} | {pooled:.2f} | '
+            f'{verdict} |')
+    lines += [
+        '',
+        'Measured: the `recipes` section\'s runs (test set of the degraded '
+        'group-lift data, percent, mean ± sample std (seeds)); smallest '
+        "class's F1: the F1 of the class with the fewest training images "
+        '(per_class.csv of each test). The reference project changed its '
+        'backbone as well (EfficientNet-B0 → ImageNet-22k ConvNeXt-Base); '
+        'here every recipe trains the same ResNet-20 from scratch, so the '
+        'measured change is that of the training recipe alone.',
+        f'- Code: {git_provenance()}',
+        '- Command: `python -m benchmarks.lt_evidence --sections '
+        'recipe-direction`',
+    ]
+    return '\n'.join(lines)
+
+
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Convergence and paper-sign sections of '
@@ -291,7 +391,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--work-dir', default=DEFAULT_WORK_DIR)
     parser.add_argument('--out', default='docs/benchmarks.md')
     parser.add_argument('--sections', nargs='+',
-                        choices=('convergence', 'paper-signs'),
+                        choices=('convergence', 'paper-signs',
+                                 'recipe-direction'),
                         default=['convergence', 'paper-signs'])
     return parser.parse_args(argv)
 
@@ -306,6 +407,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if 'paper-signs' in args.sections:
         write_report(args.out, 'paper-signs', signs_section(results))
         print(f'written: section paper-signs ({len(results)} rows)')
+    if 'recipe-direction' in args.sections:
+        write_report(args.out, 'recipe-direction',
+                     recipe_direction_section(results))
+        print('written: section recipe-direction')
     return 0
 
 

@@ -25,6 +25,18 @@ GROUP_COLUMNS = (
     ('long_tail/balanced_accuracy', 'balanced'),
     ('long_tail/few_shot', 'few'),
 )
+# the recipes section's columns (benchmarks/lt_recipes.py): the reference
+# project's summary figures (macro-F1, the worst class's F1 and the spread
+# of the per-class F1) beside the accuracies and the weak group's
+RECIPE_COLUMNS = (
+    ('long_tail/top1', 'top-1'),
+    ('long_tail/balanced_accuracy', 'balanced'),
+    ('long_tail/macro_f1', 'macro-F1'),
+    ('long_tail/worst_class_f1', 'worst-class F1'),
+    ('long_tail/per_class_f1_std', 'per-class F1 std'),
+    ('long_tail/group1_accuracy', 'group 1'),
+    ('long_tail/group0_accuracy', 'group 0'),
+)
 BIN_KEYS = ('long_tail/num_many', 'long_tail/num_medium', 'long_tail/num_few')
 RESULT_FILE = 'result.json'
 
@@ -106,14 +118,15 @@ def final_checkpoint(work_dir: str, epochs: int) -> str:
 
 
 def pick_metrics(raw: Dict[str, object]) -> Dict[str, float]:
-    """The tables' metrics (:data:`METRIC_COLUMNS` and
-    :data:`GROUP_COLUMNS`) and the shot-bin sizes from a test metrics dict.
+    """The tables' metrics (:data:`METRIC_COLUMNS`, :data:`GROUP_COLUMNS`
+    and :data:`RECIPE_COLUMNS`) and the shot-bin sizes from a test metrics dict.
 
     Missing or non-numeric values (a shot bin without classes is nan)
     become nan.
     """
     out = {}
-    keys = dict.fromkeys(k for k, _ in METRIC_COLUMNS + GROUP_COLUMNS)
+    keys = dict.fromkeys(
+        k for k, _ in METRIC_COLUMNS + GROUP_COLUMNS + RECIPE_COLUMNS)
     for key in list(keys) + list(BIN_KEYS):
         value = raw.get(key)
         out[key] = float(value) if isinstance(value, (int, float)) and \

@@ -168,7 +168,9 @@ def describe_row(spec: ConfigSpec) -> str:
                      '(same seed)')
     if spec.prepare:
         notes.append(f'after `{spec.prepare}`')
-    if spec.cfg:
+    if spec.cfg_note:
+        notes.append(spec.cfg_note)
+    elif spec.cfg:
         notes.append('with ' + ', '.join(f'`{c}`' for c in spec.cfg))
     if spec.test_only:
         notes.append(f'not trained: tests `{spec.test_only}`')

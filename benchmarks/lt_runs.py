@@ -33,6 +33,9 @@ class ConfigSpec:
     test_only: Optional[str] = None
     # extra arguments of tools/test.py for this row (e.g. ['--tta'])
     test_args: List[str] = field(default_factory=list)
+    # the docs' words for ``cfg`` when listing it would bury the row (e.g.
+    # the recipes' computed overrides); empty: the items are listed
+    cfg_note: str = ''
 
 
 

@@ -214,6 +214,13 @@ def test_recipe_trains_one_iteration(path, own_data, user_configs,
     assert main.class_counts.tolist() == hand == TRAIN
     assert type(main.loss_module).__name__ == expected['loss']
     assert expected.get('hooks', set()) <= _hook_types(runner)
+    for hook in runner.hooks:
+        if type(hook).__name__ == 'EMAHook':
+            # the annealed momentum: after one update the average is the
+            # weights moved by max(1e-4, 100 / 101), not by 1e-4 only
+            ema = hook.ema_model
+            assert type(ema).__name__ == 'MomentumAnnealingEMA'
+            assert ema.momentum == 1e-4 and ema.gamma == 100
     schedulers = [type(s).__name__ for s in runner.param_schedulers]
     assert expected['scheduler'] in schedulers
     sampler = runner.train_dataloader.sampler

@@ -7,7 +7,7 @@ import os.path as osp
 import pytest
 
 from benchmarks import (common, lt_benchmark, lt_logs, lt_protocol,
-                        lt_render, lt_runs)
+                        lt_recipes, lt_render, lt_runs)
 
 
 def _result(name, seed, top1, few=math.nan, spe=10.0, rss=1000.0):
@@ -59,6 +59,10 @@ def test_planned_sections_name_existing_configs_in_order(section):
                     ctx.update(stage1_config='c', stage1_checkpoint='k',
                                stage1_dir='d')
                 lt_runs.fill_placeholders(template, ctx, row.name)
+    if section == 'recipes':
+        # the reference project's order; no baseline row (V1 is the start)
+        assert names == [name for name, _ in lt_recipes.RECIPES]
+        return
     if section in lt_protocol.SECTION_COLUMNS:
         # the group-lift sections: their own data and baseline, row names
         # that carry the case (no run dir shared with another section)

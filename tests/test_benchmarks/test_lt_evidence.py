@@ -155,3 +155,43 @@ def test_sign_table_leaves_out_group_lift_rows_and_controls():
     body = lt_evidence.signs_section(results)
     assert '| ldam-drw |' in body
     assert 'ce-rare' not in body and 'ce-100e' not in body
+
+
+def _per_class(d, f1_by_count):
+    rows = ['class_index,class_name,shot,train_count,test_count,precision,'
+            'recall,f1']
+    for i, (count, f1) in enumerate(f1_by_count):
+        rows.append(f'{i},c{i},many,{count},100,50,50,{f1}')
+    (d / 'per_class.csv').write_text('\n'.join(rows) + '\n')
+
+
+def test_smallest_class_f1_reads_the_class_with_fewest_images(tmp_path):
+    _per_class(tmp_path, [(100, 90.0), (5, 33.0), (5, 10.0), (50, 1.0)])
+    # fewest training images, the lower index on a tie (not the worst F1)
+    assert lt_evidence.smallest_class_f1(str(tmp_path)) == 33.0
+    with pytest.raises(FileNotFoundError, match='save_per_class'):
+        lt_evidence.smallest_class_f1(str(tmp_path / 'none'))
+
+
+def test_recipe_direction_section(tmp_path):
+    results = {}
+    for row, top1, small in (('v1', (80.0, 81.0, 82.0), (40.0, 42, 44)),
+                             ('v4', (80.5, 81.5, 82.5), (60.0, 62, 64))):
+        for seed in range(3):
+            d = tmp_path / row / f'seed{seed}'
+            d.mkdir(parents=True)
+            _per_class(d, [(1000, 90.0), (10, small[seed])])
+            results.setdefault(row, {})[seed] = dict(
+                run_dir=str(d), metrics={'long_tail/top1': top1[seed],
+                                         'long_tail/macro_f1': 70.0 + seed})
+    body = lt_evidence.recipe_direction_section(results)
+    lines = {line.split(' | ')[0][2:]: line for line in body.splitlines()
+             if line.startswith('| ')}
+    assert '85.2 → 91.5 (+6.3)' in lines['top-1']
+    assert lines['top-1'].endswith('| +0.50 | 1.00 | within noise |')
+    assert lines["smallest class's F1"].endswith(
+        '| +20.00 | 2.00 | same direction as the reference project |')
+    assert '81 → not reported' in lines['macro-F1']
+    del results['v4']
+    with pytest.raises(FileNotFoundError, match=r"\['v4'\]"):
+        lt_evidence.recipe_direction_section(results)

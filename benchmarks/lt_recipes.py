@@ -1,0 +1,149 @@
+"""The recipes of ``configs/recipes/`` under the benchmark protocol: the
+``recipes`` section of docs/benchmarks.md (V1 -> V4 and the group plans
+A/B/C of the 44-class reference project).
+
+The recipes are written for the user's own 60x80 images and start from
+ImageNet weights (EfficientNet-B0, EfficientNetV2-B2, ConvNeXt-Base), which
+cannot be downloaded here and do not train within the CPU budget. Each row
+therefore runs the recipe file itself, with its sampler, loss, augmentation,
+batch augments, SWA/EMA, deep supervision, schedule, early stopping and
+test-time augmentation, and changes, through ``--cfg-options`` computed from
+that file (:func:`recipe_overrides`), only what cannot run here:
+
+- data: the group-lift benchmark's degraded case (own-CSV layout, 10
+  classes, group 1 = 30% of each class with low contrast, blur and noise,
+  the test images twice, as group 0 and as group 1), so the group plans
+  have a weak group to lift;
+- backbone: the protocol's ResNet-20 from scratch instead of the ImageNet-
+  initialised one, at the images' own 28x28 (every ``Resize`` of the
+  pipelines, TTA's included, scaled by 28/80 x 28/60); deep supervision on
+  ResNet-20's three stages (auxiliary weights of the first two kept);
+- learning rate: a recipe's lr below 1e-3 (V2, V2.1 and V4: 1e-4, a
+  fine-tuning rate for a pretrained ConvNeXt) raised to V1's and V3's 1e-3,
+  since the backbone trains from scratch.
+"""
+import os.path as osp
+from typing import Iterator, List, Sequence, Tuple
+
+from benchmarks.common import ROOT
+from benchmarks.lt_runs import ConfigSpec
+
+DATA_ROOT = 'data/group_lift_degraded'
+NUM_CLASSES = 10
+SIDE = 28  # the data's images (width = height)
+PROTOCOL_BACKBONE = 'configs/baselines/resnet20_ce_1xb128_fashion-mnist-lt1k-ir100.py'
+STAGE_CHANNELS = (16, 32, 64)  # ResNet-20's three stages
+FROM_SCRATCH_LR = 1e-3
+PREPARE = ('{python} tools/dataset/make_group_lift_data.py --case degraded '
+           f'--out-dir {DATA_ROOT} --seed 0')
+
+# (row, recipe file stem without the data suffix) in the project's order
+RECIPES: Tuple[Tuple[str, str], ...] = (
+    ('v1', 'v1-cb-resample-plateau_efficientnet-b0'),
+    ('v2', 'v2-swa-mixup-cutmix-ls_convnext-base'),
+    ('v2.1', 'v2-1-kfold-swa-earlystop-tta_convnext-base'),
+    ('v3', 'v3-cb-focal-dynamic-onecycle_efficientnetv2-b2'),
+    ('v4', 'v4-ds-mixup-cutmix-ema_convnext-base'),
+    ('plan-a', 'plan-a-group1x2-groupsampler_efficientnet-b0'),
+    ('plan-b', 'plan-b-group1-curriculum_efficientnet-b0'),
+    ('plan-c', 'plan-c-focal-group1-strongaug_efficientnet-b0'),
+)
+
+
+def recipe_path(stem: str) -> str:
+    return f'configs/recipes/{stem}_1xb32_own-csv.py'
+
+
+def _resizes(node, path: List[str]) -> Iterator[Tuple[str, Sequence[int]]]:
+    """(dotted path, scale) of every ``Resize`` under ``node`` (list items
+    by index, as ``--cfg-options`` addresses them)."""
+    if isinstance(node, dict):
+        if node.get('type') == 'Resize' and 'scale' in node:
+            yield '.'.join(path), node['scale']
+        for key, value in node.items():
+            yield from _resizes(value, path + [str(key)])
+    elif isinstance(node, (list, tuple)):
+        for i, value in enumerate(node):
+            yield from _resizes(value, path + [str(i)])
+
+
+def _opt(key: str, value) -> str:
+    text = repr(value) if not isinstance(value, str) else value
+    return f'{key}={text.replace(" ", "")}'
+
+
+def recipe_overrides(config: str) -> List[str]:
+    """``--cfg-options`` that run the recipe ``config`` on the benchmark's
+    data with the protocol's backbone (module docstring).
+
+    Raises:
+        ValueError: For a recipe whose images are not resized to the data
+            base's ``img_scale`` or whose head this does not know.
+    """
+    from mmengine.config import Config
+    cfg = Config.fromfile(osp.join(ROOT, config))
+    opts = [f'{split}_dataloader.dataset.data_root={DATA_ROOT}'
+            for split in ('train', 'val', 'test')]
+    opts.append(f'data_preprocessor.num_classes={NUM_CLASSES}')
+
+    base_w, base_h = cfg.img_scale
+    found = False
+    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader',
+                'tta_pipeline'):
+        for path, (w, h) in _resizes(cfg.get(key), [key]):
+            found = True
+            opts.append(_opt(f'{path}.scale',
+                             (round(SIDE * w / base_w),
+                              round(SIDE * h / base_h))))
+    if not found:
+        raise ValueError(f'{config}: no Resize in its pipelines; the '
+                         'benchmark maps the recipes\' img_scale to 28x28')
+
+    backbone = dict(Config.fromfile(osp.join(ROOT, PROTOCOL_BACKBONE))
+                    .model.backbone, in_channels=3)
+    head = cfg.model.head
+    if head.type == 'DeepSupervisionHead':
+        n_aux = len(STAGE_CHANNELS) - 1
+        backbone['out_indices'] = tuple(range(len(STAGE_CHANNELS)))
+        main = 'model.head.head'
+        opts += [
+            _opt('model.head.aux_stages', tuple(range(n_aux))),
+            _opt('model.head.aux_in_channels', STAGE_CHANNELS[:-1]),
+            _opt('model.head.loss_weights',
+                 tuple(head.loss_weights[:1 + n_aux])),
+        ]
+    elif 'in_channels' in head:
+        main = 'model.head'
+    else:
+        raise ValueError(f'{config}: head {head.type} has no in_channels to '
+                         'set for the protocol backbone')
+    opts += [_opt(f'{main}.in_channels', STAGE_CHANNELS[-1]),
+             _opt(f'{main}.num_classes', NUM_CLASSES)]
+    opts.append('model.backbone._delete_=True')
+    opts += [_opt(f'model.backbone.{k}', v) for k, v in backbone.items()]
+    neck = cfg.model.get('neck')
+    if not neck or neck.get('type') != 'GlobalAveragePooling':
+        if neck:
+            opts.append('model.neck._delete_=True')
+        opts.append('model.neck.type=GlobalAveragePooling')
+
+    if cfg.optim_wrapper.optimizer.lr < FROM_SCRATCH_LR:
+        opts.append(_opt('optim_wrapper.optimizer.lr', FROM_SCRATCH_LR))
+    return opts
+
+
+def recipe_rows() -> List[ConfigSpec]:
+    """The section's rows: each recipe with its overrides (and V2.1 tested
+    with its test-time augmentation, ``--tta``)."""
+    rows = []
+    for name, stem in RECIPES:
+        path = recipe_path(stem)
+        cfg = recipe_overrides(path)
+        rows.append(ConfigSpec(
+            name, path, prepare=PREPARE, cfg=cfg,
+            cfg_note=f'with the {len(cfg)} `--cfg-options` of '
+            '`benchmarks/lt_recipes.py` (data, ResNet-20, 28x28'
+            + (', lr 1e-3' if any(c.startswith('optim_wrapper.optimizer.lr')
+                                  for c in cfg) else '') + ')',
+            test_args=['--tta'] if 'tta' in stem.split('_')[0] else []))
+    return rows
