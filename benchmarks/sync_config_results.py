@@ -12,7 +12,8 @@ For every config folder (``configs/<family>/``) it rewrites
   docs/benchmarks.md, with the section named;
 - the ``Results`` of every model of ``metafile.yml`` whose config is a row
   of a section (MMPretrain's metafile fields; the source names the section
-  and the row).
+  and the row), except for sections that run the config with another model
+  (:data:`NOT_THE_METAFILE_MODEL`).
 
 A config is matched to a row through the section's ``Rows:`` line
 (``name: `path```), so a figure is never typed: it is the docs' cell.
@@ -40,6 +41,12 @@ METRICS = (('top-1', 'Top 1 Accuracy'), ('balanced', 'Balanced Accuracy'),
            ('medium', 'Medium-Shot Accuracy'), ('few', 'Few-Shot Accuracy'),
            ('macro-F1', 'Macro-F1'))
 NO_ROWS = 'docs/benchmarks.md has no row for these configs yet.'
+# sections whose rows run a config with another model or data than its
+# metafile entry states (the recipes: ResNet-20 on the group-lift data
+# instead of the recipe's ImageNet-initialised backbone on the user's
+# images): copied into the README, with the section's footer, but not
+# given to the metafile model as its Results
+NOT_THE_METAFILE_MODEL = ('recipes', )
 
 
 @dataclass
@@ -89,6 +96,8 @@ def model_results(model: dict, sections: Sequence[Section]) -> List[dict]:
     results = []
     meta = model.get('Metadata', {})
     for s in sections:
+        if s.key in NOT_THE_METAFILE_MODEL:
+            continue
         for row, config in s.configs.items():
             if config != model['Config'] or row not in s.cells:
                 continue
