@@ -140,7 +140,10 @@ def test_convergence_section_reads_the_longer_control(tmp_path, monkeypatch,
     delta = sum(long_accs) / 3 - 80.0
     assert f'Δ {delta:+.2f}: {verdict}' in body
     assert 'the same config with 20 epochs' in body
-    assert 'moves +0.00 points over its own last fifth' in body
+    assert ('Validated at 5 epochs of its last fifth, its validation '
+            'balanced accuracy moves +0.00 points there (mean over seeds; '
+            '|change| < 0.5: met), where the 10-epoch figure above rests on '
+            '3 validations per seed (epochs 8, 9, 10)') in body
     # without the control's runs the section has no control paragraph
     del results['ce-100e']
     assert 'Longer-schedule control' not in lt_evidence.convergence_section(
