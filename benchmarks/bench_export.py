@@ -194,7 +194,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         'static QDQ quantization (per-channel int8 weights, uint8 '
         f'activations) calibrated on {args.calib_samples} training images. '
         f'Speed on {first["threads"]} thread(s), the model only, median of '
-        'repeated runs; ratios are to fp32 PyTorch in the same process.', ''
+        'repeated runs, the models timed in turn in each round; ratios are to '
+        'fp32 PyTorch in the same process.', ''
     ] + render_section(reports) + [
         '', f'Machine: {machine_info(sys.executable)}. '
         f'Code: {git_provenance()}. Command: `{command}`'

@@ -28,7 +28,7 @@ from .preprocess import (apply_steps, build_spec, pipeline_steps,
                          preprocess_batch, split_loading, write_spec)
 from .quantize import CALIB_METHODS, quantize_int8
 from .session import create_session
-from .timing import measure_speed
+from .timing import measure_speeds
 
 __all__ = ['FORMATS', 'ExportOptions', 'ExportResult', 'export_and_evaluate',
            'test_pipeline_of', 'check_options']
@@ -289,11 +289,11 @@ def export_and_evaluate(cfg, checkpoint: str, out_dir: str,
         result.rows[name] = row
 
     # ------------------------------------------------------------- speed
-    for name, run in [(PYTORCH, run_torch), *backends.items()]:
-        log(f'timing {name}')
-        result.rows[name].update(
-            measure_speed(run, shape, options.speed_repeats,
-                          options.batch_size))
+    log('timing ' + ', '.join([PYTORCH, *backends]) + ' (interleaved)')
+    speeds = measure_speeds({PYTORCH: run_torch, **backends}, shape,
+                            options.speed_repeats, options.batch_size)
+    for name, speed in speeds.items():
+        result.rows[name].update(speed)
     base = result.rows[PYTORCH]
     for row in result.rows.values():
         row['latency_ratio'] = row['latency_ms'] / base['latency_ms']

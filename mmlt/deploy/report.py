@@ -86,7 +86,8 @@ def format_report(result: ExportResult, title: str = 'Export report') -> str:
     lines += accuracy_table(result) + ['']
     lines += [
         f'Speed on this CPU, {result.threads} thread(s), the model only '
-        '(preprocessing excluded), median of repeated runs in one process:',
+        '(preprocessing excluded), median of repeated runs in one process, '
+        'the models timed in turn in each round:',
         ''
     ] + speed_table(result) + ['']
     if result.guard is not None:
