@@ -71,15 +71,19 @@ def slugify(name: str) -> str:
 # --------------------------------------------------------------- commands
 def schedule_overrides(epochs: int, seed: int,
                        fixed_epochs: bool = True) -> List[str]:
-    """``--cfg-options`` for one run: the seed and one checkpoint at the
-    end; with ``fixed_epochs`` (the smoke protocol) also E epochs and one
-    validation at the end, else the config's own schedule and validation
-    interval (E is then the config's max_epochs)."""
+    """``--cfg-options`` for one run: the seed and one checkpoint kept, the
+    last (saved every epoch, the one before replaced, so that a run stopped
+    early by an EarlyStoppingHook leaves its final weights too); with
+    ``fixed_epochs`` (the smoke protocol) also E epochs and one validation
+    at the end, else the config's own schedule and validation interval (E
+    is then the config's max_epochs)."""
     opts = [f'randomness.seed={seed}']
     if fixed_epochs:
         opts += [f'train_cfg.max_epochs={epochs}',
                  f'train_cfg.val_interval={epochs}']
-    return opts + [f'default_hooks.checkpoint.interval={epochs}']
+    return opts + ['default_hooks.checkpoint.interval=1',
+                   'default_hooks.checkpoint.max_keep_ckpts=1',
+                   'default_hooks.checkpoint.save_best=None']
 
 
 def config_epochs(config: str) -> int:
