@@ -48,6 +48,7 @@ def run_key(fmt: str, strategy: Optional[str],
     ``int8_<strategy>_<method>``."""
     key = fmt if strategy is None else f'{fmt}_{strategy}'
     return key if method in (None, 'percentile') else f'{key}_{method}'
+DEFAULT_TITLE = 'Export: ONNX and int8 against PyTorch'
 TARGETS = dict(throughput_ratio=2.0, balanced_drop=1.0, few_drop=2.0,
                max_abs_diff=1e-4)
 
@@ -164,6 +165,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                                                   'benchmarks.md'),
                         help='markdown file whose section is rewritten')
     parser.add_argument('--section', default='export')
+    parser.add_argument('--title', default=DEFAULT_TITLE,
+                        help='the section\'s heading')
     parser.add_argument('--work-dir', default=osp.join(
         ROOT, 'work_dirs', 'bench_export'))
     parser.add_argument('--calib-samples', type=int, default=256)
@@ -187,7 +190,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     command = 'python -m benchmarks.bench_export ' + ' '.join(
         map(shlex.quote, sys.argv[1:] if argv is None else argv))
     body = [
-        '## Export: ONNX and int8 against PyTorch', '',
+        f'## {args.title}', '',
         f'Model: `{osp.relpath(args.config, ROOT)}`, checkpoint '
         f'`{osp.basename(args.checkpoint)}`; {first["num_test"]} test '
         f'images; ONNX opset {first["opset"]}; int8 is ONNX Runtime\'s '

@@ -28,3 +28,16 @@ def test_run_keys():
     from benchmarks.bench_export import INT8_LABELS, RUNS, run_key
     keys = [run_key(*run) for run in RUNS]
     assert keys == ['onnx'] + list(INT8_LABELS)
+
+
+def test_title_option(tmp_path):
+    from benchmarks import bench_export
+    ckpt = tmp_path / 'epoch_60.pth'
+    ckpt.write_bytes(b'')
+    config = bench_export.ROOT + '/configs/baselines/resnet32_ce_1xb128_' \
+        'fashion-mnist-lt1k-ir100.py'
+    args = bench_export.parse_args([config, str(ckpt)])
+    assert args.title == 'Export: ONNX and int8 against PyTorch'
+    args = bench_export.parse_args([config, str(ckpt), '--section',
+                                    'export-resnet32', '--title', 'R32'])
+    assert (args.section, args.title) == ('export-resnet32', 'R32')
