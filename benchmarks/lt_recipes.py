@@ -16,8 +16,10 @@ that file (:func:`recipe_overrides`), only what cannot run here:
   have a weak group to lift;
 - backbone: the protocol's ResNet-20 from scratch instead of the ImageNet-
   initialised one, at the images' own 28x28 (every ``Resize`` of the
-  pipelines, TTA's included, scaled by 28/80 x 28/60); deep supervision on
-  ResNet-20's three stages (auxiliary weights of the first two kept);
+  pipelines, TTA's included, scaled by 28/80 x 28/60; the grey PNGs are
+  read as the recipes read images, 3 channels with ImageNet's mean and
+  std); deep supervision on ResNet-20's three stages (auxiliary weights of
+  the first two kept);
 - learning rate: a recipe's lr below 1e-3 (V2, V2.1 and V4: 1e-4, a
   fine-tuning rate for a pretrained ConvNeXt) raised to V1's and V3's 1e-3,
   since the backbone trains from scratch.
