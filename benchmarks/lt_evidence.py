@@ -27,7 +27,6 @@ import argparse
 import csv
 import glob
 import json
-import math
 import os
 import os.path as osp
 import sys
@@ -37,7 +36,8 @@ from benchmarks.common import ROOT, git_provenance, write_report
 from benchmarks.lt_logs import (RESULT_FILE, find_scalars, mean_std,
                                 read_json_lines)
 from benchmarks.lt_protocol import section_plan
-from benchmarks.paper_signs import render_sign_table, sign_rows
+from benchmarks.paper_signs import (difference, exceeds_noise,
+                                   render_sign_table, sign_rows)
 
 DEFAULT_WORK_DIR = 'work_dirs/benchmarks'
 LONG_TAIL_SECTIONS = ('lt-losses', 'lt-samplers', 'lt-heads-two-stage',
@@ -96,27 +96,38 @@ def change_over_last_fifth(curve: Dict[int, float],
 
 
 # ------------------------------------------------------------- sections
+def run_curves(results: Dict[str, Dict[int, dict]],
+               row: str) -> Dict[int, tuple]:
+    """``{seed: (epochs, loss per epoch, validation per epoch)}`` of the
+    kept runs of ``row`` (none: empty), read from their scalars once."""
+    return {
+        seed: (r['epochs'],
+               *epoch_curves(read_json_lines(find_scalars(r['run_dir']))))
+        for seed, r in sorted(results.get(row, {}).items())
+    }
+
+
 def control_lines(results: Dict[str, Dict[int, dict]], row: str,
-                  control: str) -> List[str]:
+                  control: str, curves: Dict[int, tuple],
+                  controls: Dict[int, tuple]) -> List[str]:
     """The longer-schedule control of ``row``: its test balanced accuracy
     against ``row``'s (mean ± std over seeds, Δ against 2 × the pooled std)
-    and its own change over the last fifth; no lines without its runs."""
-    if not results.get(control):
+    and its own change over the last fifth; ``curves`` and ``controls`` are
+    the two rows' :func:`run_curves`; no lines without the control's
+    runs."""
+    if not controls:
         return []
     short = [r['metrics'][BALANCED] for _, r in sorted(results[row].items())]
     long_ = [r['metrics'][BALANCED]
              for _, r in sorted(results[control].items())]
     (m_s, s_s, n_s), (m_l, s_l, n_l) = mean_std(short), mean_std(long_)
-    e_s = max(r['epochs'] for r in results[row].values())
-    e_l = max(r['epochs'] for r in results[control].values())
-    pooled = math.sqrt((s_s**2 + s_l**2) / 2)
-    delta = m_l - m_s
-    curves = [epoch_curves(read_json_lines(find_scalars(r['run_dir'])))[1]
-              for r in results[control].values()]
-    d_fifth = change_over_last_fifth(_mean_curve(curves), e_l)
-    if math.isnan(pooled):
+    e_s = max(e for e, _, _ in curves.values())
+    e_l = max(e for e, _, _ in controls.values())
+    delta, pooled = difference(short, long_)
+    beyond = exceeds_noise(delta, pooled)
+    if beyond is None:
         verdict = 'one seed: no noise estimate'
-    elif abs(delta) > 2 * pooled:
+    elif beyond:
         verdict = (f'beyond the noise (|Δ| > 2 × pooled std {pooled:.2f}): '
                    f'the {e_s}-epoch protocol stops short of what training '
                    'longer gives')
@@ -125,12 +136,13 @@ def control_lines(results: Dict[str, Dict[int, dict]], row: str,
                    f'training {e_l / e_s:.2g}x longer does not change the '
                    f'test result, so the {e_s}-epoch protocol is not stopped '
                    'short of what training longer gives')
+    vals = [val for _, _, val in controls.values()]
+    d_fifth = change_over_last_fifth(_mean_curve(vals), e_l)
     met = d_fifth is not None and abs(d_fifth) < 0.5
-    short_points = sorted({e for r in results[row].values()
-                           for e in epoch_curves(read_json_lines(
-                               find_scalars(r['run_dir'])))[1]
+    short_points = sorted({e for _, _, val in curves.values() for e in val
                            if e >= 0.8 * e_s})
-    long_points = min(len([e for e in c if e >= 0.8 * e_l]) for c in curves)
+    long_points = min(len([e for e in val if e >= 0.8 * e_l])
+                      for val in vals)
     return [
         '',
         f'Longer-schedule control (`{control}`: the same config with '
@@ -158,16 +170,8 @@ def convergence_section(results: Dict[str, Dict[int, dict]],
     if not results.get(row):
         raise FileNotFoundError(
             f'no finished {row!r} run among the rows {sorted(results)}')
-    curves = {
-        seed: (r['epochs'],
-               *epoch_curves(read_json_lines(find_scalars(r['run_dir']))))
-        for seed, r in sorted(results[row].items())
-    }
-    controls = {
-        seed: (r['epochs'],
-               *epoch_curves(read_json_lines(find_scalars(r['run_dir']))))
-        for seed, r in sorted(results.get(control, {}).items())
-    }
+    curves = run_curves(results, row)
+    controls = run_curves(results, control)
     _plot(curves, osp.join(ROOT, figure), controls, control)
     lines = [
         '## Convergence of the cross-entropy baseline (converged protocol)',
@@ -201,7 +205,7 @@ def convergence_section(results: Dict[str, Dict[int, dict]],
         f'Criterion (|change| < 0.5 points on the mean over seeds): '
         f'{"met" if met else "**not met**"}.',
     ]
-    lines += control_lines(results, row, control)
+    lines += control_lines(results, row, control, curves, controls)
     lines += [
         '',
         'Change over the last fifth: the least-squares line through the '
@@ -358,15 +362,15 @@ def recipe_direction_section(results: Dict[str, Dict[int, dict]],
         '|---|---|---:|---:|---:|---:|---|',
     ]
     for figure, (ref_a, ref_b) in REFERENCE_V1_V4.items():
-        (m_a, s_a, n_a), (m_b, s_b, n_b) = (mean_std(values(first, figure)),
-                                            mean_std(values(last, figure)))
-        delta = m_b - m_a
-        pooled = math.sqrt((s_a**2 + s_b**2) / 2)
+        a, b = values(first, figure), values(last, figure)
+        (m_a, s_a, n_a), (m_b, s_b, n_b) = mean_std(a), mean_std(b)
+        delta, pooled = difference(a, b)
+        beyond = exceeds_noise(delta, pooled)
         ref = (f'{ref_a:g} → {ref_b:g} ({ref_b - ref_a:+.1f})'
                if ref_b is not None else f'{ref_a:g} → not reported')
-        if math.isnan(pooled):
+        if beyond is None:
             verdict = 'n/a (one seed)'
-        elif abs(delta) <= 2 * pooled:
+        elif not beyond:
             verdict = 'within noise'
         elif ref_b is None:
             verdict = 'beyond noise (no reference direction)'

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple
 
 from benchmarks.lt_logs import GROUP_COLUMNS, RECIPE_COLUMNS
-from benchmarks.lt_recipes import recipe_rows
+from benchmarks.lt_recipes import RECIPES_DATA, recipe_rows
 from benchmarks.lt_runs import ConfigSpec
 
 
@@ -220,22 +220,7 @@ SECTION_DATA = {
 }
 
 
-SECTION_DATA['recipes'] = (
-    'each recipe file of configs/recipes/ as written (sampler, loss, '
-    'augmentation, batch augments, SWA/EMA, deep supervision, schedule, '
-    'early stopping, TTA) on the degraded group-lift data ('
-    '`tools/dataset/make_group_lift_data.py --case degraded --seed 0`: the '
-    'protocol\'s long-tailed Fashion-MNIST subset, 2,478 images, 30% of each '
-    'class in group 1 with contrast 0.4, blur sigma 1, noise std 20 of 255; '
-    'validated on the 1,000 held-out and tested on the 10,000 test images, '
-    'each as group 0 and as group 1), with what cannot run here replaced '
-    'by `--cfg-options` computed from the file (benchmarks/lt_recipes.py): '
-    'the ImageNet-initialised EfficientNet/ConvNeXt by the protocol\'s '
-    'ResNet-20 from scratch at the images\' 28x28 (each Resize scaled by '
-    '28/80 x 28/60; deep supervision on its three stages), and the '
-    'fine-tuning lr 1e-4 of V2, V2.1 and V4 by V1\'s and V3\'s 1e-3. '
-    'V2.1\'s 3-fold cross-validation is a command, not measured here: one '
-    'training on the training split, tested with its TTA')
+SECTION_DATA['recipes'] = RECIPES_DATA
 
 
 def section_plan(section: str) -> Tuple[str, List[ConfigSpec]]:

@@ -59,7 +59,8 @@ def render_section(results: Sequence[RunResult], info: Dict[str, str],
 
     ``info`` holds the texts of the header lines: ``title``, ``machine``,
     ``schedule``, ``data``, ``command`` and optionally ``provenance``,
-    ``note`` and ``pending`` (rows without kept runs for every seed); ``columns`` those of the table (:func:`render_table`).
+    ``note`` and ``pending`` (rows without kept runs for every seed);
+    ``columns`` those of the table (:func:`render_table`).
     """
     parts = [f'## {info["title"]}', '']
     parts.append(render_table(results, columns))

@@ -15,7 +15,7 @@ borrowing a figure from another setting.
 """
 import math
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from benchmarks.lt_logs import mean_std
 
@@ -68,6 +68,24 @@ PAPER_FIGURES: Dict[str, PaperFigure] = {
 }
 
 
+def difference(base: Sequence[float],
+               other: Sequence[float]) -> Tuple[float, float]:
+    """``other``'s mean minus ``base``'s, and the pooled standard deviation
+    sqrt((s_base² + s_other²) / 2) (nan when a side has fewer than two
+    values)."""
+    base_mean, base_std, _ = mean_std(base)
+    mean, std, _ = mean_std(other)
+    return mean - base_mean, math.sqrt((std**2 + base_std**2) / 2)
+
+
+def exceeds_noise(delta: float, pooled_std: float) -> Optional[bool]:
+    """|Δ| > 2 × the pooled std (None without a std): the noise rule of
+    every comparison in docs/benchmarks.md."""
+    if math.isnan(pooled_std):
+        return None
+    return abs(delta) > 2 * pooled_std
+
+
 @dataclass
 class SignRow:
     name: str
@@ -79,9 +97,7 @@ class SignRow:
     @property
     def beyond_noise(self) -> Optional[bool]:
         """|Δ| > 2 × the pooled std (None without a std)."""
-        if math.isnan(self.pooled_std):
-            return None
-        return abs(self.delta) > 2 * self.pooled_std
+        return exceeds_noise(self.delta, self.pooled_std)
 
     @property
     def agrees(self) -> Optional[bool]:
@@ -103,15 +119,13 @@ def sign_rows(per_row: Dict[str, Sequence[float]],
     if baseline not in per_row:
         raise KeyError(f'no {baseline!r} row: the sign table compares every '
                        'row with it')
-    ce_mean, ce_std, _ = mean_std(per_row[baseline])
     rows = []
     for name, values in per_row.items():
         if name == baseline or not values:
             continue
-        mean, std, _ = mean_std(values)
-        pooled = math.sqrt((std**2 + ce_std**2) / 2)
+        delta, pooled = difference(per_row[baseline], values)
         rows.append(
-            SignRow(name, PAPER_FIGURES.get(name), mean - ce_mean, pooled,
+            SignRow(name, PAPER_FIGURES.get(name), delta, pooled,
                     len(values)))
     return rows
 

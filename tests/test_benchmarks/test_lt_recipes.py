@@ -84,7 +84,7 @@ def test_deep_supervision_keeps_the_weights_of_the_stages_it_has():
     assert cfg.model.backbone.out_indices == (0, 1, 2)
 
 
-def test_recipe_without_resize_is_refused(tmp_path, monkeypatch):
+def test_recipe_without_resize_is_refused(tmp_path):
     config = tmp_path / 'r.py'
     config.write_text(
         "_base_ = ['%s/configs/recipes/v1-cb-resample-plateau_efficientnet-"
@@ -93,9 +93,10 @@ def test_recipe_without_resize_is_refused(tmp_path, monkeypatch):
         "PackInputs')]))\n"
         "val_dataloader = train_dataloader\n"
         "test_dataloader = train_dataloader\n" % ROOT)
-    monkeypatch.setattr(lt_recipes, 'ROOT', '/')
     with pytest.raises(ValueError, match='no Resize in its pipelines'):
-        lt_recipes.recipe_overrides(str(config))
+        lt_recipes.recipe_overrides(Config.fromfile(str(config)),
+                                    str(config),
+                                    lt_recipes.protocol_backbone())
 
 
 def test_rows_line_names_the_overrides_instead_of_listing_them():
