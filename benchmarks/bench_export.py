@@ -10,9 +10,10 @@ Trains nothing: it runs ``tools/deployment/export.py`` (with this Python) on
 the given checkpoint four times, ``--format onnx`` and ``--format int8``
 with ``--calib-strategy class_balanced`` and ``instance`` (the tool's
 percentile ranges) and class-balanced with ``--calib-method minmax``, each
-in its own process, reads their ``report.json`` and writes the section ``export`` of
-``--out``. Speed ratios are to fp32 PyTorch timed in the same process as
-the model they describe. The protocol's model is
+in its own process, reads their ``report.json`` and writes the section
+``export`` of ``--out`` (or ``--section``, headed ``--title``). Speed
+ratios are to fp32 PyTorch timed in the same process as the model they
+describe. The protocol's model is
 ``configs/baselines/resnet20_ce_1xb128_fashion-mnist-lt1k-ir100.py``.
 
 Targets (issue 15): int8 throughput at batch 64 >= 2x fp32 PyTorch's,
@@ -31,6 +32,7 @@ from typing import Any, Dict, List, Optional, Sequence
 from benchmarks.common import ROOT, git_provenance, machine_info, write_report
 
 EXPORT_TOOL = osp.join(ROOT, 'tools', 'deployment', 'export.py')
+DEFAULT_TITLE = 'Export: ONNX and int8 against PyTorch'
 # (format, calibration strategy, calibration method), keyed by run_key()
 RUNS = (('onnx', None, None), ('int8', 'class_balanced', 'percentile'),
         ('int8', 'instance', 'percentile'),
@@ -48,7 +50,8 @@ def run_key(fmt: str, strategy: Optional[str],
     ``int8_<strategy>_<method>``."""
     key = fmt if strategy is None else f'{fmt}_{strategy}'
     return key if method in (None, 'percentile') else f'{key}_{method}'
-DEFAULT_TITLE = 'Export: ONNX and int8 against PyTorch'
+
+
 TARGETS = dict(throughput_ratio=2.0, balanced_drop=1.0, few_drop=2.0,
                max_abs_diff=1e-4)
 

@@ -119,7 +119,8 @@ def final_checkpoint(work_dir: str, epochs: int) -> str:
 
 def pick_metrics(raw: Dict[str, object]) -> Dict[str, float]:
     """The tables' metrics (:data:`METRIC_COLUMNS`, :data:`GROUP_COLUMNS`
-    and :data:`RECIPE_COLUMNS`) and the shot-bin sizes from a test metrics dict.
+    and :data:`RECIPE_COLUMNS`) and the shot-bin sizes from a test metrics
+    dict.
 
     Missing or non-numeric values (a shot bin without classes is nan)
     become nan.

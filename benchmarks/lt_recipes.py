@@ -33,7 +33,8 @@ from benchmarks.lt_runs import ConfigSpec
 DATA_ROOT = 'data/group_lift_degraded'
 NUM_CLASSES = 10
 SIDE = 28  # the data's images (width = height)
-PROTOCOL_BACKBONE = 'configs/baselines/resnet20_ce_1xb128_fashion-mnist-lt1k-ir100.py'
+PROTOCOL_BACKBONE = ('configs/baselines/'
+                     'resnet20_ce_1xb128_fashion-mnist-lt1k-ir100.py')
 STAGE_CHANNELS = (16, 32, 64)  # ResNet-20's three stages
 FROM_SCRATCH_LR = 1e-3
 PREPARE = ('{python} tools/dataset/make_group_lift_data.py --case degraded '
