@@ -21,7 +21,9 @@ after the ``recipes`` section has run, a third):
   accuracy, mean over seeds) and whether the difference exceeds the noise
   (|Δ| > 2 × the pooled std of the two rows);
 - ``recipe-direction``: the recipes' change from V1 to V4 (top-1, macro-F1,
-  the smallest class's F1) against the reference project's.
+  the smallest class's F1) against the reference project's, and each
+  recipe ablation of the ``recipes`` section against the recipe it changes
+  (what explains a version's gain or loss).
 """
 import argparse
 import csv
@@ -330,6 +332,85 @@ def smallest_class_f1(run_dir: str) -> float:
     return float(smallest['f1'])
 
 
+def training_sampler(run_dir: str) -> str:
+    """The training sampler of a kept run, from the config the runner
+    dumped into ``run_dir`` (type, and strategy where it has one)."""
+    from mmengine.config import Config
+    dumped = sorted(glob.glob(osp.join(run_dir, '*.py')))
+    if len(dumped) != 1:
+        raise FileNotFoundError(f'{run_dir}: expected the one config the '
+                                f'runner dumps there, found {dumped}')
+    sampler = Config.fromfile(dumped[0]).train_dataloader.sampler
+    return sampler.type + (f" ({sampler['strategy']})"
+                           if 'strategy' in sampler else '')
+
+
+def unrecognised_classes(run_dir: str) -> List[str]:
+    """Names of the classes no test image of which was recognised (recall
+    0), from the test's ``per_class.csv``."""
+    with open(osp.join(run_dir, 'per_class.csv'), newline='') as f:
+        return [r['class_name'] for r in csv.DictReader(f)
+                if float(r['recall']) == 0]
+
+
+def ablation_lines(results: Dict[str, Dict[int, dict]]) -> List[str]:
+    """For each recipe ablation (:data:`benchmarks.lt_recipes.ABLATIONS`):
+    the recipe it changes, the recipe whose sampler it takes and itself,
+    with each run's training sampler, top-1, worst-class F1 and the classes
+    it never recognised, then the ablation's change against the recipe it
+    changes (noise rule of the page). No lines for an ablation without
+    runs."""
+    from benchmarks.lt_recipes import ABLATIONS
+    lines = []
+    for name, changed, sampler_of in ABLATIONS:
+        if not results.get(name) or not results.get(changed):
+            continue
+        rows = [sampler_of, changed, name]
+        lines += [
+            '',
+            f'### {name}: {changed.upper()} with {sampler_of.upper()}\'s '
+            'training sampler',
+            '',
+            '| row | training sampler | top-1 | worst-class F1 | classes '
+            'never recognised (seeds) |',
+            '|---|---|---:|---:|---|',
+        ]
+        values = {}
+        for row in rows:
+            runs = [r for _, r in sorted(results.get(row, {}).items())]
+            if not runs:
+                continue
+            samplers = sorted({training_sampler(r['run_dir'])
+                               for r in runs})
+            values[row] = {
+                key: [r['metrics'][f'long_tail/{key}'] for r in runs]
+                for key in ('top1', 'worst_class_f1')}
+            missed: Dict[str, int] = {}
+            for r in runs:
+                for cls in unrecognised_classes(r['run_dir']):
+                    missed[cls] = missed.get(cls, 0) + 1
+            cells = [f'{m:.2f} ± {sd:.2f} ({n})' for m, sd, n in
+                     (mean_std(values[row][k])
+                      for k in ('top1', 'worst_class_f1'))]
+            lines.append(
+                f'| {row} | {", ".join(samplers)} | {cells[0]} | '
+                f'{cells[1]} | '
+                + (', '.join(f'{c} ({k}/{len(runs)})'
+                             for c, k in sorted(missed.items()))
+                   or 'none') + ' |')
+        lines.append('')
+        for key, label in (('top1', 'top-1'),
+                           ('worst_class_f1', 'worst-class F1')):
+            delta, pooled = difference(values[changed][key],
+                                       values[name][key])
+            beyond = exceeds_noise(delta, pooled)
+            verdict = ('n/a (one seed)' if beyond is None else
+                       'beyond noise' if beyond else 'within noise')
+            lines.append(f'- {label}: {name} − {changed} = {delta:+.2f} '
+                         f'(pooled std {pooled:.2f}): {verdict}.')
+    return lines
+
+
 def recipe_direction_section(results: Dict[str, Dict[int, dict]],
                              first: str = 'v1', last: str = 'v4') -> str:
     """The ``recipe-direction`` section: the recipes' change from ``first``
@@ -382,6 +463,7 @@ def recipe_direction_section(results: Dict[str, Dict[int, dict]],
             f'| {figure} | {ref} | {m_a:.2f} ± {s_a:.2f} ({n_a}) | '
             f'{m_b:.2f} ± {s_b:.2f} ({n_b}) | {delta:+.2f} | {pooled:.2f} | '
             f'{verdict} |')
+    lines += ablation_lines(results)
     lines += [
         '',
         'Measured: the `recipes` section\'s runs (test set of the degraded '

@@ -51,6 +51,14 @@ RECIPES: Tuple[Tuple[str, str], ...] = (
     ('plan-b', 'plan-b-group1-curriculum_efficientnet-b0'),
     ('plan-c', 'plan-c-focal-group1-strongaug_efficientnet-b0'),
 )
+# (row, the recipe row it changes, the recipe row whose training sampler it
+# takes): one change at a time, to measure why a version gains or loses.
+# V2 drops V1's class-balanced re-sampling (and V4 brings over-sampling
+# back): V2 with V1's sampler tells whether that is where V2 loses V1's
+# few-shot classes.
+ABLATIONS: Tuple[Tuple[str, str, str], ...] = (
+    ('v2-cb-resample', 'v2', 'v1'),
+)
 
 # the section's data line in docs/benchmarks.md
 RECIPES_DATA = (
@@ -158,22 +166,49 @@ def recipe_overrides(cfg, config: str, backbone: dict) -> List[str]:
     return opts
 
 
+def _options_note(cfg: Sequence[str], what: Sequence[str]) -> str:
+    return (f'with the {len(cfg)} `--cfg-options` of '
+            f'`benchmarks/lt_recipes.py` ({", ".join(what)})')
+
+
+def sampler_overrides(recipe) -> List[str]:
+    """``--cfg-options`` that give a recipe the training sampler of
+    ``recipe`` (a loaded config), replacing the one it has."""
+    sampler = recipe.train_dataloader.sampler
+    return ['train_dataloader.sampler._delete_=True'] + [
+        _opt(f'train_dataloader.sampler.{k}', v)
+        for k, v in sampler.items() if k != '_delete_'
+    ]
+
+
 def recipe_rows() -> List[ConfigSpec]:
     """The section's rows: each recipe with its overrides, tested with its
     test-time augmentation (``--tta``) when it has a ``tta_pipeline``
-    (V2.1)."""
+    (V2.1), then the :data:`ABLATIONS`."""
     from mmengine.config import Config
     backbone = protocol_backbone()
-    rows = []
+    rows, recipes, what = [], {}, {}
     for name, stem in RECIPES:
         path = recipe_path(stem)
-        recipe = Config.fromfile(osp.join(ROOT, path))
+        recipe = recipes[name] = Config.fromfile(osp.join(ROOT, path))
         cfg = recipe_overrides(recipe, path, backbone)
-        raised = recipe.optim_wrapper.optimizer.lr < FROM_SCRATCH_LR
+        what[name] = ['data', 'ResNet-20', '28x28'] + (
+            ['lr 1e-3']
+            if recipe.optim_wrapper.optimizer.lr < FROM_SCRATCH_LR else [])
         rows.append(ConfigSpec(
             name, path, prepare=PREPARE, cfg=cfg,
-            cfg_note=f'with the {len(cfg)} `--cfg-options` of '
-            '`benchmarks/lt_recipes.py` (data, ResNet-20, 28x28'
-            + (', lr 1e-3' if raised else '') + ')',
+            cfg_note=_options_note(cfg, what[name]),
             test_args=['--tta'] if 'tta_pipeline' in recipe else []))
+    by_name = {row.name: row for row in rows}
+    for name, changed, sampler_of in ABLATIONS:
+        base = by_name[changed]
+        cfg = base.cfg + sampler_overrides(recipes[sampler_of])
+        sampler = recipes[sampler_of].train_dataloader.sampler
+        rows.append(ConfigSpec(
+            name, base.path, prepare=PREPARE, cfg=cfg,
+            cfg_note=_options_note(cfg, what[changed] + [
+                f"{sampler_of.upper()}'s training sampler "
+                f"({sampler.type}, {sampler.get('strategy', '')})"
+                .replace(', )', ')')]),
+            test_args=list(base.test_args)))
     return rows

@@ -60,8 +60,10 @@ def test_planned_sections_name_existing_configs_in_order(section):
                                stage1_dir='d')
                 lt_runs.fill_placeholders(template, ctx, row.name)
     if section == 'recipes':
-        # the reference project's order; no baseline row (V1 is the start)
-        assert names == [name for name, _ in lt_recipes.RECIPES]
+        # the reference project's order (no baseline row: V1 is the
+        # start), then the ablations
+        assert names == [name for name, _ in lt_recipes.RECIPES] + \
+            [name for name, _, _ in lt_recipes.ABLATIONS]
         return
     if section in lt_protocol.SECTION_COLUMNS:
         # the group-lift sections: their own data and baseline, row names

@@ -201,3 +201,50 @@ def test_recipe_direction_section(tmp_path):
     del results['v4']
     with pytest.raises(FileNotFoundError, match=r"\['v4'\]"):
         lt_evidence.recipe_direction_section(results)
+
+
+def _recipe_run(root, row, seed, sampler, top1, worst, recall0):
+    d = root / row / f'seed{seed}'
+    d.mkdir(parents=True)
+    rows = ['class_index,class_name,shot,train_count,test_count,precision,'
+            'recall,f1']
+    for i, name in enumerate(('big', 'shirt', 'boot')):
+        recall = 0 if name in recall0 else 50
+        rows.append(f'{i},{name},many,{100 // (i + 1)},100,50,{recall},'
+                    f'{recall}')
+    (d / 'per_class.csv').write_text('\n'.join(rows) + '\n')
+    (d / f'{row}.py').write_text(
+        f'train_dataloader = dict(sampler={sampler!r})\n')
+    return dict(run_dir=str(d), metrics={'long_tail/top1': top1,
+                                         'long_tail/worst_class_f1': worst})
+
+
+def test_ablation_lines_name_samplers_missed_classes_and_the_verdict(
+        tmp_path):
+    cb = dict(type='RebalancedSampler', strategy='class_balanced')
+    plain = dict(type='DefaultSampler', shuffle=True)
+    results = {'v1': {}, 'v2': {}, 'v2-cb-resample': {}}
+    for seed in range(3):
+        results['v1'][seed] = _recipe_run(tmp_path, 'v1', seed, cb,
+                                          72.0 + seed, 25.0, ())
+        results['v2'][seed] = _recipe_run(
+            tmp_path, 'v2', seed, plain, 62.0 + seed, 0.0,
+            ('boot', 'shirt') if seed else ('boot',))
+        results['v2-cb-resample'][seed] = _recipe_run(
+            tmp_path, 'v2-cb-resample', seed, cb, 62.5 + seed, 20.0 + seed,
+            ())
+    body = '\n'.join(lt_evidence.ablation_lines(results))
+    table = {line.split(' | ')[0][2:]: line for line in body.splitlines()
+             if line.startswith('| v')}
+    assert table['v2'] == ('| v2 | DefaultSampler | 63.00 ± 1.00 (3) | '
+                           '0.00 ± 0.00 (3) | boot (3/3), shirt (2/3) |')
+    assert table['v2-cb-resample'].startswith(
+        '| v2-cb-resample | RebalancedSampler (class_balanced) |')
+    assert table['v2-cb-resample'].endswith('| none |')
+    assert '- top-1: v2-cb-resample − v2 = +0.50 (pooled std 1.00): ' \
+        'within noise.' in body
+    assert '- worst-class F1: v2-cb-resample − v2 = +21.00 (pooled std ' \
+        '0.71): beyond noise.' in body
+    # no lines before the ablation has runs
+    del results['v2-cb-resample']
+    assert lt_evidence.ablation_lines(results) == []

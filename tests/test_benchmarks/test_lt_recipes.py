@@ -109,3 +109,22 @@ def test_rows_line_names_the_overrides_instead_of_listing_them():
         '`benchmarks/lt_recipes.py` (data, ResNet-20, 28x28, lr 1e-3)' in text
     assert 'lr 1e-3' not in lt_render.describe_row(rows['v1'])
     assert 'model.backbone' not in text
+
+
+def test_ablation_is_its_recipe_row_with_one_change_the_sampler():
+    rows = {s.name: s for s in lt_protocol.section_plan('recipes')[1]}
+    ablation, v2 = rows['v2-cb-resample'], rows['v2']
+    assert ablation.path == v2.path and ablation.test_args == v2.test_args
+    assert ablation.cfg[:len(v2.cfg)] == v2.cfg
+    cfg, base = _merged(ablation.path, ablation.cfg), _merged(v2.path, v2.cfg)
+    v1 = Config.fromfile(f'{ROOT}/{rows["v1"].path}')
+    # V1's sampler replaces V2's (no key of V2's left over) ...
+    assert cfg.train_dataloader.sampler == v1.train_dataloader.sampler
+    assert cfg.train_dataloader.sampler != base.train_dataloader.sampler
+    # ... and nothing else changes
+    cfg.train_dataloader.pop('sampler')
+    base.train_dataloader.pop('sampler')
+    assert cfg.to_dict() == base.to_dict()
+    assert f'with the {len(ablation.cfg)} `--cfg-options`' in \
+        ablation.cfg_note and "V1's training sampler (RebalancedSampler, " \
+        'class_balanced)' in ablation.cfg_note
