@@ -356,8 +356,8 @@ def unrecognised_classes(run_dir: str) -> List[str]:
 def ablation_lines(results: Dict[str, Dict[int, dict]]) -> List[str]:
     """For each recipe ablation (:data:`benchmarks.lt_recipes.ABLATIONS`):
     the recipe it changes, the recipe whose sampler it takes and itself,
-    with each run's training sampler, top-1, worst-class F1 and the classes
-    it never recognised, then the ablation's change against the recipe it
+    with each run's training sampler, top-1, worst-class F1, the smallest
+    class's F1 and the classes it never recognised, then the ablation's change against the recipe it
     changes (noise rule of the page). No lines for an ablation without
     runs."""
     from benchmarks.lt_recipes import ABLATIONS
@@ -371,9 +371,9 @@ def ablation_lines(results: Dict[str, Dict[int, dict]]) -> List[str]:
             f'### {name}: {changed.upper()} with {sampler_of.upper()}\'s '
             'training sampler',
             '',
-            '| row | training sampler | top-1 | worst-class F1 | classes '
-            'never recognised (seeds) |',
-            '|---|---|---:|---:|---|',
+            '| row | training sampler | top-1 | worst-class F1 | smallest '
+            "class's F1 | classes never recognised (seeds) |",
+            '|---|---|---:|---:|---:|---|',
         ]
         values = {}
         for row in rows:
@@ -385,22 +385,24 @@ def ablation_lines(results: Dict[str, Dict[int, dict]]) -> List[str]:
             values[row] = {
                 key: [r['metrics'][f'long_tail/{key}'] for r in runs]
                 for key in ('top1', 'worst_class_f1')}
+            values[row]['smallest'] = [smallest_class_f1(r['run_dir'])
+                                       for r in runs]
             missed: Dict[str, int] = {}
             for r in runs:
                 for cls in unrecognised_classes(r['run_dir']):
                     missed[cls] = missed.get(cls, 0) + 1
             cells = [f'{m:.2f} ± {sd:.2f} ({n})' for m, sd, n in
                      (mean_std(values[row][k])
-                      for k in ('top1', 'worst_class_f1'))]
+                      for k in ('top1', 'worst_class_f1', 'smallest'))]
             lines.append(
-                f'| {row} | {", ".join(samplers)} | {cells[0]} | '
-                f'{cells[1]} | '
+                f'| {row} | {", ".join(samplers)} | {" | ".join(cells)} | '
                 + (', '.join(f'{c} ({k}/{len(runs)})'
                              for c, k in sorted(missed.items()))
                    or 'none') + ' |')
         lines.append('')
         for key, label in (('top1', 'top-1'),
-                           ('worst_class_f1', 'worst-class F1')):
+                           ('worst_class_f1', 'worst-class F1'),
+                           ('smallest', "smallest class's F1")):
             delta, pooled = difference(values[changed][key],
                                        values[name][key])
             beyond = exceeds_noise(delta, pooled)

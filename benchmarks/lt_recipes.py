@@ -55,9 +55,12 @@ RECIPES: Tuple[Tuple[str, str], ...] = (
 # takes): one change at a time, to measure why a version gains or loses.
 # V2 drops V1's class-balanced re-sampling (and V4 brings over-sampling
 # back): V2 with V1's sampler tells whether that is where V2 loses V1's
-# few-shot classes.
+# few-shot classes. V3 re-balances twice (the dynamic sampler and the
+# class-balanced focal loss's weights): V3 with V2's plain sampler keeps
+# the loss's re-weighting alone.
 ABLATIONS: Tuple[Tuple[str, str, str], ...] = (
     ('v2-cb-resample', 'v2', 'v1'),
+    ('v3-plain-sampler', 'v3', 'v2'),
 )
 
 # the section's data line in docs/benchmarks.md

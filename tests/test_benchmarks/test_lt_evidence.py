@@ -236,8 +236,10 @@ def test_ablation_lines_name_samplers_missed_classes_and_the_verdict(
     body = '\n'.join(lt_evidence.ablation_lines(results))
     table = {line.split(' | ')[0][2:]: line for line in body.splitlines()
              if line.startswith('| v')}
+    # the smallest class (boot, 33 training images) has recall = F1 0
     assert table['v2'] == ('| v2 | DefaultSampler | 63.00 ± 1.00 (3) | '
-                           '0.00 ± 0.00 (3) | boot (3/3), shirt (2/3) |')
+                           '0.00 ± 0.00 (3) | 0.00 ± 0.00 (3) | '
+                           'boot (3/3), shirt (2/3) |')
     assert table['v2-cb-resample'].startswith(
         '| v2-cb-resample | RebalancedSampler (class_balanced) |')
     assert table['v2-cb-resample'].endswith('| none |')
@@ -245,6 +247,8 @@ def test_ablation_lines_name_samplers_missed_classes_and_the_verdict(
         'within noise.' in body
     assert '- worst-class F1: v2-cb-resample − v2 = +21.00 (pooled std ' \
         '0.71): beyond noise.' in body
+    assert "- smallest class's F1: v2-cb-resample − v2 = +50.00 (pooled " \
+        'std 0.00): beyond noise.' in body
     # no lines before the ablation has runs
     del results['v2-cb-resample']
     assert lt_evidence.ablation_lines(results) == []

@@ -111,20 +111,33 @@ def test_rows_line_names_the_overrides_instead_of_listing_them():
     assert 'model.backbone' not in text
 
 
-def test_ablation_is_its_recipe_row_with_one_change_the_sampler():
+@pytest.mark.parametrize('name,changed,sampler_of', lt_recipes.ABLATIONS)
+def test_ablation_is_its_recipe_row_with_one_change_the_sampler(
+        name, changed, sampler_of):
     rows = {s.name: s for s in lt_protocol.section_plan('recipes')[1]}
-    ablation, v2 = rows['v2-cb-resample'], rows['v2']
-    assert ablation.path == v2.path and ablation.test_args == v2.test_args
-    assert ablation.cfg[:len(v2.cfg)] == v2.cfg
-    cfg, base = _merged(ablation.path, ablation.cfg), _merged(v2.path, v2.cfg)
-    v1 = Config.fromfile(f'{ROOT}/{rows["v1"].path}')
-    # V1's sampler replaces V2's (no key of V2's left over) ...
-    assert cfg.train_dataloader.sampler == v1.train_dataloader.sampler
+    ablation, recipe = rows[name], rows[changed]
+    assert ablation.path == recipe.path
+    assert ablation.test_args == recipe.test_args
+    assert ablation.cfg[:len(recipe.cfg)] == recipe.cfg
+    cfg = _merged(ablation.path, ablation.cfg)
+    base = _merged(recipe.path, recipe.cfg)
+    donor = Config.fromfile(f'{ROOT}/{rows[sampler_of].path}')
+    # the donor's sampler replaces the recipe's (no key of it left over) ...
+    assert cfg.train_dataloader.sampler == donor.train_dataloader.sampler
     assert cfg.train_dataloader.sampler != base.train_dataloader.sampler
     # ... and nothing else changes
     cfg.train_dataloader.pop('sampler')
     base.train_dataloader.pop('sampler')
     assert cfg.to_dict() == base.to_dict()
     assert f'with the {len(ablation.cfg)} `--cfg-options`' in \
-        ablation.cfg_note and "V1's training sampler (RebalancedSampler, " \
-        'class_balanced)' in ablation.cfg_note
+        ablation.cfg_note
+    assert f"{sampler_of.upper()}'s training sampler (" \
+        f'{donor.train_dataloader.sampler.type}' in ablation.cfg_note
+
+
+def test_v2_ablation_takes_v1s_class_balanced_sampler():
+    rows = {s.name: s for s in lt_protocol.section_plan('recipes')[1]}
+    assert "V1's training sampler (RebalancedSampler, class_balanced)" in \
+        rows['v2-cb-resample'].cfg_note
+    assert "V2's training sampler (DefaultSampler)" in \
+        rows['v3-plain-sampler'].cfg_note
