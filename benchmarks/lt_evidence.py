@@ -23,7 +23,8 @@ after the ``recipes`` section has run, a third):
 - ``recipe-direction``: the recipes' change from V1 to V4 (top-1, macro-F1,
   the smallest class's F1) against the reference project's, and each
   recipe ablation of the ``recipes`` section against the recipe it changes
-  (what explains a version's gain or loss).
+  (what explains a version's gain or loss), and the group plans' group-1
+  lift over V1 with what it costs group 0.
 """
 import argparse
 import csv
@@ -413,6 +414,49 @@ def ablation_lines(results: Dict[str, Dict[int, dict]]) -> List[str]:
     return lines
 
 
+GROUP_PLANS = ('plan-a', 'plan-b', 'plan-c')
+
+
+def group_plan_lines(results: Dict[str, Dict[int, dict]],
+                     base: str = 'v1') -> List[str]:
+    """The group plans (deltas on ``base`` for group 1) against ``base``:
+    group-1 and group-0 test accuracy, each change with the page's noise
+    verdict; plans without runs left out (no lines without any)."""
+    plans = [p for p in GROUP_PLANS if results.get(p)]
+    if not plans or not results.get(base):
+        return []
+    lines = [
+        '',
+        f'### The group plans against {base.upper()} (the recipe they '
+        'change)',
+        '',
+        '| row | group 1 | Δ group 1 | group 0 | Δ group 0 |',
+        '|---|---:|---:|---:|---:|',
+    ]
+
+    def values(row: str, group: int) -> List[float]:
+        return [r['metrics'][f'long_tail/group{group}_accuracy']
+                for _, r in sorted(results[row].items())]
+
+    for row in [base] + plans:
+        cells = []
+        for group in (1, 0):
+            m, sd, n = mean_std(values(row, group))
+            cells.append(f'{m:.2f} ± {sd:.2f} ({n})')
+            if row == base:
+                cells.append('')
+                continue
+            delta, pooled = difference(values(base, group),
+                                       values(row, group))
+            beyond = exceeds_noise(delta, pooled)
+            cells.append(f'{delta:+.2f} ('
+                         + ('n/a, one seed' if beyond is None else
+                            'beyond noise' if beyond else 'within noise')
+                         + ')')
+        lines.append(f'| {row} | ' + ' | '.join(cells) + ' |')
+    return lines
+
+
 def recipe_direction_section(results: Dict[str, Dict[int, dict]],
                              first: str = 'v1', last: str = 'v4') -> str:
     """The ``recipe-direction`` section: the recipes' change from ``first``
@@ -466,6 +510,7 @@ def recipe_direction_section(results: Dict[str, Dict[int, dict]],
             f'{m_b:.2f} ± {s_b:.2f} ({n_b}) | {delta:+.2f} | {pooled:.2f} | '
             f'{verdict} |')
     lines += ablation_lines(results)
+    lines += group_plan_lines(results, first)
     lines += [
         '',
         'Measured: the `recipes` section\'s runs (test set of the degraded '

@@ -252,3 +252,21 @@ def test_ablation_lines_name_samplers_missed_classes_and_the_verdict(
     # no lines before the ablation has runs
     del results['v2-cb-resample']
     assert lt_evidence.ablation_lines(results) == []
+
+
+def test_group_plan_lines_compare_each_plan_with_v1_per_group():
+    def runs(g1, g0):
+        return {seed: dict(metrics={'long_tail/group1_accuracy': g1 + seed,
+                                    'long_tail/group0_accuracy': g0})
+                for seed in range(3)}
+    results = {'v1': runs(60.0, 75.0), 'plan-c': runs(70.0, 74.0),
+               'plan-a': runs(60.5, 75.0)}
+    body = '\n'.join(lt_evidence.group_plan_lines(results))
+    rows = {line.split(' | ')[0][2:]: line for line in body.splitlines()
+            if line.startswith('| v1') or line.startswith('| plan')}
+    assert list(rows) == ['v1', 'plan-a', 'plan-c']  # plan-b: no runs
+    assert rows['plan-c'] == ('| plan-c | 71.00 ± 1.00 (3) | +10.00 (beyond '
+                              'noise) | 74.00 ± 0.00 (3) | -1.00 (beyond '
+                              'noise) |')
+    assert '| +0.50 (within noise) |' in rows['plan-a']
+    assert lt_evidence.group_plan_lines({'v1': runs(60.0, 75.0)}) == []
