@@ -358,8 +358,9 @@ def ablation_lines(results: Dict[str, Dict[int, dict]]) -> List[str]:
     """For each recipe ablation (:data:`benchmarks.lt_recipes.ABLATIONS`):
     the recipe it changes, the recipe whose sampler it takes and itself,
     with each run's training sampler, top-1, worst-class F1, the smallest
-    class's F1 and the classes it never recognised, then the ablation's change against the recipe it
-    changes (noise rule of the page). No lines for an ablation without
+    class's F1 and the classes it never recognised, then the ablation's
+    change against the recipe it changes and against the one whose sampler
+    it takes (noise rule of the page). No lines for an ablation without
     runs."""
     from benchmarks.lt_recipes import ABLATIONS
     lines = []
@@ -401,16 +402,19 @@ def ablation_lines(results: Dict[str, Dict[int, dict]]) -> List[str]:
                              for c, k in sorted(missed.items()))
                    or 'none') + ' |')
         lines.append('')
-        for key, label in (('top1', 'top-1'),
-                           ('worst_class_f1', 'worst-class F1'),
-                           ('smallest', "smallest class's F1")):
-            delta, pooled = difference(values[changed][key],
-                                       values[name][key])
-            beyond = exceeds_noise(delta, pooled)
-            verdict = ('n/a (one seed)' if beyond is None else
-                       'beyond noise' if beyond else 'within noise')
-            lines.append(f'- {label}: {name} − {changed} = {delta:+.2f} '
-                         f'(pooled std {pooled:.2f}): {verdict}.')
+        for other in (changed, sampler_of):
+            if other not in values:
+                continue
+            for key, label in (('top1', 'top-1'),
+                               ('worst_class_f1', 'worst-class F1'),
+                               ('smallest', "smallest class's F1")):
+                delta, pooled = difference(values[other][key],
+                                           values[name][key])
+                beyond = exceeds_noise(delta, pooled)
+                verdict = ('n/a (one seed)' if beyond is None else
+                           'beyond noise' if beyond else 'within noise')
+                lines.append(f'- {label}: {name} − {other} = {delta:+.2f} '
+                             f'(pooled std {pooled:.2f}): {verdict}.')
     return lines
 
 

@@ -249,6 +249,9 @@ def test_ablation_lines_name_samplers_missed_classes_and_the_verdict(
         '0.71): beyond noise.' in body
     assert "- smallest class's F1: v2-cb-resample − v2 = +50.00 (pooled " \
         'std 0.00): beyond noise.' in body
+    # and against the recipe whose sampler it takes
+    assert '- top-1: v2-cb-resample − v1 = -9.50 (pooled std 1.00): ' \
+        'beyond noise.' in body
     # no lines before the ablation has runs
     del results['v2-cb-resample']
     assert lt_evidence.ablation_lines(results) == []
