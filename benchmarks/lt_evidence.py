@@ -314,9 +314,8 @@ REFERENCE_V1_V4 = {
 }
 
 
-def smallest_class_f1(run_dir: str) -> float:
-    """F1 (percent) of the class with the fewest training images, from the
-    test's ``per_class.csv`` (ties: the lowest class index).
+def per_class_rows(run_dir: str) -> List[Dict[str, str]]:
+    """The rows of the test's ``per_class.csv`` in ``run_dir``.
 
     Raises:
         FileNotFoundError: Without the file (the test saves it with
@@ -327,9 +326,16 @@ def smallest_class_f1(run_dir: str) -> float:
         raise FileNotFoundError(f'{path}: no per-class results (the test '
                                 'writes them with save_per_class=True)')
     with open(path, newline='') as f:
-        rows = list(csv.DictReader(f))
-    smallest = min(rows, key=lambda r: (int(r['train_count']),
-                                        int(r['class_index'])))
+        return list(csv.DictReader(f))
+
+
+def smallest_class_f1(run_dir: str) -> float:
+    """F1 (percent) of the class with the fewest training images, from the
+    test's ``per_class.csv`` (:func:`per_class_rows`; ties: the lowest
+    class index)."""
+    smallest = min(per_class_rows(run_dir),
+                   key=lambda r: (int(r['train_count']),
+                                  int(r['class_index'])))
     return float(smallest['f1'])
 
 
@@ -348,10 +354,9 @@ def training_sampler(run_dir: str) -> str:
 
 def unrecognised_classes(run_dir: str) -> List[str]:
     """Names of the classes no test image of which was recognised (recall
-    0), from the test's ``per_class.csv``."""
-    with open(osp.join(run_dir, 'per_class.csv'), newline='') as f:
-        return [r['class_name'] for r in csv.DictReader(f)
-                if float(r['recall']) == 0]
+    0), from the test's ``per_class.csv`` (:func:`per_class_rows`)."""
+    return [r['class_name'] for r in per_class_rows(run_dir)
+            if float(r['recall']) == 0]
 
 
 def ablation_lines(results: Dict[str, Dict[int, dict]]) -> List[str]:

@@ -210,8 +210,9 @@ def recipe_rows() -> List[ConfigSpec]:
         rows.append(ConfigSpec(
             name, base.path, prepare=PREPARE, cfg=cfg,
             cfg_note=_options_note(cfg, what[changed] + [
-                f"{sampler_of.upper()}'s training sampler "
-                f"({sampler.type}, {sampler.get('strategy', '')})"
-                .replace(', )', ')')]),
+                f"{sampler_of.upper()}'s training sampler ("
+                + ', '.join([sampler.type] + ([sampler.strategy]
+                                              if 'strategy' in sampler
+                                              else [])) + ')']),
             test_args=list(base.test_args)))
     return rows
