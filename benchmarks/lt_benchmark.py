@@ -42,6 +42,7 @@ from benchmarks.common import (ROOT, check_section_name, git_provenance,
                                machine_info, write_report)
 from benchmarks.lt_render import (command_line, describe_data, describe_row,
                                   describe_schedule, render_section)
+from benchmarks.lt_archive import DEFAULT_RECORDS_DIR
 from benchmarks.lt_logs import METRIC_COLUMNS
 from benchmarks.lt_protocol import (PROTOCOLS, SECTION_COLUMNS, SECTION_DATA,
                                     SECTIONS, section_plan)
@@ -84,6 +85,12 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         f'the lr warm-up takes one epoch; default {DEFAULT_EPOCHS}); the '
         'converged protocol refuses it (each config has its own)')
     parser.add_argument('--work-dir', default=DEFAULT_WORK_DIR)
+    parser.add_argument(
+        '--records-dir',
+        default=DEFAULT_RECORDS_DIR,
+        help='where finished runs of the converged protocol are kept, '
+        'without checkpoints, for --reuse on another machine (tracked in '
+        'the repository; see benchmarks/lt_archive.py)')
     parser.add_argument('--out', default=DEFAULT_OUT)
     parser.add_argument(
         '--section',
@@ -201,26 +208,28 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         note=args.note,
         rows='; '.join(describe_row(c) for c in args.configs),
         command=command_line(args))
-    results, pending = [], []
     for spec in args.configs:
         if spec.name not in args.train_rows:
-            kept = kept_runs(spec, args.seeds, args)
-            if len(kept) == len(args.seeds):
-                results += kept
-            else:
-                pending.append(f'{spec.name} ({len(kept)} of '
-                               f'{len(args.seeds)} seeds)')
             continue
         for seed in args.seeds:
             print(f'[bench] {spec.name} seed {seed} ...', flush=True)
             r = run_one(spec, seed, args,
                         {c.name: c for c in args.configs})
-            results.append(r)
             print(f'[bench] {spec.name} seed {seed}: top-1 '
                   f'{r.metrics["long_tail/top1"]:.2f}, '
                   f'{r.sec_per_epoch:.1f} s/epoch, '
                   f'{r.peak_rss_mb:.0f} MiB, {r.wall_s / 60:.1f} min',
                   flush=True)
+    # read back after every run: a row trained again for a later row's
+    # sake (its record held no checkpoint) shows its new run
+    results, pending = [], []
+    for spec in args.configs:
+        kept = kept_runs(spec, args.seeds, args)
+        if len(kept) == len(args.seeds):
+            results += kept
+        else:
+            pending.append(f'{spec.name} ({len(kept)} of '
+                           f'{len(args.seeds)} seeds)')
     info['pending'] = ', '.join(pending)
     body = render_section(results, info,
                           SECTION_COLUMNS.get(args.section, METRIC_COLUMNS))

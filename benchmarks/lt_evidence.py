@@ -36,6 +36,7 @@ import sys
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from benchmarks.common import ROOT, git_provenance, write_report
+from benchmarks.lt_archive import DEFAULT_RECORDS_DIR
 from benchmarks.lt_logs import (RESULT_FILE, find_scalars, mean_std,
                                 read_json_lines)
 from benchmarks.lt_protocol import section_plan
@@ -50,12 +51,18 @@ BALANCED = 'long_tail/balanced_accuracy'
 
 
 # ------------------------------------------------------------- the runs
-def read_results(run_root: str) -> Dict[str, Dict[int, dict]]:
+def read_results(run_root: str,
+                 records_root: Optional[str] = None
+                 ) -> Dict[str, Dict[int, dict]]:
     """``{row: {seed: result.json}}`` of every finished run (the run's
-    folder, ``<run_root>/<row>/seed<N>``, under the key ``run_dir``)."""
+    folder, ``<run_root>/<row>/seed<N>``, under the key ``run_dir``), and of
+    every run kept only as a record under ``records_root`` (the same layout,
+    :mod:`benchmarks.lt_archive`); a run in both is read from ``run_root``."""
     out: Dict[str, Dict[int, dict]] = {}
-    for path in sorted(glob.glob(osp.join(run_root, '*', 'seed*',
-                                          RESULT_FILE))):
+    paths = [p for root in (records_root, run_root) if root
+             for p in sorted(glob.glob(osp.join(root, '*', 'seed*',
+                                                RESULT_FILE)))]
+    for path in paths:
         with open(path) as f:
             data = json.load(f)
         data['run_dir'] = osp.dirname(path)
@@ -541,6 +548,9 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         description='Convergence and paper-sign sections of '
         'docs/benchmarks.md from the converged benchmark runs')
     parser.add_argument('--work-dir', default=DEFAULT_WORK_DIR)
+    parser.add_argument('--records-dir', default=DEFAULT_RECORDS_DIR,
+                        help='runs kept in the repository (read where the '
+                        'work dir lacks them)')
     parser.add_argument('--out', default='docs/benchmarks.md')
     parser.add_argument('--sections', nargs='+',
                         choices=('convergence', 'paper-signs',
@@ -552,7 +562,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parse_args(argv)
     os.chdir(ROOT)
-    results = read_results(osp.join(args.work_dir, 'converged'))
+    results = read_results(osp.join(args.work_dir, 'converged'),
+                           osp.join(args.records_dir, 'converged'))
     if 'convergence' in args.sections:
         write_report(args.out, 'convergence', convergence_section(results))
         print(f'written: section convergence, {FIGURE}')

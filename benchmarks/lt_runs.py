@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from benchmarks.common import ROOT
+from benchmarks.lt_archive import archive_run, finished_dir
 from benchmarks.lt_logs import (RESULT_FILE, RunResult, final_checkpoint,
                                 find_scalars, pick_metrics, read_json_lines,
                                 seconds_per_epoch)
@@ -142,8 +143,8 @@ class EarlierCheckpoints:
         if name not in self.rows:
             raise ValueError(f'{{checkpoint[{name}]}}: no row named {name!r} '
                              f'before this one ({list(self.rows)})')
-        return final_checkpoint(run_dir_of(self.args, name, self.seed),
-                                row_epochs(self.rows[name], self.args))
+        return checkpoint_of(self.rows[name], self.seed, self.args,
+                             self.rows)
 
 
 def fill_placeholders(template: str, context: Dict[str, str],
@@ -171,6 +172,19 @@ def run_dir_of(args: argparse.Namespace, name: str, seed: int) -> str:
     key = getattr(args, 'run_key', None) or args.section
     return osp.abspath(
         osp.join(args.work_dir, key, slugify(name), f'seed{seed}'))
+
+
+def record_dir_of(args: argparse.Namespace, name: str,
+                  seed: int) -> Optional[str]:
+    """``<records-dir>/<protocol>/<row>/seed<N>``, where a finished run of
+    a protocol with shared rows is kept in the repository
+    (:mod:`benchmarks.lt_archive`); None for a protocol without them (the
+    smoke protocol) or without ``args.records_dir``."""
+    key = getattr(args, 'run_key', None)
+    records = getattr(args, 'records_dir', None)
+    if not key or not records:
+        return None
+    return osp.abspath(osp.join(records, key, slugify(name), f'seed{seed}'))
 
 
 def test_command(python: str, config: str, checkpoint: str, work_dir: str,
@@ -216,6 +230,53 @@ def load_result(path: str, spec: ConfigSpec,
     return RunResult(**data)
 
 
+def find_kept(spec: ConfigSpec, seed: int,
+              args: argparse.Namespace) -> Optional[RunResult]:
+    """The kept run of ``spec`` with ``seed`` (same config and epochs): in
+    the work dir, else in the records; None without one. A run found only in
+    the work dir is recorded on the way (a run of an earlier invocation)."""
+    run_dir = run_dir_of(args, spec.name, seed)
+    record = record_dir_of(args, spec.name, seed)
+    folder = finished_dir(run_dir, record)
+    if folder is None:
+        return None
+    result = load_result(osp.join(folder, RESULT_FILE), spec,
+                         row_epochs(spec, args))
+    if (result is not None and record and folder == run_dir
+            and not osp.isfile(osp.join(record, RESULT_FILE))):
+        archive_run(run_dir, record)
+    return result
+
+
+def checkpoint_of(spec: ConfigSpec, seed: int, args: argparse.Namespace,
+                  specs: Dict[str, ConfigSpec]) -> str:
+    """The final checkpoint of the run of ``spec`` with ``seed``, which a
+    later row starts from or tests. Records keep no checkpoints: a run kept
+    only as a record (the work dir of another machine) is trained again,
+    and its record replaced by the new run.
+
+    Raises:
+        FileNotFoundError: If the run is neither in the work dir nor
+            recorded (the row was not run), naming both places.
+    """
+    run_dir = run_dir_of(args, spec.name, seed)
+    epochs = row_epochs(spec, args)
+    try:
+        return final_checkpoint(run_dir, epochs)
+    except FileNotFoundError:
+        record = record_dir_of(args, spec.name, seed)
+        if finished_dir(run_dir, record) is None:
+            raise FileNotFoundError(
+                f'row {spec.name!r} seed {seed} has no final checkpoint in '
+                f'{run_dir} and no record in {record}: run that row first')
+    print(f'[bench] {spec.name} seed {seed}: only its record is kept (no '
+          'checkpoint); training it again for the rows that start from it',
+          flush=True)
+    run_one(spec, seed, argparse.Namespace(**{**vars(args), 'reuse': False}),
+            specs)
+    return final_checkpoint(run_dir, epochs)
+
+
 def run_one(spec: ConfigSpec, seed: int, args: argparse.Namespace,
             specs: Optional[Dict[str, ConfigSpec]] = None) -> RunResult:
     """Train and test one (config, seed) in a fresh work dir.
@@ -230,7 +291,7 @@ def run_one(spec: ConfigSpec, seed: int, args: argparse.Namespace,
     epochs = row_epochs(spec, args)
     fixed = getattr(args, 'fixed_epochs', True)
     if args.reuse:
-        earlier = load_result(saved, spec, epochs)
+        earlier = find_kept(spec, seed, args)
         if earlier is not None:
             return earlier
     if osp.isdir(run_dir):
@@ -245,12 +306,10 @@ def run_one(spec: ConfigSpec, seed: int, args: argparse.Namespace,
     extra = []
     if spec.after:
         stage1 = (specs or {})[spec.after]
-        stage1_dir = run_dir_of(args, stage1.name, seed)
         context.update(
+            stage1_checkpoint=checkpoint_of(stage1, seed, args, specs or {}),
             stage1_config=stage1.path,
-            stage1_dir=stage1_dir,
-            stage1_checkpoint=final_checkpoint(stage1_dir,
-                                               row_epochs(stage1, args)))
+            stage1_dir=run_dir_of(args, stage1.name, seed))
         if not spec.test_only:
             extra.append(f'load_from={context["stage1_checkpoint"]}')
     row_cfg = [fill_placeholders(c, context, '--row-cfg') for c in spec.cfg]
@@ -313,6 +372,9 @@ def run_one(spec: ConfigSpec, seed: int, args: argparse.Namespace,
             dict(vars(result), epochs=epochs, config=spec.path),
             f,
             indent=2)
+    record = record_dir_of(args, spec.name, seed)
+    if record:
+        archive_run(run_dir, record)
     return result
 
 
@@ -353,13 +415,12 @@ def rows_to_train(specs: Sequence[ConfigSpec],
 
 def kept_runs(spec: ConfigSpec, seeds: Sequence[int],
               args: argparse.Namespace) -> List[RunResult]:
-    """The kept runs of ``spec`` (same config and epochs) among ``seeds``,
-    in seed order; seeds without one are left out."""
+    """The kept runs of ``spec`` (same config and epochs, in the work dir
+    or the records) among ``seeds``, in seed order; seeds without one are
+    left out."""
     out = []
     for seed in seeds:
-        r = load_result(
-            osp.join(run_dir_of(args, spec.name, seed), RESULT_FILE), spec,
-            row_epochs(spec, args))
+        r = find_kept(spec, seed, args)
         if r is not None:
             out.append(r)
     return out

@@ -450,6 +450,7 @@ def test_rows_render_kept_runs_and_name_the_rest(tmp_path, monkeypatch):
     when every seed has one, else the section names them as not run."""
     out = tmp_path / 'bench.md'
     argv = ['--section', 'lt-samplers', '--work-dir', str(tmp_path),
+            '--records-dir', str(tmp_path / 'records'),
             '--out', str(out), '--seeds', '0', '1', '--rows', 'drs']
     args = lt_benchmark.parse_args(argv)
     specs = {c.name: c for c in args.configs}
@@ -466,7 +467,12 @@ def test_rows_render_kept_runs_and_name_the_rest(tmp_path, monkeypatch):
 
     def fake_run_one(spec, seed, args, specs):
         trained.append((spec.name, seed))
-        return _result(spec.name, seed, 60.0)
+        r = _result(spec.name, seed, 60.0)
+        d = lt_runs.run_dir_of(args, spec.name, seed)
+        __import__('os').makedirs(d)
+        with open(osp.join(d, lt_logs.RESULT_FILE), 'w') as f:
+            json.dump(dict(vars(r), epochs=60, config=spec.path), f)
+        return r
 
     monkeypatch.setattr(lt_benchmark, 'run_one', fake_run_one)
     monkeypatch.setattr(lt_runs, 'config_epochs', lambda path: 60)

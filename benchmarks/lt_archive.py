@@ -1,0 +1,72 @@
+"""The benchmark's finished runs kept in the repository.
+
+A converged run takes about ten minutes on the 2-core machine the tables are
+measured on, and a section needs a few dozen of them: the work dir
+(``work_dirs/benchmarks``, not tracked) does not outlive the machine, so a
+run that is not kept elsewhere has to be trained again before its section
+can be rendered. Every finished run of a protocol with shared rows is
+therefore copied, without its checkpoints, into ``benchmarks/results/<key>/
+<row>/seed<N>``: what the section and evidence renderers read
+(``result.json``, the test's ``per_class.csv``, the config the runner
+dumped, the training's ``vis_data/scalars.json``), at the same relative
+paths, so a record folder reads like the run folder it came from.
+
+``--reuse`` then finds a run in the work dir or, failing that, in the
+records; a row that starts from an earlier row's checkpoint retrains that
+row when only its record is left (see ``lt_runs.stage1_checkpoint``).
+"""
+import glob
+import os
+import os.path as osp
+import shutil
+from typing import List, Optional
+
+from benchmarks.common import ROOT
+from benchmarks.lt_logs import RESULT_FILE
+
+DEFAULT_RECORDS_DIR = osp.join(ROOT, 'benchmarks', 'results')
+
+
+def kept_files(run_dir: str) -> List[str]:
+    """Paths, relative to ``run_dir``, of the files a record keeps: the
+    result, the per-class test results and the dumped config where the run
+    wrote them, and every ``<stamp>/vis_data/scalars.json``.
+
+    Raises:
+        FileNotFoundError: If ``run_dir`` holds no ``result.json`` (the run
+            did not finish).
+    """
+    if not osp.isfile(osp.join(run_dir, RESULT_FILE)):
+        raise FileNotFoundError(f'{run_dir}: no {RESULT_FILE}, the run did '
+                                'not finish; nothing to keep')
+    names = [RESULT_FILE]
+    if osp.isfile(osp.join(run_dir, 'per_class.csv')):
+        names.append('per_class.csv')
+    names += sorted(osp.basename(p)
+                    for p in glob.glob(osp.join(run_dir, '*.py')))
+    names += sorted(
+        osp.relpath(p, run_dir)
+        for p in glob.glob(osp.join(run_dir, '*', 'vis_data', 'scalars.json')))
+    return names
+
+
+def archive_run(run_dir: str, record_dir: str) -> str:
+    """Copy the kept files of a finished run into ``record_dir`` (replacing
+    an earlier record of the same row and seed); return ``record_dir``."""
+    names = kept_files(run_dir)
+    if osp.isdir(record_dir):
+        shutil.rmtree(record_dir)
+    for name in names:
+        dst = osp.join(record_dir, name)
+        os.makedirs(osp.dirname(dst), exist_ok=True)
+        shutil.copyfile(osp.join(run_dir, name), dst)
+    return record_dir
+
+
+def finished_dir(run_dir: str, record_dir: Optional[str]) -> Optional[str]:
+    """Where a finished run can be read: ``run_dir`` when it holds a
+    result, else ``record_dir`` when that does, else None."""
+    for folder in (run_dir, record_dir):
+        if folder and osp.isfile(osp.join(folder, RESULT_FILE)):
+            return folder
+    return None

@@ -1,0 +1,133 @@
+"""Runs kept in the repository (benchmarks/lt_archive.py) and how --reuse,
+the stage-1 chain and the evidence renderers read them."""
+import json
+import os
+import os.path as osp
+
+import pytest
+
+from benchmarks import lt_archive, lt_benchmark, lt_evidence, lt_logs, lt_runs
+
+
+def _finished_run(run_dir, name='ce', seed=0, top1=80.0, config='c.py',
+                  epochs=60):
+    """A run folder as run_one leaves it, checkpoint included."""
+    stamp = osp.join(run_dir, '20260101_000000', 'vis_data')
+    os.makedirs(stamp)
+    with open(osp.join(run_dir, lt_logs.RESULT_FILE), 'w') as f:
+        json.dump(dict(name=name, seed=seed,
+                       metrics={'long_tail/top1': top1,
+                                'long_tail/balanced_accuracy': top1},
+                       sec_per_epoch=7.0, peak_rss_mb=900.0, wall_s=500.0,
+                       extra={}, epochs=epochs, config=config), f)
+    for name_, text in (('per_class.csv', 'class_name,f1\na,0.5\n'),
+                        ('c.py', 'x = 1\n'), (f'epoch_{epochs}.pth', 'w'),
+                        ('test.log', 'log')):
+        with open(osp.join(run_dir, name_), 'w') as f:
+            f.write(text)
+    with open(osp.join(stamp, 'scalars.json'), 'w') as f:
+        f.write('{"loss": 1.0, "step": 1}\n')
+
+
+def test_archive_keeps_what_the_renderers_read_and_no_checkpoint(tmp_path):
+    run, record = str(tmp_path / 'run'), str(tmp_path / 'rec' / 'seed0')
+    _finished_run(run)
+    assert lt_archive.kept_files(run) == [
+        'result.json', 'per_class.csv', 'c.py',
+        '20260101_000000/vis_data/scalars.json']
+    lt_archive.archive_run(run, record)
+    kept = sorted(osp.relpath(osp.join(d, f), record)
+                  for d, _, files in os.walk(record) for f in files)
+    assert kept == sorted(lt_archive.kept_files(run))
+    # a record reads like its run folder
+    assert lt_logs.find_scalars(record).startswith(record)
+    assert lt_archive.finished_dir(str(tmp_path / 'none'), record) == record
+    assert lt_archive.finished_dir(run, record) == run
+    assert lt_archive.finished_dir(str(tmp_path / 'none'), None) is None
+
+
+def test_an_unfinished_run_is_not_kept(tmp_path):
+    os.makedirs(tmp_path / 'run')
+    with pytest.raises(FileNotFoundError, match='did not finish'):
+        lt_archive.archive_run(str(tmp_path / 'run'), str(tmp_path / 'rec'))
+    assert not osp.exists(tmp_path / 'rec')
+
+
+def _args(tmp_path, *extra):
+    return lt_benchmark.parse_args([
+        '--configs', 'ce=c.py', 'crt=d.py', '--after', 'crt=ce',
+        '--protocol', 'converged', '--work-dir', str(tmp_path / 'work'),
+        '--records-dir', str(tmp_path / 'records'), '--seeds', '0',
+        '--reuse'] + list(extra))
+
+
+def test_records_only_for_a_protocol_with_shared_rows(tmp_path):
+    args = _args(tmp_path)
+    assert lt_runs.record_dir_of(args, 'ce', 1) == str(
+        tmp_path / 'records' / 'converged' / 'ce' / 'seed1')
+    smoke = lt_benchmark.parse_args([
+        '--configs', 'ce=c.py', '--protocol', 'smoke', '--records-dir',
+        str(tmp_path)])
+    assert lt_runs.record_dir_of(smoke, 'ce', 0) is None
+
+
+def test_reuse_finds_a_record_and_records_a_work_dir_run(tmp_path,
+                                                          monkeypatch):
+    monkeypatch.setattr(lt_runs, 'config_epochs', lambda path: 60)
+    args = _args(tmp_path)
+    ce, _ = args.configs
+    assert lt_runs.find_kept(ce, 0, args) is None
+    # a run of an earlier invocation in the work dir: read and recorded
+    _finished_run(lt_runs.run_dir_of(args, 'ce', 0), top1=81.0)
+    assert lt_runs.find_kept(ce, 0, args).metrics['long_tail/top1'] == 81.0
+    record = lt_runs.record_dir_of(args, 'ce', 0)
+    assert osp.isfile(osp.join(record, 'result.json'))
+    # another machine: the work dir is gone, the record is read
+    import shutil
+    shutil.rmtree(tmp_path / 'work')
+    kept = lt_runs.kept_runs(ce, [0, 1], args)
+    assert [r.seed for r in kept] == [0]
+    # another config under the same row name is not this row's run
+    other = lt_runs.ConfigSpec(name='ce', path='other.py')
+    assert lt_runs.find_kept(other, 0, args) is None
+
+
+def test_a_stage1_kept_only_as_a_record_is_trained_again(tmp_path,
+                                                          monkeypatch):
+    monkeypatch.setattr(lt_runs, 'config_epochs', lambda path: 60)
+    args = _args(tmp_path)
+    ce, crt = args.configs
+    specs = {c.name: c for c in args.configs}
+    with pytest.raises(FileNotFoundError, match="row 'ce' seed 0 has no "
+                       'final checkpoint.*and no record'):
+        lt_runs.checkpoint_of(ce, 0, args, specs)
+    record = lt_runs.record_dir_of(args, 'ce', 0)
+    _finished_run(str(tmp_path / 'elsewhere'))
+    lt_archive.archive_run(str(tmp_path / 'elsewhere'), record)
+    retrained = []
+
+    def fake_run_one(spec, seed, args_, specs_):
+        retrained.append((spec.name, seed, args_.reuse))
+        _finished_run(lt_runs.run_dir_of(args_, spec.name, seed))
+
+    monkeypatch.setattr(lt_runs, 'run_one', fake_run_one)
+    ckpt = lt_runs.checkpoint_of(ce, 0, args, specs)
+    # trained without --reuse (which would find the record again)
+    assert retrained == [('ce', 0, False)]
+    assert ckpt == osp.join(lt_runs.run_dir_of(args, 'ce', 0), 'epoch_60.pth')
+    assert args.reuse is True
+    # the checkpoint is there now: not trained a second time
+    lt_runs.checkpoint_of(ce, 0, args, specs)
+    assert len(retrained) == 1
+
+
+def test_evidence_reads_records_where_the_work_dir_lacks_the_run(tmp_path):
+    _finished_run(str(tmp_path / 'rec' / 'ce' / 'seed0'), top1=80.0)
+    _finished_run(str(tmp_path / 'rec' / 'ce' / 'seed1'), seed=1, top1=70.0)
+    _finished_run(str(tmp_path / 'work' / 'ce' / 'seed1'), seed=1, top1=75.0)
+    results = lt_evidence.read_results(str(tmp_path / 'work'),
+                                       str(tmp_path / 'rec'))
+    acc = {s: r['metrics']['long_tail/top1'] for s, r in results['ce'].items()}
+    assert acc == {0: 80.0, 1: 75.0}
+    assert results['ce'][0]['run_dir'] == str(tmp_path / 'rec' / 'ce' /
+                                              'seed0')
