@@ -9,7 +9,9 @@ therefore copied, without its checkpoints, into ``benchmarks/results/<key>/
 <row>/seed<N>``: what the section and evidence renderers read
 (``result.json``, the test's ``per_class.csv``, the config the runner
 dumped, the training's ``vis_data/scalars.json``), at the same relative
-paths, so a record folder reads like the run folder it came from.
+paths, so a record folder reads like the run folder it came from; the dumped
+config alone is renamed ``<name>.py.txt`` (data, not a config of the
+repository: :func:`dumped_config` reads either).
 
 ``--reuse`` then finds a run in the work dir or, failing that, in the
 records; a row that starts from an earlier row's checkpoint retrains that
@@ -25,6 +27,8 @@ from benchmarks.common import ROOT
 from benchmarks.lt_logs import RESULT_FILE
 
 DEFAULT_RECORDS_DIR = osp.join(ROOT, 'benchmarks', 'results')
+# the dumped config's suffix in a record
+CONFIG_SUFFIX = '.txt'
 
 
 def kept_files(run_dir: str) -> List[str]:
@@ -57,7 +61,8 @@ def archive_run(run_dir: str, record_dir: str) -> str:
     if osp.isdir(record_dir):
         shutil.rmtree(record_dir)
     for name in names:
-        dst = osp.join(record_dir, name)
+        dst = osp.join(record_dir, name + (CONFIG_SUFFIX
+                                           if name.endswith('.py') else ''))
         os.makedirs(osp.dirname(dst), exist_ok=True)
         shutil.copyfile(osp.join(run_dir, name), dst)
     return record_dir
@@ -70,3 +75,21 @@ def finished_dir(run_dir: str, record_dir: Optional[str]) -> Optional[str]:
         if folder and osp.isfile(osp.join(folder, RESULT_FILE)):
             return folder
     return None
+
+
+def dumped_config(folder: str):
+    """The config the runner dumped into a run folder (``<name>.py``) or
+    its record (``<name>.py.txt``), as an mmengine ``Config``.
+
+    Raises:
+        FileNotFoundError: Unless ``folder`` holds exactly one, naming what
+            it found.
+    """
+    from mmengine.config import Config
+    dumped = sorted(glob.glob(osp.join(folder, '*.py')) +
+                    glob.glob(osp.join(folder, '*.py' + CONFIG_SUFFIX)))
+    if len(dumped) != 1:
+        raise FileNotFoundError(f'{folder}: expected the one config the '
+                                f'runner dumps there, found {dumped}')
+    with open(dumped[0]) as f:
+        return Config.fromstring(f.read(), '.py')

@@ -36,7 +36,7 @@ import sys
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from benchmarks.common import ROOT, git_provenance, write_report
-from benchmarks.lt_archive import DEFAULT_RECORDS_DIR
+from benchmarks.lt_archive import DEFAULT_RECORDS_DIR, dumped_config
 from benchmarks.lt_logs import (RESULT_FILE, find_scalars, mean_std,
                                 read_json_lines)
 from benchmarks.lt_protocol import section_plan
@@ -349,12 +349,7 @@ def smallest_class_f1(run_dir: str) -> float:
 def training_sampler(run_dir: str) -> str:
     """The training sampler of a kept run, from the config the runner
     dumped into ``run_dir`` (type, and strategy where it has one)."""
-    from mmengine.config import Config
-    dumped = sorted(glob.glob(osp.join(run_dir, '*.py')))
-    if len(dumped) != 1:
-        raise FileNotFoundError(f'{run_dir}: expected the one config the '
-                                f'runner dumps there, found {dumped}')
-    sampler = Config.fromfile(dumped[0]).train_dataloader.sampler
+    sampler = dumped_config(run_dir).train_dataloader.sampler
     return sampler.type + (f" ({sampler['strategy']})"
                            if 'strategy' in sampler else '')
 

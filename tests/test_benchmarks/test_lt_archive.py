@@ -38,12 +38,25 @@ def test_archive_keeps_what_the_renderers_read_and_no_checkpoint(tmp_path):
     lt_archive.archive_run(run, record)
     kept = sorted(osp.relpath(osp.join(d, f), record)
                   for d, _, files in os.walk(record) for f in files)
-    assert kept == sorted(lt_archive.kept_files(run))
+    # the dumped config is kept as data, not as a .py of the repository
+    assert kept == sorted(['result.json', 'per_class.csv', 'c.py.txt',
+                           '20260101_000000/vis_data/scalars.json'])
+    assert lt_archive.dumped_config(record).x == 1
+    assert lt_archive.dumped_config(run).x == 1
     # a record reads like its run folder
     assert lt_logs.find_scalars(record).startswith(record)
     assert lt_archive.finished_dir(str(tmp_path / 'none'), record) == record
     assert lt_archive.finished_dir(run, record) == run
     assert lt_archive.finished_dir(str(tmp_path / 'none'), None) is None
+
+
+def test_dumped_config_must_be_one(tmp_path):
+    with pytest.raises(FileNotFoundError, match='expected the one config'):
+        lt_archive.dumped_config(str(tmp_path))
+    (tmp_path / 'a.py').write_text('x = 1')
+    (tmp_path / 'b.py.txt').write_text('x = 2')
+    with pytest.raises(FileNotFoundError, match="a.py', .*b.py.txt"):
+        lt_archive.dumped_config(str(tmp_path))
 
 
 def test_an_unfinished_run_is_not_kept(tmp_path):
