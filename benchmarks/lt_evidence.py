@@ -7,9 +7,11 @@ run sections under the converged protocol:
 ``python -m benchmarks.lt_evidence [--work-dir work_dirs/benchmarks]``.
 
 It reads the runs the harness keeps (``<work-dir>/converged/<row>/seed<N>/``:
-``result.json`` and the runner's ``vis_data/scalars.json``) and writes two
+``result.json`` and the runner's ``vis_data/scalars.json``; where the work dir
+lacks a run, its record under ``benchmarks/results/converged``) and writes two
 sections of docs/benchmarks.md (and, with ``--sections recipe-direction``
-after the ``recipes`` section has run, a third):
+after the ``recipes`` section has run, or ``--sections group-lift`` after the
+group-lift sections have, a third):
 
 - ``convergence``: the cross-entropy curves (training loss per epoch and
   balanced accuracy on the held-out validation split, every seed) as
@@ -40,7 +42,7 @@ from benchmarks.lt_archive import DEFAULT_RECORDS_DIR, dumped_config
 from benchmarks.lt_logs import (RESULT_FILE, find_scalars, mean_std,
                                 read_json_lines)
 from benchmarks.lt_protocol import section_plan
-from benchmarks.paper_signs import (difference, exceeds_noise,
+from benchmarks.paper_signs import (difference, exceeds_noise, noise_verdict,
                                    render_sign_table, sign_rows)
 
 DEFAULT_WORK_DIR = 'work_dirs/benchmarks'
@@ -417,15 +419,48 @@ def ablation_lines(results: Dict[str, Dict[int, dict]]) -> List[str]:
                                ('smallest', "smallest class's F1")):
                 delta, pooled = difference(values[other][key],
                                            values[name][key])
-                beyond = exceeds_noise(delta, pooled)
-                verdict = ('n/a (one seed)' if beyond is None else
-                           'beyond noise' if beyond else 'within noise')
+                verdict = noise_verdict(exceeds_noise(delta, pooled))
                 lines.append(f'- {label}: {name} − {other} = {delta:+.2f} '
                              f'(pooled std {pooled:.2f}): {verdict}.')
     return lines
 
 
 GROUP_PLANS = ('plan-a', 'plan-b', 'plan-c')
+GROUP1 = 'long_tail/group1_accuracy'
+GROUP0 = 'long_tail/group0_accuracy'
+GROUP_FIGURES = ((GROUP1, 'group 1'), (GROUP0, 'group 0'))
+
+
+def metric_values(results: Dict[str, Dict[int, dict]], row: str,
+                  key: str) -> List[float]:
+    """``key`` of every kept run of ``row``, in seed order."""
+    return [r['metrics'][key] for _, r in sorted(results[row].items())]
+
+
+def delta_table(results: Dict[str, Dict[int, dict]], base: str,
+                rows: Sequence[str],
+                figures: Sequence[Tuple[str, str]]) -> List[str]:
+    """Markdown table of ``rows`` (``base`` first): per figure (metric key,
+    label) the mean ± sample std (seeds) and, but for ``base``, the change
+    on ``base`` with the page's noise verdict."""
+    head = ' | '.join(f'{label} | Δ {label}' for _, label in figures)
+    lines = [f'| row | {head} |',
+             '|---|' + '---:|---:|' * len(figures)]
+    for row in [base] + [r for r in rows if r != base]:
+        cells = []
+        for key, _ in figures:
+            vals = metric_values(results, row, key)
+            base_vals = metric_values(results, base, key)
+            m, sd, n = mean_std(vals)
+            cells.append(f'{m:.2f} ± {sd:.2f} ({n})')
+            if row == base:
+                cells.append('')
+                continue
+            delta, pooled = difference(base_vals, vals)
+            cells.append(f'{delta:+.2f} ('
+                         f'{noise_verdict(exceeds_noise(delta, pooled))})')
+        lines.append(f'| {row} | ' + ' | '.join(cells) + ' |')
+    return lines
 
 
 def group_plan_lines(results: Dict[str, Dict[int, dict]],
@@ -436,36 +471,75 @@ def group_plan_lines(results: Dict[str, Dict[int, dict]],
     plans = [p for p in GROUP_PLANS if results.get(p)]
     if not plans or not results.get(base):
         return []
-    lines = [
+    return [
         '',
         f'### The group plans against {base.upper()} (the recipe they '
         'change)',
         '',
-        '| row | group 1 | Δ group 1 | group 0 | Δ group 0 |',
-        '|---|---:|---:|---:|---:|',
+    ] + delta_table(results, base, plans, GROUP_FIGURES)
+
+
+GROUP_LIFT_FIGURES = GROUP_FIGURES + (
+    (BALANCED, 'balanced'), ('long_tail/few_shot', 'few-shot'))
+
+
+def group_lift_section(results: Dict[str, Dict[int, dict]],
+                       seeds: int = 3) -> str:
+    """The ``group-lift`` section: per case (rare, degraded group 1), every
+    plan with ``seeds`` finished runs against the case's cross-entropy
+    baseline (``ce-<case>``, also with ``seeds``): the change of group-1,
+    group-0, balanced and few-shot accuracy, each with the page's noise
+    verdict, and the plans whose group-1 lift is beyond the noise named
+    with what they cost group 0; the plans still short of seeds are named.
+
+    Raises:
+        FileNotFoundError: Without finished runs of any case's baseline.
+    """
+    from benchmarks.lt_protocol import GROUP_LIFT_CASES
+    lines = ['## What the group plans buy, and what they cost', '',
+             'Each plan against cross-entropy on the same group-lift data '
+             '(the `group-lift-rare` and `group-lift-degraded` sections): '
+             'mean ± sample std (seeds) and the change on the baseline, '
+             'with the page\'s noise rule (|Δ| > 2 × pooled std).']
+    cases = 0
+    for case in GROUP_LIFT_CASES:
+        base = f'ce-{case}'
+        if len(results.get(base, {})) < seeds:
+            continue
+        cases += 1
+        plan = [spec.name for spec in section_plan(f'group-lift-{case}')[1]
+                if spec.name != base]
+        rows = [r for r in plan if len(results.get(r, {})) >= seeds]
+        lines += ['', f'### {case.capitalize()} group 1', '']
+        lines += delta_table(results, base, rows, GROUP_LIFT_FIGURES)
+        lifted = []
+        for row in rows:
+            g1 = difference(metric_values(results, base, GROUP1),
+                            metric_values(results, row, GROUP1))
+            if exceeds_noise(*g1) and g1[0] > 0:
+                g0 = difference(metric_values(results, base, GROUP0),
+                                metric_values(results, row, GROUP0))
+                lifted.append(f'{row} ({g1[0]:+.2f} on group 1; group 0 '
+                              f'{g0[0]:+.2f}, '
+                              f'{noise_verdict(exceeds_noise(*g0))})')
+        lines += ['', 'Group 1 lifted beyond the noise by: ' +
+                  ('; '.join(lifted) if lifted else 'no plan') + '.']
+        short = [f'{r} ({len(results.get(r, {}))} of {seeds} seeds)'
+                 for r in plan if r not in rows]
+        if short:
+            lines += ['', 'Not measured yet: ' + ', '.join(short) + '.']
+    if not cases:
+        raise FileNotFoundError(f'no group-lift baseline (ce-rare, '
+                                f'ce-degraded) with {seeds} finished runs: '
+                                'run the group-lift sections of '
+                                'lt_benchmark first')
+    lines += [
+        '',
+        f'- Code: {git_provenance()}',
+        '- Command: `python -m benchmarks.lt_evidence --sections '
+        'group-lift`',
     ]
-
-    def values(row: str, group: int) -> List[float]:
-        return [r['metrics'][f'long_tail/group{group}_accuracy']
-                for _, r in sorted(results[row].items())]
-
-    for row in [base] + plans:
-        cells = []
-        for group in (1, 0):
-            m, sd, n = mean_std(values(row, group))
-            cells.append(f'{m:.2f} ± {sd:.2f} ({n})')
-            if row == base:
-                cells.append('')
-                continue
-            delta, pooled = difference(values(base, group),
-                                       values(row, group))
-            beyond = exceeds_noise(delta, pooled)
-            cells.append(f'{delta:+.2f} ('
-                         + ('n/a, one seed' if beyond is None else
-                            'beyond noise' if beyond else 'within noise')
-                         + ')')
-        lines.append(f'| {row} | ' + ' | '.join(cells) + ' |')
-    return lines
+    return '\n'.join(lines)
 
 
 def recipe_direction_section(results: Dict[str, Dict[int, dict]],
@@ -506,10 +580,8 @@ def recipe_direction_section(results: Dict[str, Dict[int, dict]],
         beyond = exceeds_noise(delta, pooled)
         ref = (f'{ref_a:g} → {ref_b:g} ({ref_b - ref_a:+.1f})'
                if ref_b is not None else f'{ref_a:g} → not reported')
-        if beyond is None:
-            verdict = 'n/a (one seed)'
-        elif not beyond:
-            verdict = 'within noise'
+        if not beyond:
+            verdict = noise_verdict(beyond)
         elif ref_b is None:
             verdict = 'beyond noise (no reference direction)'
         elif (delta > 0) == (ref_b > ref_a):
@@ -549,7 +621,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--out', default='docs/benchmarks.md')
     parser.add_argument('--sections', nargs='+',
                         choices=('convergence', 'paper-signs',
-                                 'recipe-direction'),
+                                 'recipe-direction', 'group-lift'),
                         default=['convergence', 'paper-signs'])
     return parser.parse_args(argv)
 
@@ -569,6 +641,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         write_report(args.out, 'recipe-direction',
                      recipe_direction_section(results))
         print('written: section recipe-direction')
+    if 'group-lift' in args.sections:
+        write_report(args.out, 'group-lift', group_lift_section(results))
+        print('written: section group-lift')
     return 0
 
 

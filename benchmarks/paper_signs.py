@@ -86,6 +86,12 @@ def exceeds_noise(delta: float, pooled_std: float) -> Optional[bool]:
     return abs(delta) > 2 * pooled_std
 
 
+def noise_verdict(beyond: Optional[bool]) -> str:
+    """The page's words for :func:`exceeds_noise`'s answer."""
+    return ('n/a (one seed)' if beyond is None else
+            'beyond noise' if beyond else 'within noise')
+
+
 @dataclass
 class SignRow:
     name: str
@@ -131,10 +137,8 @@ def sign_rows(per_row: Dict[str, Sequence[float]],
 
 
 def _verdict(row: SignRow) -> str:
-    if row.beyond_noise is None:
-        return 'n/a (one seed)'
     if not row.beyond_noise:
-        return 'within noise'
+        return noise_verdict(row.beyond_noise)
     if row.paper is None:
         return 'beyond noise (no paper figure)'
     return 'same sign as the paper' if row.agrees else \

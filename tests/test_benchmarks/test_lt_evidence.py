@@ -273,3 +273,48 @@ def test_group_plan_lines_compare_each_plan_with_v1_per_group():
                               'noise) |')
     assert '| +0.50 (within noise) |' in rows['plan-a']
     assert lt_evidence.group_plan_lines({'v1': runs(60.0, 75.0)}) == []
+
+
+def _group_runs(g1, g0, balanced=70.0, few=50.0):
+    """{seed: result} with the group-lift metrics, one value per seed."""
+    return {s: dict(metrics={'long_tail/group1_accuracy': a,
+                             'long_tail/group0_accuracy': b,
+                             'long_tail/balanced_accuracy': balanced + s,
+                             'long_tail/few_shot': few})
+            for s, (a, b) in enumerate(zip(g1, g0))}
+
+
+def test_noise_verdict_words():
+    assert paper_signs.noise_verdict(None) == 'n/a (one seed)'
+    assert paper_signs.noise_verdict(True) == 'beyond noise'
+    assert paper_signs.noise_verdict(False) == 'within noise'
+
+
+def test_group_lift_section_names_the_lift_and_its_cost():
+    results = {
+        'ce-rare': _group_runs((50.0, 51.0, 52.0), (80.0, 81.0, 82.0)),
+        # +10 on group 1, -5 on group 0: both beyond the noise
+        'plan-c-rare': _group_runs((60.0, 61.0, 62.0), (75.0, 76.0, 77.0)),
+        # +0.5 on group 1: within the noise
+        'g1-weight2-rare': _group_runs((50.5, 51.5, 52.5),
+                                       (80.0, 81.0, 82.0)),
+        # two seeds only: not in the table, named as not measured
+        'plan-a-rare': _group_runs((70.0, 71.0), (80.0, 81.0)),
+    }
+    body = lt_evidence.group_lift_section(results)
+    rows = {line.split(' | ')[0][2:]: line for line in body.splitlines()
+            if line.startswith('| ') and not line.startswith('| row')}
+    assert list(rows) == ['ce-rare', 'g1-weight2-rare', 'plan-c-rare']
+    assert rows['plan-c-rare'].startswith(
+        '| plan-c-rare | 61.00 ± 1.00 (3) | +10.00 (beyond noise) | '
+        '76.00 ± 1.00 (3) | -5.00 (beyond noise) | 71.00 ± 1.00 (3) | '
+        '+0.00 (within noise) |')
+    assert '+0.50 (within noise)' in rows['g1-weight2-rare']
+    assert ('Group 1 lifted beyond the noise by: plan-c-rare (+10.00 on '
+            'group 1; group 0 -5.00, beyond noise).') in body
+    assert 'plan-a-rare (2 of 3 seeds)' in body
+    assert 'multitask-rare (0 of 3 seeds)' in body
+    # the degraded case has no baseline yet: no table for it
+    assert '### Degraded' not in body and '### Rare group 1' in body
+    with pytest.raises(FileNotFoundError, match='no group-lift baseline'):
+        lt_evidence.group_lift_section({'ce-rare': results['plan-a-rare']})
