@@ -111,8 +111,14 @@ def machine_info(python: str) -> str:
             f'{datetime.date.today().isoformat()}')
 
 
+# the benchmark's run records (benchmarks/lt_archive.py): data the runs
+# write, not code, so not a change that the provenance line names
+RECORDS_PREFIX = 'benchmarks/results/'
+
+
 def git_provenance() -> str:
-    """Commit and the tracked files that differ from it."""
+    """Commit and the tracked files that differ from it (but the run
+    records under :data:`RECORDS_PREFIX`)."""
     def git(*args: str) -> str:
         return subprocess.run(['git', *args],
                               capture_output=True,
@@ -122,7 +128,8 @@ def git_provenance() -> str:
     commit = git('rev-parse', '--short', 'HEAD')
     if not commit:
         return ''
-    changed = git('diff', 'HEAD', '--name-only').split()
+    changed = [p for p in git('diff', 'HEAD', '--name-only').split()
+               if not p.startswith(RECORDS_PREFIX)]
     if not changed:
         return f'commit {commit}'
     listed = ', '.join(f'`{p}`' for p in changed[:5])

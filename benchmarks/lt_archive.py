@@ -23,10 +23,10 @@ import os.path as osp
 import shutil
 from typing import List, Optional
 
-from benchmarks.common import ROOT
+from benchmarks.common import RECORDS_PREFIX, ROOT
 from benchmarks.lt_logs import RESULT_FILE
 
-DEFAULT_RECORDS_DIR = osp.join(ROOT, 'benchmarks', 'results')
+DEFAULT_RECORDS_DIR = osp.join(ROOT, RECORDS_PREFIX.rstrip('/'))
 # the dumped config's suffix in a record
 CONFIG_SUFFIX = '.txt'
 

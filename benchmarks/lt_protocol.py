@@ -147,7 +147,8 @@ def _group_lift(case: str) -> List[ConfigSpec]:
     def row(name: str, method: str) -> ConfigSpec:
         return ConfigSpec(f'{name}-{case}',
                           f'configs/group_lift/{method}_{_GL}.py',
-                          prepare=prepare, cfg=list(data))
+                          prepare=prepare, cfg=list(data),
+                          cfg_note=f'train, val and test data_root {root}')
 
     rows = [
         row('ce', 'ce'),

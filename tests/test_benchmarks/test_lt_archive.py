@@ -144,3 +144,29 @@ def test_evidence_reads_records_where_the_work_dir_lacks_the_run(tmp_path):
     assert acc == {0: 80.0, 1: 75.0}
     assert results['ce'][0]['run_dir'] == str(tmp_path / 'rec' / 'ce' /
                                               'seed0')
+
+
+def test_provenance_does_not_name_changed_records(tmp_path, monkeypatch):
+    import subprocess
+
+    from benchmarks import common
+
+    def git(*args):
+        subprocess.run(['git', '-c', 'user.name=t', '-c', 'user.email=t@t',
+                        *args], cwd=tmp_path, check=True,
+                       capture_output=True)
+
+    rec = tmp_path / 'benchmarks' / 'results' / 'converged' / 'ce'
+    rec.mkdir(parents=True)
+    (rec / 'result.json').write_text('{}')
+    (tmp_path / 'code.py').write_text('x = 1\n')
+    git('init', '-q')
+    git('add', '-A')
+    git('commit', '-qm', 'init')
+    monkeypatch.setattr(common, 'ROOT', str(tmp_path))
+    (rec / 'result.json').write_text('{"a": 1}')
+    assert common.git_provenance().startswith('commit ')
+    assert 'uncommitted' not in common.git_provenance()
+    (tmp_path / 'code.py').write_text('x = 2\n')
+    assert common.git_provenance().endswith('uncommitted changes in '
+                                            '`code.py`')
