@@ -112,13 +112,16 @@ def machine_info(python: str) -> str:
 
 
 # the benchmark's run records (benchmarks/lt_archive.py): data the runs
-# write, not code, so not a change that the provenance line names
+# write, not code
 RECORDS_PREFIX = 'benchmarks/results/'
+# what the scripts write (run records, docs and their figures), not a code
+# change that the provenance line names
+OUTPUT_PREFIXES = (RECORDS_PREFIX, 'docs/')
 
 
 def git_provenance() -> str:
-    """Commit and the tracked files that differ from it (but the run
-    records under :data:`RECORDS_PREFIX`)."""
+    """Commit and the tracked files that differ from it (but the scripts'
+    own outputs, :data:`OUTPUT_PREFIXES`)."""
     def git(*args: str) -> str:
         return subprocess.run(['git', *args],
                               capture_output=True,
@@ -129,7 +132,7 @@ def git_provenance() -> str:
     if not commit:
         return ''
     changed = [p for p in git('diff', 'HEAD', '--name-only').split()
-               if not p.startswith(RECORDS_PREFIX)]
+               if not p.startswith(OUTPUT_PREFIXES)]
     if not changed:
         return f'commit {commit}'
     listed = ', '.join(f'`{p}`' for p in changed[:5])

@@ -146,7 +146,7 @@ def test_evidence_reads_records_where_the_work_dir_lacks_the_run(tmp_path):
                                               'seed0')
 
 
-def test_provenance_does_not_name_changed_records(tmp_path, monkeypatch):
+def test_provenance_does_not_name_changed_records_or_docs(tmp_path, monkeypatch):
     import subprocess
 
     from benchmarks import common
@@ -164,7 +164,12 @@ def test_provenance_does_not_name_changed_records(tmp_path, monkeypatch):
     git('add', '-A')
     git('commit', '-qm', 'init')
     monkeypatch.setattr(common, 'ROOT', str(tmp_path))
+    (tmp_path / 'docs').mkdir()
+    (tmp_path / 'docs' / 'benchmarks.md').write_text('old')
+    git('add', '-A')
+    git('commit', '-qm', 'docs')
     (rec / 'result.json').write_text('{"a": 1}')
+    (tmp_path / 'docs' / 'benchmarks.md').write_text('new')
     assert common.git_provenance().startswith('commit ')
     assert 'uncommitted' not in common.git_provenance()
     (tmp_path / 'code.py').write_text('x = 2\n')
