@@ -39,7 +39,10 @@ BASELINE_ROW = 'ce'
 METRICS = (('top-1', 'Top 1 Accuracy'), ('balanced', 'Balanced Accuracy'),
            ('many', 'Many-Shot Accuracy'),
            ('medium', 'Medium-Shot Accuracy'), ('few', 'Few-Shot Accuracy'),
-           ('macro-F1', 'Macro-F1'))
+           ('macro-F1', 'Macro-F1'), ('group 1', 'Group 1 Accuracy'),
+           ('group 0', 'Group 0 Accuracy'))
+# sections on the group-lift data: the case (which group 1) names the data
+GROUP_LIFT_SECTION = 'group-lift-'
 NO_ROWS = 'docs/benchmarks.md has no row for these configs yet.'
 # sections whose rows run a config with another model, data or schedule
 # than its metafile entry states (the recipes: ResNet-20 on the group-lift
@@ -103,9 +106,12 @@ def model_results(model: dict, sections: Sequence[Section]) -> List[dict]:
             if config != model['Config'] or row not in s.cells:
                 continue
             cells = s.cells[row]
+            dataset = meta.get('Training Data', '')
+            if group_lift_case(s.key):
+                dataset += f', {group_lift_case(s.key)} group 1'
             results.append({
                 'Task': 'Long-Tailed Image Classification',
-                'Dataset': meta.get('Training Data', ''),
+                'Dataset': dataset,
                 'Metrics': _metrics(cells),
                 'Seeds': int(cells['seeds']),
                 'Epochs': meta.get('Epochs'),
@@ -113,6 +119,21 @@ def model_results(model: dict, sections: Sequence[Section]) -> List[dict]:
                 f'("{s.title}"), row {row}',
             })
     return results
+
+
+def group_lift_case(key: str) -> Optional[str]:
+    """The case (``rare``, ``degraded``) of a group-lift section's key;
+    None for another section."""
+    if key.startswith(GROUP_LIFT_SECTION):
+        return key[len(GROUP_LIFT_SECTION):]
+    return None
+
+
+def baseline_row(key: str) -> str:
+    """The cross-entropy row of section ``key``: ``ce``, or on the
+    group-lift data ``ce-<case>``."""
+    case = group_lift_case(key)
+    return f'{BASELINE_ROW}-{case}' if case else BASELINE_ROW
 
 
 def readme_results(configs: Sequence[str],
@@ -125,8 +146,8 @@ def readme_results(configs: Sequence[str],
                 if config in configs and row in s.lines]
         if not rows:
             continue
-        baseline = [BASELINE_ROW] if BASELINE_ROW in s.lines and \
-            BASELINE_ROW not in rows else []
+        base = baseline_row(s.key)
+        baseline = [base] if base in s.lines and base not in rows else []
         parts.append(
             f'Copied from docs/benchmarks.md, section `bench:{s.key}` '
             f'("{s.title}"); its footer has the data, schedule, machine, '

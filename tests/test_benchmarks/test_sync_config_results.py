@@ -78,3 +78,34 @@ def test_recipe_rows_are_not_the_metafile_models_results():
     # the README still carries the row, with the section named
     body = sync.readme_results(['configs/losses/ldam.py'], [section])
     assert '| ldam | 3 | 82.00 ± 1.00 |' in body and 'bench:recipes' in body
+
+
+GROUP_DOC = """<!-- bench:group-lift-rare:start -->
+## Rare
+
+| config | seeds | group 1 | group 0 | balanced | few | s/epoch |
+|---|---:|---:|---:|---:|---:|---:|
+| ce-rare | 3 | 51.00 ± 1.00 | 77.00 ± 1.00 | 64.00 ± 1.00 | 37.00 ± 5.00 | 5.7 ± 0.3 |
+| routed-rare | 3 | 54.00 ± 1.00 | 77.50 ± 1.00 | 65.00 ± 1.00 | n/a | n/a |
+
+Rows: ce-rare: `configs/group_lift/ce.py`; routed-rare: `configs/ensemble/routed.py` (x).
+<!-- bench:group-lift-rare:end -->
+"""
+
+
+def test_group_lift_rows_carry_the_groups_the_case_and_their_baseline():
+    sections = sync.read_sections(GROUP_DOC)
+    model = dict(Name='routed', Config='configs/ensemble/routed.py',
+                 Metadata={'Training Data': 'FM group lift', 'Epochs': 60})
+    (result, ) = sync.model_results(model, sections)
+    assert result['Metrics'] == {'Balanced Accuracy': 65.0,
+                                 'Group 1 Accuracy': 54.0,
+                                 'Group 0 Accuracy': 77.5}
+    assert result['Dataset'] == 'FM group lift, rare group 1'
+    body = sync.readme_results(['configs/ensemble/routed.py'], sections)
+    table = [line for line in body.splitlines() if line.startswith('| ')]
+    # the case's cross-entropy row first
+    assert table[1].startswith('| ce-rare |')
+    assert table[2].startswith('| routed-rare |')
+    assert sync.baseline_row('lt-losses') == 'ce'
+    assert sync.group_lift_case('lt-losses') is None
