@@ -73,10 +73,12 @@ def read_results(run_root: str,
     return out
 
 
-def epoch_curves(records: Sequence[dict]) -> Tuple[Dict[int, float],
-                                                    Dict[int, float]]:
-    """Mean logged training loss per epoch and validation balanced accuracy
-    per validated epoch, from mmengine's ``scalars.json`` lines.
+def epoch_curves(records: Sequence[dict],
+                 metric: str = BALANCED) -> Tuple[Dict[int, float],
+                                                  Dict[int, float]]:
+    """Mean logged training loss per epoch and the validation ``metric``
+    (balanced accuracy) per validated epoch, from mmengine's
+    ``scalars.json`` lines.
 
     Training lines carry ``epoch`` and ``loss``; validation lines carry
     ``step`` (the epoch) and the metric.
@@ -86,8 +88,8 @@ def epoch_curves(records: Sequence[dict]) -> Tuple[Dict[int, float],
     for r in records:
         if 'loss' in r and 'epoch' in r:
             losses.setdefault(int(r['epoch']), []).append(float(r['loss']))
-        elif BALANCED in r:
-            val[int(r['step'])] = float(r[BALANCED])
+        elif metric in r:
+            val[int(r['step'])] = float(r[metric])
     return {e: sum(v) / len(v) for e, v in sorted(losses.items())}, val
 
 
@@ -483,6 +485,38 @@ GROUP_LIFT_FIGURES = GROUP_FIGURES + (
     (BALANCED, 'balanced'), ('long_tail/few_shot', 'few-shot'))
 
 
+CURVE_EPOCHS = (10, 20, 30)
+
+
+def group1_curve_lines(results: Dict[str, Dict[int, dict]],
+                       rows: Sequence[str]) -> List[str]:
+    """Group-1 accuracy on the held-out validation split during training
+    (mean over seeds) at :data:`CURVE_EPOCHS` and the last validated epoch,
+    for the trained ``rows`` (a test-only row has no training to show):
+    whether a plan learns group 1 sooner or ends higher."""
+    curves = {}
+    for row in rows:
+        runs = [r for _, r in sorted(results[row].items())]
+        if not runs[0].get('epochs'):
+            continue
+        curves[row] = _mean_curve([
+            epoch_curves(read_json_lines(find_scalars(r['run_dir'])),
+                         GROUP1)[1] for r in runs])
+    if not curves:
+        return []
+    last = max(max(c) for c in curves.values())
+    epochs = [e for e in CURVE_EPOCHS if e < last] + [last]
+    lines = ['', 'Group-1 accuracy on the held-out validation split during '
+             'training (mean over seeds):', '',
+             '| row | ' + ' | '.join(f'epoch {e}' for e in epochs) + ' |',
+             '|---|' + '---:|' * len(epochs)]
+    for row, curve in curves.items():
+        lines.append(f'| {row} | ' + ' | '.join(
+            f'{curve[e]:.2f}' if e in curve else 'n/a' for e in epochs)
+            + ' |')
+    return lines
+
+
 def group_lift_section(results: Dict[str, Dict[int, dict]],
                        seeds: int = 3) -> str:
     """The ``group-lift`` section: per case (rare, degraded group 1), every
@@ -524,6 +558,7 @@ def group_lift_section(results: Dict[str, Dict[int, dict]],
                               f'{noise_verdict(exceeds_noise(*g0))})')
         lines += ['', 'Group 1 lifted beyond the noise by: ' +
                   ('; '.join(lifted) if lifted else 'no plan') + '.']
+        lines += group1_curve_lines(results, [base] + rows)
         short = [f'{r} ({len(results.get(r, {}))} of {seeds} seeds)'
                  for r in plan if r not in rows]
         if short:

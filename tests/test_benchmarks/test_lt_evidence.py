@@ -318,3 +318,26 @@ def test_group_lift_section_names_the_lift_and_its_cost():
     assert '### Degraded' not in body and '### Rare group 1' in body
     with pytest.raises(FileNotFoundError, match='no group-lift baseline'):
         lt_evidence.group_lift_section({'ce-rare': results['plan-a-rare']})
+
+
+def test_group1_curve_lines_read_the_validation_scalars(tmp_path):
+    results = {}
+    for row, offset in (('ce-rare', 0.0), ('plan-c-rare', 5.0)):
+        for seed in (0, 1):
+            d = tmp_path / row / f'seed{seed}'
+            (d / 'stamp' / 'vis_data').mkdir(parents=True)
+            lines = [dict(loss=1.0, epoch=1, iter=1, step=1)]
+            lines += [{'long_tail/group1_accuracy': e + offset + seed,
+                       'step': e} for e in (10, 20, 30, 40)]
+            (d / 'stamp' / 'vis_data' / 'scalars.json').write_text(
+                '\n'.join(json.dumps(x) for x in lines))
+            results.setdefault(row, {})[seed] = dict(run_dir=str(d),
+                                                     epochs=40)
+    # a test-only row (no training, epochs 0) has no curve
+    results['routed-rare'] = {0: dict(run_dir='none', epochs=0)}
+    body = '\n'.join(lt_evidence.group1_curve_lines(
+        results, ['ce-rare', 'plan-c-rare', 'routed-rare']))
+    assert '| row | epoch 10 | epoch 20 | epoch 30 | epoch 40 |' in body
+    assert '| ce-rare | 10.50 | 20.50 | 30.50 | 40.50 |' in body
+    assert '| plan-c-rare | 15.50 | 25.50 | 35.50 | 45.50 |' in body
+    assert 'routed-rare' not in body
