@@ -15,7 +15,7 @@ repository: :func:`dumped_config` reads either).
 
 ``--reuse`` then finds a run in the work dir or, failing that, in the
 records; a row that starts from an earlier row's checkpoint retrains that
-row when only its record is left (see ``lt_runs.stage1_checkpoint``).
+row when only its record is left (see ``lt_runs.checkpoint_of``).
 """
 import glob
 import os

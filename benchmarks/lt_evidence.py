@@ -439,6 +439,14 @@ def metric_values(results: Dict[str, Dict[int, dict]], row: str,
     return [r['metrics'][key] for _, r in sorted(results[row].items())]
 
 
+def change_on(results: Dict[str, Dict[int, dict]], base: str, row: str,
+              key: str) -> Tuple[float, float]:
+    """``row``'s mean ``key`` minus ``base``'s, and their pooled std
+    (:func:`benchmarks.paper_signs.difference`)."""
+    return difference(metric_values(results, base, key),
+                      metric_values(results, row, key))
+
+
 def delta_table(results: Dict[str, Dict[int, dict]], base: str,
                 rows: Sequence[str],
                 figures: Sequence[Tuple[str, str]]) -> List[str]:
@@ -451,14 +459,12 @@ def delta_table(results: Dict[str, Dict[int, dict]], base: str,
     for row in [base] + [r for r in rows if r != base]:
         cells = []
         for key, _ in figures:
-            vals = metric_values(results, row, key)
-            base_vals = metric_values(results, base, key)
-            m, sd, n = mean_std(vals)
+            m, sd, n = mean_std(metric_values(results, row, key))
             cells.append(f'{m:.2f} ± {sd:.2f} ({n})')
             if row == base:
                 cells.append('')
                 continue
-            delta, pooled = difference(base_vals, vals)
+            delta, pooled = change_on(results, base, row, key)
             cells.append(f'{delta:+.2f} ('
                          f'{noise_verdict(exceeds_noise(delta, pooled))})')
         lines.append(f'| {row} | ' + ' | '.join(cells) + ' |')
@@ -548,11 +554,9 @@ def group_lift_section(results: Dict[str, Dict[int, dict]],
         lines += delta_table(results, base, rows, GROUP_LIFT_FIGURES)
         lifted = []
         for row in rows:
-            g1 = difference(metric_values(results, base, GROUP1),
-                            metric_values(results, row, GROUP1))
+            g1 = change_on(results, base, row, GROUP1)
             if exceeds_noise(*g1) and g1[0] > 0:
-                g0 = difference(metric_values(results, base, GROUP0),
-                                metric_values(results, row, GROUP0))
+                g0 = change_on(results, base, row, GROUP0)
                 lifted.append(f'{row} ({g1[0]:+.2f} on group 1; group 0 '
                               f'{g0[0]:+.2f}, '
                               f'{noise_verdict(exceeds_noise(*g0))})')

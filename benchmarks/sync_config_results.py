@@ -41,8 +41,6 @@ METRICS = (('top-1', 'Top 1 Accuracy'), ('balanced', 'Balanced Accuracy'),
            ('medium', 'Medium-Shot Accuracy'), ('few', 'Few-Shot Accuracy'),
            ('macro-F1', 'Macro-F1'), ('group 1', 'Group 1 Accuracy'),
            ('group 0', 'Group 0 Accuracy'))
-# sections on the group-lift data: the case (which group 1) names the data
-GROUP_LIFT_SECTION = 'group-lift-'
 NO_ROWS = 'docs/benchmarks.md has no row for these configs yet.'
 # sections whose rows run a config with another model, data or schedule
 # than its metafile entry states (the recipes: ResNet-20 on the group-lift
@@ -107,8 +105,9 @@ def model_results(model: dict, sections: Sequence[Section]) -> List[dict]:
                 continue
             cells = s.cells[row]
             dataset = meta.get('Training Data', '')
-            if group_lift_case(s.key):
-                dataset += f', {group_lift_case(s.key)} group 1'
+            case = group_lift_case(s.key)
+            if case:
+                dataset += f', {case} group 1'
             results.append({
                 'Task': 'Long-Tailed Image Classification',
                 'Dataset': dataset,
@@ -122,11 +121,12 @@ def model_results(model: dict, sections: Sequence[Section]) -> List[dict]:
 
 
 def group_lift_case(key: str) -> Optional[str]:
-    """The case (``rare``, ``degraded``) of a group-lift section's key;
-    None for another section."""
-    if key.startswith(GROUP_LIFT_SECTION):
-        return key[len(GROUP_LIFT_SECTION):]
-    return None
+    """The case (``rare``, ``degraded``) of a group-lift section's key
+    (``group-lift-<case>``, the planned sections of
+    :mod:`benchmarks.lt_protocol`); None for another section."""
+    from benchmarks.lt_protocol import GROUP_LIFT_CASES
+    return next((case for case in GROUP_LIFT_CASES
+                 if key == f'group-lift-{case}'), None)
 
 
 def baseline_row(key: str) -> str:

@@ -3,6 +3,7 @@ the stage-1 chain and the evidence renderers read them."""
 import json
 import os
 import os.path as osp
+import shutil
 
 import pytest
 
@@ -96,7 +97,6 @@ def test_reuse_finds_a_record_and_records_a_work_dir_run(tmp_path,
     record = lt_runs.record_dir_of(args, 'ce', 0)
     assert osp.isfile(osp.join(record, 'result.json'))
     # another machine: the work dir is gone, the record is read
-    import shutil
     shutil.rmtree(tmp_path / 'work')
     kept = lt_runs.kept_runs(ce, [0, 1], args)
     assert [r.seed for r in kept] == [0]
