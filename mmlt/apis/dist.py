@@ -51,22 +51,3 @@ def prepare_cpu_distributed(cfg: Config, launcher: str) -> bool:
     env_cfg['dist_cfg'] = dist_cfg
     cfg.env_cfg = env_cfg
     return True
-
-
-def close_distributed() -> bool:
-    """Destroy the default process group if one is initialised; return
-    whether one was.
-
-    Called by ``tools/train.py`` and ``tools/test.py`` after the run has
-    finished on every rank. Without it, gloo's worker threads can still
-    hold work objects when the interpreter shuts down, and a rank may abort
-    at exit ("terminate called without an active exception", SIGABRT) after
-    a run that succeeded, which torchrun reports as a failure. Not called
-    after an exception: a rank that failed must not wait on the others in a
-    collective teardown.
-    """
-    import torch.distributed as dist
-    if not (dist.is_available() and dist.is_initialized()):
-        return False
-    dist.destroy_process_group()
-    return True
