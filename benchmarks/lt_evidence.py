@@ -494,12 +494,13 @@ GROUP_LIFT_FIGURES = GROUP_FIGURES + (
 CURVE_EPOCHS = (10, 20, 30)
 
 
-def group1_curve_lines(results: Dict[str, Dict[int, dict]],
-                       rows: Sequence[str]) -> List[str]:
-    """Group-1 accuracy on the held-out validation split during training
-    (mean over seeds) at :data:`CURVE_EPOCHS` and the last validated epoch,
-    for the trained ``rows`` (a test-only row has no training to show):
-    whether a plan learns group 1 sooner or ends higher."""
+def val_curve_lines(results: Dict[str, Dict[int, dict]],
+                    rows: Sequence[str], metric: str = GROUP1,
+                    what: str = 'Group-1 accuracy') -> List[str]:
+    """``metric`` (``what``) on the held-out validation split during
+    training (mean over seeds) at :data:`CURVE_EPOCHS` and the last
+    validated epoch, for the trained ``rows`` (a test-only row has no
+    training to show): whether a row learns sooner or ends higher."""
     curves = {}
     for row in rows:
         runs = [r for _, r in sorted(results[row].items())]
@@ -507,12 +508,12 @@ def group1_curve_lines(results: Dict[str, Dict[int, dict]],
             continue
         curves[row] = _mean_curve([
             epoch_curves(read_json_lines(find_scalars(r['run_dir'])),
-                         GROUP1)[1] for r in runs])
+                         metric)[1] for r in runs])
     if not curves:
         return []
     last = max(max(c) for c in curves.values())
     epochs = [e for e in CURVE_EPOCHS if e < last] + [last]
-    lines = ['', 'Group-1 accuracy on the held-out validation split during '
+    lines = ['', f'{what} on the held-out validation split during '
              'training (mean over seeds):', '',
              '| row | ' + ' | '.join(f'epoch {e}' for e in epochs) + ' |',
              '|---|' + '---:|' * len(epochs)]
@@ -562,7 +563,7 @@ def group_lift_section(results: Dict[str, Dict[int, dict]],
                               f'{noise_verdict(exceeds_noise(*g0))})')
         lines += ['', 'Group 1 lifted beyond the noise by: ' +
                   ('; '.join(lifted) if lifted else 'no plan') + '.']
-        lines += group1_curve_lines(results, [base] + rows)
+        lines += val_curve_lines(results, [base] + rows)
         short = [f'{r} ({len(results.get(r, {}))} of {seeds} seeds)'
                  for r in plan if r not in rows]
         if short:

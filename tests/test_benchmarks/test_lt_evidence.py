@@ -320,7 +320,7 @@ def test_group_lift_section_names_the_lift_and_its_cost():
         lt_evidence.group_lift_section({'ce-rare': results['plan-a-rare']})
 
 
-def test_group1_curve_lines_read_the_validation_scalars(tmp_path):
+def test_val_curve_lines_read_the_validation_scalars(tmp_path):
     results = {}
     for row, offset in (('ce-rare', 0.0), ('plan-c-rare', 5.0)):
         for seed in (0, 1):
@@ -335,7 +335,7 @@ def test_group1_curve_lines_read_the_validation_scalars(tmp_path):
                                                      epochs=40)
     # a test-only row (no training, epochs 0) has no curve
     results['routed-rare'] = {0: dict(run_dir='none', epochs=0)}
-    body = '\n'.join(lt_evidence.group1_curve_lines(
+    body = '\n'.join(lt_evidence.val_curve_lines(
         results, ['ce-rare', 'plan-c-rare', 'routed-rare']))
     assert '| row | epoch 10 | epoch 20 | epoch 30 | epoch 40 |' in body
     assert '| ce-rare | 10.50 | 20.50 | 30.50 | 40.50 |' in body
