@@ -16,26 +16,20 @@ row                 output      gamma
 ``focal``           sigmoid     2
 ==================  ==========  ==========
 
-This script reads their runs (work dir or records, as
-:mod:`benchmarks.lt_evidence`) and writes the ``focal-tail`` section of
+:func:`focal_section` reads their runs (work dir or records, as
+:mod:`benchmarks.lt_evidence` does) and writes the ``focal-tail`` section of
 docs/benchmarks.md: each row against cross-entropy per shot bin, the
 recall of the classes with the fewest training images, the effect of each
 change with the other held fixed, and balanced accuracy on the held-out
 validation split during training. Usage, from the repository root::
 
-    python -m benchmarks.focal_decomposition
+    python -m benchmarks.lt_evidence --sections focal-tail
 """
-import argparse
-import os
-import os.path as osp
-import sys
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List
 
-from benchmarks.common import ROOT, git_provenance, write_report
-from benchmarks.lt_archive import DEFAULT_RECORDS_DIR
-from benchmarks.lt_evidence import (BALANCED, DEFAULT_WORK_DIR, change_on,
-                                    delta_table, per_class_rows,
-                                    read_results, val_curve_lines)
+from benchmarks.common import git_provenance
+from benchmarks.lt_evidence import (BALANCED, change_on, delta_table,
+                                    per_class_rows, val_curve_lines)
 from benchmarks.lt_logs import mean_std
 from benchmarks.paper_signs import exceeds_noise, noise_verdict
 
@@ -128,30 +122,6 @@ def focal_section(results: Dict[str, Dict[int, dict]],
         'trained under the converged protocol (section '
         '`focal-decomposition`).',
         f'- Code: {git_provenance()}',
-        '- Command: `python -m benchmarks.focal_decomposition`',
+        '- Command: `python -m benchmarks.lt_evidence --sections focal-tail`',
     ]
     return '\n'.join(lines)
-
-
-def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description='The focal-tail section of docs/benchmarks.md: the '
-        'sigmoid focal loss taken apart (softmax/sigmoid x gamma 0/2)')
-    parser.add_argument('--work-dir', default=DEFAULT_WORK_DIR)
-    parser.add_argument('--records-dir', default=DEFAULT_RECORDS_DIR)
-    parser.add_argument('--out', default='docs/benchmarks.md')
-    return parser.parse_args(argv)
-
-
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    args = parse_args(argv)
-    os.chdir(ROOT)
-    results = read_results(osp.join(args.work_dir, 'converged'),
-                           osp.join(args.records_dir, 'converged'))
-    write_report(args.out, 'focal-tail', focal_section(results))
-    print('written: section focal-tail')
-    return 0
-
-
-if __name__ == '__main__':
-    sys.exit(main())

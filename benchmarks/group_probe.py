@@ -66,19 +66,12 @@ def extract(cfg, checkpoint: str, split: str) -> dict:
     """
     import torch
     from mmengine.registry import init_default_scope
-    from mmengine.runner import Runner, load_checkpoint
+    from mmengine.runner import Runner
 
-    import mmlt  # noqa: F401 - registers mmlt's modules
-    from mmlt.registry import MODELS
+    from mmlt.deploy.exportable import build_classifier
     from mmlt.structures import read_group_ids
     init_default_scope(cfg.get('default_scope', 'mmpretrain'))
-    model_cfg = copy.deepcopy(cfg.model)
-    if cfg.get('data_preprocessor', None) is not None:
-        model_cfg.setdefault('data_preprocessor',
-                             copy.deepcopy(cfg.data_preprocessor))
-    model = MODELS.build(model_cfg)
-    load_checkpoint(model, checkpoint, map_location='cpu', strict=True)
-    model.eval()
+    model = build_classifier(cfg, checkpoint)
     loader_cfg = copy.deepcopy(cfg.get(f'{split}_dataloader'))
     loader_cfg.update(num_workers=0, persistent_workers=False)
     feats, labels, groups, names = [], [], [], []

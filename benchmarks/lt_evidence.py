@@ -26,7 +26,11 @@ group-lift sections have, a third):
   the smallest class's F1) against the reference project's, and each
   recipe ablation of the ``recipes`` section against the recipe it changes
   (what explains a version's gain or loss), and the group plans' group-1
-  lift over V1 with what it costs group 0.
+  lift over V1 with what it costs group 0;
+- ``group-lift``: each group plan against cross-entropy on the same
+  group-lift data (``--sections group-lift``);
+- ``focal-tail``: the sigmoid focal loss taken apart
+  (:mod:`benchmarks.focal_decomposition`, ``--sections focal-tail``).
 """
 import argparse
 import csv
@@ -661,7 +665,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--out', default='docs/benchmarks.md')
     parser.add_argument('--sections', nargs='+',
                         choices=('convergence', 'paper-signs',
-                                 'recipe-direction', 'group-lift'),
+                                 'recipe-direction', 'group-lift',
+                                 'focal-tail'),
                         default=['convergence', 'paper-signs'])
     return parser.parse_args(argv)
 
@@ -684,6 +689,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if 'group-lift' in args.sections:
         write_report(args.out, 'group-lift', group_lift_section(results))
         print('written: section group-lift')
+    if 'focal-tail' in args.sections:
+        # imported here: the section is built from this module's tables
+        from benchmarks.focal_decomposition import focal_section
+        write_report(args.out, 'focal-tail', focal_section(results))
+        print('written: section focal-tail')
     return 0
 
 
