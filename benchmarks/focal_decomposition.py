@@ -2,19 +2,26 @@
 protocol: its two changes to cross-entropy taken apart.
 
 The focal baseline (``FocalLoss``, gamma 2, alpha 0.25) differs from
-cross-entropy in two ways: one-vs-all sigmoids instead of a softmax, and
+cross-entropy in three ways: one-vs-all sigmoids instead of a softmax, the
+weight alpha of the positive term (1 - alpha of the negative terms), and
 the focusing term ``(1 - p_t)^gamma``. The ``focal-decomposition`` section
-of ``benchmarks/lt_benchmark.py`` trains the four combinations under the
-converged protocol:
+of ``benchmarks/lt_benchmark.py`` trains them one at a time under the
+converged protocol (every sigmoid row is MMPretrain's ``FocalLoss`` with
+the head's ``avg_factor``, so summed over the classes and divided by the
+batch size, as Lin et al. normalise it):
 
-==================  ==========  ==========
-row                 output      gamma
-==================  ==========  ==========
-``ce``              softmax     0
-``softmax-focal``   softmax     2
-``focal-gamma0``    sigmoid     0 (alpha 0.25 kept)
-``focal``           sigmoid     2
-==================  ==========  ==========
+==================  ==========  ========  =======
+row                 output      alpha     gamma
+==================  ==========  ========  =======
+``ce``              softmax     --        0
+``softmax-focal``   softmax     --        2
+``sigmoid-ce``      sigmoid     0.5 (x2)  0
+``focal-gamma0``    sigmoid     0.25      0
+``focal``           sigmoid     0.25      2
+==================  ==========  ========  =======
+
+``sigmoid-ce`` is the plain sigmoid (binary) cross-entropy: alpha 0.5
+with loss weight 2 weighs positive and negative terms by 1.
 
 :func:`focal_section` reads their runs (work dir or records, as
 :mod:`benchmarks.lt_evidence` does) and writes the ``focal-tail`` section of
@@ -34,16 +41,18 @@ from benchmarks.lt_logs import mean_std
 from benchmarks.paper_signs import exceeds_noise, noise_verdict
 
 BASE = 'ce'
-ROWS = ('softmax-focal', 'focal-gamma0', 'focal')
+ROWS = ('softmax-focal', 'sigmoid-ce', 'focal-gamma0', 'focal')
 FIGURES = ((BALANCED, 'balanced'), ('long_tail/many_shot', 'many'),
            ('long_tail/medium_shot', 'medium'),
            ('long_tail/few_shot', 'few'))
 # (what changes, the row without it, the row with it)
 EFFECTS = (
-    ('sigmoid instead of softmax, gamma 0', 'ce', 'focal-gamma0'),
-    ('sigmoid instead of softmax, gamma 2', 'softmax-focal', 'focal'),
-    ('focusing (gamma 2), softmax', 'ce', 'softmax-focal'),
-    ('focusing (gamma 2), sigmoid', 'focal-gamma0', 'focal'),
+    ('sigmoid instead of softmax (gamma 0, no alpha)', 'ce', 'sigmoid-ce'),
+    ('alpha 0.25 (sigmoid, gamma 0)', 'sigmoid-ce', 'focal-gamma0'),
+    ('focusing, gamma 2 (softmax)', 'ce', 'softmax-focal'),
+    ('focusing, gamma 2 (sigmoid, alpha 0.25)', 'focal-gamma0', 'focal'),
+    ('sigmoid with alpha 0.25 instead of softmax (gamma 2)',
+     'softmax-focal', 'focal'),
 )
 
 
@@ -116,11 +125,14 @@ def focal_section(results: Dict[str, Dict[int, dict]],
     lines += [
         '',
         'Rows: `ce` and `focal` are the baselines of the `lt-losses` '
-        'section, `softmax-focal` its softmax focal row (gamma 2, no '
-        'alpha), `focal-gamma0` MMPretrain\'s FocalLoss with gamma 0 (the '
-        'alpha-balanced sigmoid cross-entropy, alpha 0.25 kept); all '
-        'trained under the converged protocol (section '
-        '`focal-decomposition`).',
+        'section (focal: MMPretrain\'s FocalLoss, sigmoid, alpha 0.25, '
+        'gamma 2), `softmax-focal` its softmax focal row (gamma 2, no '
+        'alpha); `sigmoid-ce` is FocalLoss with gamma 0, alpha 0.5 and loss '
+        'weight 2 (the plain sigmoid cross-entropy), `focal-gamma0` '
+        'FocalLoss with gamma 0 (alpha 0.25 kept); every sigmoid loss is '
+        'summed over the classes and divided by the batch size (the '
+        'head\'s avg_factor). All trained under the converged protocol '
+        '(section `focal-decomposition`).',
         f'- Code: {git_provenance()}',
         '- Command: `python -m benchmarks.lt_evidence --sections focal-tail`',
     ]

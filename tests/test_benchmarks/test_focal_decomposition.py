@@ -40,6 +40,7 @@ def _results(tmp_path, rows):
 def test_section_takes_the_focal_loss_apart(tmp_path):
     results = _results(tmp_path, {
         'ce': (70.0, 80.0), 'softmax-focal': (70.0, 80.0),
+        'sigmoid-ce': (69.0, 78.0),
         'focal-gamma0': (68.0, 75.0), 'focal': (30.0, 2.0)})
     body = fd.focal_section(results)
     # per-bin table against ce, few-shot 30 vs 70 beyond the noise
@@ -49,10 +50,13 @@ def test_section_takes_the_focal_loss_apart(tmp_path):
     assert '| row | tiny (5) | tail (10) | mid (50) |' in body
     assert '| focal | 2.0 ± 0.0 | 2.0 ± 0.0 | 90.0 ± 0.0 |' in body
     # each change with the other held fixed
-    assert ('- sigmoid instead of softmax, gamma 2 (focal − softmax-focal):'
+    assert ('- sigmoid with alpha 0.25 instead of softmax (gamma 2) (focal − '
+            'softmax-focal):'
             ' few-shot -40.00 (beyond noise)') in body
-    assert ('- focusing (gamma 2), softmax (softmax-focal − ce): few-shot '
+    assert ('- focusing, gamma 2 (softmax) (softmax-focal − ce): few-shot '
             '+0.00 (within noise)') in body
+    assert ('- alpha 0.25 (sigmoid, gamma 0) (focal-gamma0 − sigmoid-ce): '
+            'few-shot -1.00 (within noise)') in body
     assert 'Balanced accuracy on the held-out validation split' in body
     assert '| focal | 13.00 | 23.00 | 33.00 | 63.00 |' in body
 
@@ -61,6 +65,6 @@ def test_section_refuses_rows_short_of_seeds(tmp_path):
     results = _results(tmp_path, {'ce': (70.0, 80.0), 'focal': (30.0, 2.0)})
     del results['focal'][2]
     with pytest.raises(FileNotFoundError,
-                       match=r'softmax-focal \(0\), focal-gamma0 \(0\), '
-                       r'focal \(2\)'):
+                       match=r'softmax-focal \(0\), sigmoid-ce \(0\), '
+                       r'focal-gamma0 \(0\), focal \(2\)'):
         fd.focal_section(results)
