@@ -112,6 +112,7 @@ def focal_section(results: Dict[str, Dict[int, dict]],
         lines.append(f'| {row} | ' + ' | '.join(cells) + ' |')
     lines += ['', 'Each change with the other held fixed (few-shot and '
               'balanced accuracy):', '']
+    beyond = []
     for what, without, with_ in EFFECTS:
         parts = []
         for key, label in ((('long_tail/few_shot', 'few-shot')),
@@ -119,8 +120,12 @@ def focal_section(results: Dict[str, Dict[int, dict]],
             delta, pooled = change_on(results, without, with_, key)
             parts.append(f'{label} {delta:+.2f} '
                          f'({noise_verdict(exceeds_noise(delta, pooled))})')
+            if key == BALANCED and exceeds_noise(delta, pooled):
+                beyond.append(f'{what} ({delta:+.2f})')
         lines.append(f'- {what} ({with_} − {without}): '
                      + ', '.join(parts) + '.')
+    lines += ['', 'Changes that move balanced accuracy beyond the noise: '
+              + ('; '.join(beyond) if beyond else 'none') + '.']
     lines += val_curve_lines(results, rows, BALANCED, 'Balanced accuracy')
     lines += [
         '',

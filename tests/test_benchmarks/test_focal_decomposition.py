@@ -57,6 +57,13 @@ def test_section_takes_the_focal_loss_apart(tmp_path):
             '+0.00 (within noise)') in body
     assert ('- alpha 0.25 (sigmoid, gamma 0) (focal-gamma0 − sigmoid-ce): '
             'few-shot -1.00 (within noise)') in body
+    # balanced accuracy has no spread over seeds here: every change but
+    # softmax-focal's (none) is beyond the noise
+    assert ('Changes that move balanced accuracy beyond the noise: sigmoid '
+            'instead of softmax (gamma 0, no alpha) (-0.10); alpha 0.25 '
+            '(sigmoid, gamma 0) (-0.10); focusing, gamma 2 (sigmoid, alpha '
+            '0.25) (-3.80); sigmoid with alpha 0.25 instead of softmax (gamma '
+            '2) (-4.00).') in body
     assert 'Balanced accuracy on the held-out validation split' in body
     assert '| focal | 13.00 | 23.00 | 33.00 | 63.00 |' in body
 
