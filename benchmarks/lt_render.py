@@ -200,6 +200,8 @@ def command_line(args: argparse.Namespace) -> str:
     if args.epochs is not None:
         parts += ['--epochs', str(args.epochs)]
     parts += ['--section', args.section]
+    if getattr(args, 'title', None):
+        parts += ['--title', args.title]
     for c in args.configs:
         if c.after:
             parts += ['--after', f'{c.name}={c.after}']

@@ -310,6 +310,13 @@ def test_two_stage_row_options_attach_to_rows():
     assert "starts from ce's final checkpoint" in lt_render.describe_row(crt)
 
 
+def test_command_line_keeps_the_title():
+    args = _args('--title', 'Two stages: a control')
+    words = __import__('shlex').split(lt_render.command_line(args))
+    assert lt_benchmark.parse_args(words[3:]).title == 'Two stages: a control'
+    assert '--title' not in lt_render.command_line(_args())
+
+
 @pytest.mark.parametrize('extra, match', [
     (('--after', 'ce=crt'), 'must come before'),
     (('--after', 'nope=ce'), "no row named 'nope'"),
