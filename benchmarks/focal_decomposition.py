@@ -118,9 +118,9 @@ def focal_section(results: Dict[str, Dict[int, dict]],
         for key, label in ((('long_tail/few_shot', 'few-shot')),
                            (BALANCED, 'balanced')):
             delta, pooled = change_on(results, without, with_, key)
-            parts.append(f'{label} {delta:+.2f} '
-                         f'({noise_verdict(exceeds_noise(delta, pooled))})')
-            if key == BALANCED and exceeds_noise(delta, pooled):
+            beyond_noise = exceeds_noise(delta, pooled)
+            parts.append(f'{label} {delta:+.2f} ({noise_verdict(beyond_noise)})')
+            if key == BALANCED and beyond_noise:
                 beyond.append(f'{what} ({delta:+.2f})')
         lines.append(f'- {what} ({with_} − {without}): '
                      + ', '.join(parts) + '.')

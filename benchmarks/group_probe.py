@@ -40,17 +40,20 @@ import numpy as np
 
 from benchmarks.common import ROOT, git_provenance, write_report
 from benchmarks.lt_archive import dumped_config
+from benchmarks.lt_evidence import DEFAULT_WORK_DIR, read_results
 from benchmarks.lt_logs import final_checkpoint, mean_std
+from benchmarks.lt_protocol import GROUP_LIFT_CASES
 from benchmarks.paper_signs import difference, exceeds_noise, noise_verdict
 
 DEFAULT_ROWS = ('ce-rare', 'multitask-rare', 'ce-degraded',
                 'multitask-degraded')
+# (key, label, decimals shown)
 FIGURES = (
-    ('group_probe', 'group probe'),
-    ('copy_cosine', 'copy cosine'),
-    ('class_probe_g0', 'class probe, group 0'),
-    ('class_probe_g1', 'class probe, group 1'),
-    ('class_probe_gap', 'gap (group 0 − group 1)'),
+    ('group_probe', 'group probe', 2),
+    ('copy_cosine', 'copy cosine', 3),
+    ('class_probe_g0', 'class probe, group 0', 2),
+    ('class_probe_g1', 'class probe, group 1', 2),
+    ('class_probe_gap', 'gap (group 0 − group 1)', 2),
 )
 
 
@@ -151,21 +154,21 @@ def run_scores(run_dir: str) -> Dict[str, float]:
                         extract(cfg, ckpt, 'test'))
 
 
-def row_runs(work_dir: str, row: str) -> List[str]:
-    """The seed folders of ``row`` that hold a finished run with its
-    checkpoint.
+def row_runs(results: Dict[str, Dict[int, dict]], run_root: str,
+             row: str) -> List[str]:
+    """The folders of ``row``'s finished runs (``results`` as
+    :func:`benchmarks.lt_evidence.read_results` reads ``run_root``) that
+    still hold their checkpoint, in seed order.
 
     Raises:
-        FileNotFoundError: If there is none, naming the folder.
+        FileNotFoundError: If there is none, naming the row's folder.
     """
-    root = osp.join(work_dir, 'converged', row)
-    runs = sorted(osp.join(root, d) for d in
-                  (os.listdir(root) if osp.isdir(root) else [])
-                  if d.startswith('seed') and
-                  osp.isfile(osp.join(root, d, 'last_checkpoint')))
+    runs = [r['run_dir'] for _, r in sorted(results.get(row, {}).items())
+            if osp.isfile(osp.join(r['run_dir'], 'last_checkpoint'))]
     if not runs:
         raise FileNotFoundError(
-            f'{root}: no finished run with a checkpoint (the probes need '
+            f'{osp.join(run_root, row)}: no finished run with a checkpoint '
+            '(the probes need '
             'the checkpoints; records under benchmarks/results do not keep '
             'them): run the group-lift section of lt_benchmark first')
     return runs
@@ -179,27 +182,23 @@ def render(scores: Dict[str, List[Dict[str, float]]]) -> str:
         '## Why the group multi-task head lowers the rare group: linear '
         'probes of the features',
         '',
-        '| row | ' + ' | '.join(label for _, label in FIGURES) + ' |',
+        '| row | ' + ' | '.join(label for _, label, _ in FIGURES) + ' |',
         '|---|' + '---:|' * len(FIGURES),
     ]
     for row, runs in scores.items():
         cells = []
-        for key, _ in FIGURES:
+        for key, _, digits in FIGURES:
             m, sd, n = mean_std([r[key] for r in runs])
-            digits = 3 if key == 'copy_cosine' else 2
             cells.append(f'{m:.{digits}f} ± {sd:.{digits}f} ({n})')
         lines.append(f'| {row} | ' + ' | '.join(cells) + ' |')
-    for row in scores:
-        if not row.startswith('multitask-'):
-            continue
-        base = 'ce-' + row[len('multitask-'):]
-        if base not in scores:
+    for case in GROUP_LIFT_CASES:
+        base, row = f'ce-{case}', f'multitask-{case}'
+        if base not in scores or row not in scores:
             continue
         lines += ['', f'{row} − {base}:']
-        for key, label in FIGURES:
+        for key, label, digits in FIGURES:
             delta, pooled = difference([r[key] for r in scores[base]],
                                        [r[key] for r in scores[row]])
-            digits = 3 if key == 'copy_cosine' else 2
             lines.append(f'- {label}: {delta:+.{digits}f} (pooled std '
                          f'{pooled:.{digits}f}): '
                          f'{noise_verdict(exceeds_noise(delta, pooled))}.')
@@ -227,7 +226,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         description='Linear probes of the group-lift models\' features '
         '(section group-probe of docs/benchmarks.md)')
     parser.add_argument('--rows', nargs='+', default=list(DEFAULT_ROWS))
-    parser.add_argument('--work-dir', default='work_dirs/benchmarks')
+    parser.add_argument('--work-dir', default=DEFAULT_WORK_DIR)
     parser.add_argument('--out', default='docs/benchmarks.md')
     return parser.parse_args(argv)
 
@@ -235,10 +234,12 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parse_args(argv)
     os.chdir(ROOT)
+    run_root = osp.join(args.work_dir, 'converged')
+    results = read_results(run_root)
     scores = {}
     for row in args.rows:
         scores[row] = []
-        for run_dir in row_runs(args.work_dir, row):
+        for run_dir in row_runs(results, run_root, row):
             scores[row].append(run_scores(run_dir))
             print(f'{row} {osp.basename(run_dir)}: {scores[row][-1]}',
                   flush=True)

@@ -55,7 +55,7 @@ def test_copy_pairs_match_by_name_and_refuse_bad_groups():
 
 def test_render_compares_multitask_with_its_case_baseline():
     def runs(value):
-        return [{key: value + d for key, _ in group_probe.FIGURES}
+        return [{key: value + d for key, _, _ in group_probe.FIGURES}
                 for d in (-0.1, 0.0, 0.1)]
     text = group_probe.render({'ce-rare': runs(40.0),
                                'multitask-rare': runs(30.0)})
@@ -66,6 +66,16 @@ def test_render_compares_multitask_with_its_case_baseline():
 
 
 def test_row_without_checkpoints_is_named(tmp_path):
-    (tmp_path / 'converged' / 'ce-rare' / 'seed0').mkdir(parents=True)
+    # a finished run whose checkpoint is gone (records keep none)
+    run = tmp_path / 'converged' / 'ce-rare' / 'seed0'
+    run.mkdir(parents=True)
+    results = {'ce-rare': {0: dict(run_dir=str(run))}}
     with pytest.raises(FileNotFoundError, match='ce-rare: no finished run'):
-        group_probe.row_runs(str(tmp_path), 'ce-rare')
+        group_probe.row_runs(results, str(tmp_path / 'converged'), 'ce-rare')
+    # a row with no finished run at all
+    with pytest.raises(FileNotFoundError, match='multitask-rare: no finished'):
+        group_probe.row_runs(results, str(tmp_path / 'converged'),
+                             'multitask-rare')
+    (run / 'last_checkpoint').write_text('epoch_60.pth')
+    assert group_probe.row_runs(results, str(tmp_path / 'converged'),
+                                'ce-rare') == [str(run)]
