@@ -1,5 +1,7 @@
 # Influence-balanced focal loss (Park et al., ICCV 2021), alpha=1000,
-# gamma=1, after a cross-entropy warm start over the first half of training.
+# gamma=1, after a cross-entropy warm start over the first half of training
+# and, from then on, 0.01 of the schedule's learning rate (IBWarmStartHook's
+# lr_factor, as the authors' code).
 # Fashion-MNIST-LT (IR 100).
 _base_ = ['../baselines/resnet20_ce_1xb128_fashion-mnist-lt1k-ir100.py']
 model = dict(head=dict(loss=dict(

@@ -1,6 +1,8 @@
 # Influence-balanced loss (Park et al., ICCV 2021), alpha=1000, after a
 # cross-entropy warm start over the first half of training (the paper's
-# 100 of 200 epochs; a fraction, so a shortened schedule keeps it).
+# 100 of 200 epochs; a fraction, so a shortened schedule keeps it) and, from
+# then on, 0.01 of the schedule's learning rate (IBWarmStartHook's
+# lr_factor, as the authors' code).
 # CIFAR-10-LT (IR 100), on the cross-entropy baseline.
 _base_ = ['../baselines/convnext-atto_ce_1xb128_cifar10-lt-ir100.py']
 model = dict(head=dict(

@@ -27,11 +27,13 @@ class Classifier(nn.Module):
             batch_augments=batch_augments)
 
 
-def fake_runner(model, max_epochs=10, epoch=0):
+def fake_runner(model, max_epochs=10, epoch=0, optim_wrapper=None):
     return SimpleNamespace(
         model=model,
         epoch=epoch,
         train_loop=SimpleNamespace(max_epochs=max_epochs),
+        optim_wrapper=optim_wrapper or SimpleNamespace(
+            param_groups=[dict(lr=0.1)]),
         logger=logging.getLogger('test_schedule_hooks'))
 
 
