@@ -30,7 +30,10 @@ group-lift sections have, a third):
 - ``group-lift``: each group plan against cross-entropy on the same
   group-lift data (``--sections group-lift``);
 - ``focal-tail``: the sigmoid focal loss taken apart
-  (:mod:`benchmarks.focal_decomposition`, ``--sections focal-tail``).
+  (:mod:`benchmarks.focal_decomposition`, ``--sections focal-tail``);
+- ``ib-switch``: the influence-balanced loss with and without its
+  learning-rate drop (:mod:`benchmarks.ib_lr_drop`, ``--sections
+  ib-switch``).
 """
 import argparse
 import csv
@@ -666,7 +669,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--sections', nargs='+',
                         choices=('convergence', 'paper-signs',
                                  'recipe-direction', 'group-lift',
-                                 'focal-tail'),
+                                 'focal-tail', 'ib-switch'),
                         default=['convergence', 'paper-signs'])
     return parser.parse_args(argv)
 
@@ -694,6 +697,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         from benchmarks.focal_decomposition import focal_section
         write_report(args.out, 'focal-tail', focal_section(results))
         print('written: section focal-tail')
+    if 'ib-switch' in args.sections:
+        from benchmarks.ib_lr_drop import ib_section
+        write_report(args.out, 'ib-switch', ib_section(results))
+        print('written: section ib-switch')
     return 0
 
 

@@ -49,7 +49,8 @@ NO_ROWS = 'docs/benchmarks.md has no row for these configs yet.'
 # decomposition, whose controls change the focal config's loss options):
 # copied into the README, with the section's footer, but not given to the
 # metafile model as its Results
-NOT_THE_METAFILE_MODEL = ('recipes', 'protocol-100e', 'focal-decomposition')
+NOT_THE_METAFILE_MODEL = ('recipes', 'protocol-100e', 'focal-decomposition',
+                          'ib-lr-drop')
 
 
 @dataclass
