@@ -11,7 +11,9 @@ therefore copied, without its checkpoints, into ``benchmarks/results/<key>/
 dumped, the training's ``vis_data/scalars.json``), at the same relative
 paths, so a record folder reads like the run folder it came from; the dumped
 config alone is renamed ``<name>.py.txt`` (data, not a config of the
-repository: :func:`dumped_config` reads either).
+repository: :func:`dumped_config` reads either) and has the work dir in
+its paths (``work_dir``, ``load_from``) written as ``{work_dir}``, so a
+record names no folder of the machine it ran on.
 
 ``--reuse`` then finds a run in the work dir or, failing that, in the
 records; a row that starts from an earlier row's checkpoint retrains that
@@ -54,17 +56,42 @@ def kept_files(run_dir: str) -> List[str]:
     return names
 
 
+# what a record's dumped config says instead of the work dir's path
+WORK_DIR_MARK = '{work_dir}'
+
+
+def work_dir_of(run_dir: str) -> str:
+    """The work dir of a run folder ``<work-dir>/<key>/<row>/seed<N>``
+    (:func:`benchmarks.lt_runs.run_dir_of`), absolute."""
+    return osp.dirname(osp.dirname(osp.dirname(osp.abspath(run_dir))))
+
+
+def portable_config(text: str, work_dir: str) -> str:
+    """A dumped config's ``text`` with the absolute ``work_dir`` written as
+    :data:`WORK_DIR_MARK` wherever it starts a path."""
+    return text.replace(osp.abspath(work_dir).rstrip(os.sep) + os.sep,
+                        WORK_DIR_MARK + '/')
+
+
 def archive_run(run_dir: str, record_dir: str) -> str:
     """Copy the kept files of a finished run into ``record_dir`` (replacing
-    an earlier record of the same row and seed); return ``record_dir``."""
+    an earlier record of the same row and seed), the dumped config with
+    :func:`portable_config`; return ``record_dir``."""
     names = kept_files(run_dir)
     if osp.isdir(record_dir):
         shutil.rmtree(record_dir)
     for name in names:
+        src = osp.join(run_dir, name)
         dst = osp.join(record_dir, name + (CONFIG_SUFFIX
                                            if name.endswith('.py') else ''))
         os.makedirs(osp.dirname(dst), exist_ok=True)
-        shutil.copyfile(osp.join(run_dir, name), dst)
+        if name.endswith('.py'):
+            with open(src) as f:
+                text = portable_config(f.read(), work_dir_of(run_dir))
+            with open(dst, 'w') as f:
+                f.write(text)
+        else:
+            shutil.copyfile(src, dst)
     return record_dir
 
 

@@ -51,6 +51,25 @@ def test_archive_keeps_what_the_renderers_read_and_no_checkpoint(tmp_path):
     assert lt_archive.finished_dir(str(tmp_path / 'none'), None) is None
 
 
+def test_record_names_no_folder_of_the_machine(tmp_path):
+    work = tmp_path / 'work'
+    run = work / 'converged' / 'crt' / 'seed0'
+    _finished_run(str(run))
+    (run / 'c.py').write_text(
+        f"work_dir = '{run}'\n"
+        f"load_from = '{work}/converged/ce/seed0/epoch_60.pth'\n"
+        "data_root = 'data/fashion_mnist'\n")
+    record = str(tmp_path / 'rec' / 'crt' / 'seed0')
+    lt_archive.archive_run(str(run), record)
+    cfg = lt_archive.dumped_config(record)
+    assert cfg.work_dir == '{work_dir}/converged/crt/seed0'
+    assert cfg.load_from == '{work_dir}/converged/ce/seed0/epoch_60.pth'
+    assert cfg.data_root == 'data/fashion_mnist'
+    assert str(tmp_path) not in open(osp.join(record, 'c.py.txt')).read()
+    # the run folder itself is left as the runner wrote it
+    assert lt_archive.dumped_config(str(run)).work_dir == str(run)
+
+
 def test_dumped_config_must_be_one(tmp_path):
     with pytest.raises(FileNotFoundError, match='expected the one config'):
         lt_archive.dumped_config(str(tmp_path))
