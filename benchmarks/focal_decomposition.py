@@ -35,16 +35,14 @@ validation split during training. Usage, from the repository root::
 from typing import Dict, List
 
 from benchmarks.common import git_provenance
-from benchmarks.lt_evidence import (BALANCED, change_on, delta_table,
-                                    per_class_rows, val_curve_lines)
+from benchmarks.lt_evidence import (BALANCED, change_on, per_class_rows,
+                                    require_seeds, shot_delta_lines,
+                                    val_curve_lines)
 from benchmarks.lt_logs import mean_std
 from benchmarks.paper_signs import exceeds_noise, noise_verdict
 
 BASE = 'ce'
 ROWS = ('softmax-focal', 'sigmoid-ce', 'focal-gamma0', 'focal')
-FIGURES = ((BALANCED, 'balanced'), ('long_tail/many_shot', 'many'),
-           ('long_tail/medium_shot', 'medium'),
-           ('long_tail/few_shot', 'few'))
 # (what changes, the row without it, the row with it)
 EFFECTS = (
     ('sigmoid instead of softmax (gamma 0, no alpha)', 'ce', 'sigmoid-ce'),
@@ -80,24 +78,11 @@ def focal_section(results: Dict[str, Dict[int, dict]],
         FileNotFoundError: If a row of the decomposition lacks ``seeds``
             finished runs, naming the rows and what they have.
     """
-    short = {r: len(results.get(r, {})) for r in (BASE,) + ROWS
-             if len(results.get(r, {})) < seeds}
-    if short:
-        raise FileNotFoundError(
-            f'rows without {seeds} finished runs: '
-            + ', '.join(f'{r} ({n})' for r, n in short.items())
-            + '; run `python -m benchmarks.lt_benchmark --section '
-            'focal-decomposition ...` (docs/benchmarks.md lists the '
-            'command) first')
+    require_seeds(results, (BASE,) + ROWS, 'focal-decomposition', seeds)
     rows = [BASE] + list(ROWS)
-    lines = [
-        '## Why the sigmoid focal loss loses to cross-entropy here',
-        '',
-        'Test accuracy per shot bin, mean ± sample std (seeds), and the '
-        'change on cross-entropy with the page\'s noise rule (|Δ| > 2 × '
-        'pooled std):',
-        '',
-    ] + delta_table(results, BASE, list(ROWS), FIGURES)
+    lines = shot_delta_lines(
+        results, BASE, list(ROWS),
+        'Why the sigmoid focal loss loses to cross-entropy here')
     recalls = {row: smallest_classes_recall(results, row) for row in rows}
     classes = list(recalls[BASE])
     lines += ['', 'Test recall of the classes with the fewest training '

@@ -26,15 +26,12 @@ from typing import Dict, List, Tuple
 
 from benchmarks.common import git_provenance
 from benchmarks.lt_archive import dumped_config
-from benchmarks.lt_evidence import (BALANCED, delta_table, epoch_curves,
-                                    val_curve_lines)
+from benchmarks.lt_evidence import (BALANCED, epoch_curves, require_seeds,
+                                    shot_delta_lines, val_curve_lines)
 from benchmarks.lt_logs import find_scalars, mean_std, read_json_lines
 
 BASE = 'ce'
 ROWS = ('ib-no-lr-drop', 'ib')
-FIGURES = ((BALANCED, 'balanced'), ('long_tail/many_shot', 'many'),
-           ('long_tail/medium_shot', 'medium'),
-           ('long_tail/few_shot', 'few'))
 
 
 def switch_epoch(run_dir: str, epochs: int) -> int:
@@ -103,22 +100,9 @@ def ib_section(results: Dict[str, Dict[int, dict]], seeds: int = 3) -> str:
         FileNotFoundError: If a row lacks ``seeds`` finished runs, naming
             the rows and what they have.
     """
-    short = {r: len(results.get(r, {})) for r in (BASE,) + ROWS
-             if len(results.get(r, {})) < seeds}
-    if short:
-        raise FileNotFoundError(
-            f'rows without {seeds} finished runs: '
-            + ', '.join(f'{r} ({n})' for r, n in short.items())
-            + '; run `python -m benchmarks.lt_benchmark --section '
-            'ib-lr-drop ...` (docs/benchmarks.md lists the command) first')
-    lines = [
-        '## Why IB needs its learning-rate drop',
-        '',
-        'Test accuracy per shot bin, mean ± sample std (seeds), and the '
-        'change on cross-entropy with the page\'s noise rule (|Δ| > 2 × '
-        'pooled std):',
-        '',
-    ] + delta_table(results, BASE, list(ROWS), FIGURES)
+    require_seeds(results, (BASE,) + ROWS, 'ib-lr-drop', seeds)
+    lines = shot_delta_lines(results, BASE, list(ROWS),
+                             'Why IB needs its learning-rate drop')
     lines += ['', 'Balanced accuracy on the held-out validation split at '
               'the last validation before the switch from cross-entropy to '
               'IB and at the first one after it:', '']

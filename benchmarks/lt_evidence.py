@@ -57,6 +57,10 @@ LONG_TAIL_SECTIONS = ('lt-losses', 'lt-samplers', 'lt-heads-two-stage',
                       'lt-bag-of-tricks')
 FIGURE = 'docs/figures/ce_convergence.png'
 BALANCED = 'long_tail/balanced_accuracy'
+# balanced accuracy and the three shot bins (metric key, label)
+SHOT_FIGURES = ((BALANCED, 'balanced'), ('long_tail/many_shot', 'many'),
+                ('long_tail/medium_shot', 'medium'),
+                ('long_tail/few_shot', 'few'))
 
 
 # ------------------------------------------------------------- the runs
@@ -452,6 +456,39 @@ def change_on(results: Dict[str, Dict[int, dict]], base: str, row: str,
     (:func:`benchmarks.paper_signs.difference`)."""
     return difference(metric_values(results, base, key),
                       metric_values(results, row, key))
+
+
+def require_seeds(results: Dict[str, Dict[int, dict]], rows: Sequence[str],
+                  section: str, seeds: int = 3) -> None:
+    """Refuse to render a control section before its runs are there.
+
+    Raises:
+        FileNotFoundError: If any of ``rows`` has fewer than ``seeds``
+            finished runs, naming those rows, what they have, and the
+            benchmark ``section`` that trains them.
+    """
+    short = {r: len(results.get(r, {})) for r in rows
+             if len(results.get(r, {})) < seeds}
+    if short:
+        raise FileNotFoundError(
+            f'rows without {seeds} finished runs: '
+            + ', '.join(f'{r} ({n})' for r, n in short.items())
+            + f'; run `python -m benchmarks.lt_benchmark --section {section} '
+            '...` (docs/benchmarks.md lists the command) first')
+
+
+def shot_delta_lines(results: Dict[str, Dict[int, dict]], base: str,
+                     rows: Sequence[str], title: str) -> List[str]:
+    """A control section's heading ``title`` and its rows' test accuracy
+    per shot bin against ``base`` (:func:`delta_table`)."""
+    return [
+        f'## {title}',
+        '',
+        'Test accuracy per shot bin, mean ± sample std (seeds), and the '
+        'change on cross-entropy with the page\'s noise rule (|Δ| > 2 × '
+        'pooled std):',
+        '',
+    ] + delta_table(results, base, rows, SHOT_FIGURES)
 
 
 def delta_table(results: Dict[str, Dict[int, dict]], base: str,
