@@ -43,12 +43,14 @@ def switch_epoch(run_dir: str, epochs: int) -> int:
         KeyError: If the config has no ``ib_warm_start`` hook.
     """
     from mmlt.engine.hooks.schedule_utils import resolve_epoch
+    from mmlt.registry import HOOKS
     hooks = dumped_config(run_dir).get('default_hooks', {})
     if 'ib_warm_start' not in hooks:
         raise KeyError(f'{run_dir}: the dumped config has no ib_warm_start '
                        'hook (IBWarmStartHook), so no switch to measure')
-    return resolve_epoch(hooks['ib_warm_start'].get('start_epoch', 100),
-                         epochs, 'start_epoch')
+    # built, so an unset start_epoch is the hook's own default
+    hook = HOOKS.build(hooks['ib_warm_start'])
+    return resolve_epoch(hook.start_epoch, epochs, 'start_epoch')
 
 
 def around_switch(run: dict) -> Tuple[int, float, int, float]:
