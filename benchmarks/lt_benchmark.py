@@ -223,8 +223,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     # read back after every run: a row trained again for a later row's
     # sake (its record held no checkpoint) shows its new run
     results, pending = [], []
+    specs = {c.name: c for c in args.configs}
     for spec in args.configs:
-        kept = kept_runs(spec, args.seeds, args)
+        kept = kept_runs(spec, args.seeds, args, specs)
         if len(kept) == len(args.seeds):
             results += kept
         else:

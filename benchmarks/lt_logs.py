@@ -6,7 +6,7 @@ import math
 import os
 import os.path as osp
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, List, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Sequence, Tuple
 
 # (metric key of mmlt's LongTailMetric, column title)
 METRIC_COLUMNS = (
@@ -50,7 +50,9 @@ class RunResult:
     sec_per_epoch: float
     peak_rss_mb: float
     wall_s: float
-    extra: Dict[str, float] = field(default_factory=dict)
+    # phase times and the last validation (floats); ``starts_from``: the
+    # runs of earlier rows a run started from (row name to timestamp)
+    extra: Dict[str, Any] = field(default_factory=dict)
 
 
 # ------------------------------------------------------------ log parsing

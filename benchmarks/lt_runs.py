@@ -230,11 +230,63 @@ def load_result(path: str, spec: ConfigSpec,
     return RunResult(**data)
 
 
-def find_kept(spec: ConfigSpec, seed: int,
-              args: argparse.Namespace) -> Optional[RunResult]:
+def run_stamp(spec: ConfigSpec, seed: int,
+              args: argparse.Namespace) -> Optional[str]:
+    """The timestamp folder (``YYYYMMDD_HHMMSS``) of the kept training run
+    of ``spec`` with ``seed``, which tells one run of a row from another;
+    None for a row without a kept run or without training (test-only)."""
+    folder = finished_dir(run_dir_of(args, spec.name, seed),
+                          record_dir_of(args, spec.name, seed))
+    if folder is None:
+        return None
+    try:
+        return osp.basename(osp.dirname(osp.dirname(find_scalars(folder))))
+    except FileNotFoundError:
+        return None
+
+
+def starts_from(spec: ConfigSpec, seed: int, args: argparse.Namespace,
+                specs: Dict[str, ConfigSpec]) -> Dict[str, str]:
+    """``{row: stamp}``: the runs of the rows ``spec`` reads (its stage 1,
+    the checkpoints its templates name) that a run of it starts from now;
+    kept in its result so that a later --reuse can tell whether they were
+    trained again since."""
+    stamps = {}
+    for name in row_dependencies(spec):
+        if name in specs:
+            stamp = run_stamp(specs[name], seed, args)
+            if stamp is not None:
+                stamps[name] = stamp
+    return stamps
+
+
+def outdated_start(result: RunResult, spec: ConfigSpec, seed: int,
+                   args: argparse.Namespace,
+                   specs: Dict[str, ConfigSpec]) -> Optional[str]:
+    """Why the kept ``result`` no longer starts from the kept runs of the
+    rows it read (one of them was trained again since, e.g. on another
+    machine for its checkpoint); None when it does. A result from before
+    ``starts_from`` was kept names no runs and is taken as it is."""
+    recorded = result.extra.get('starts_from') or {}
+    now = starts_from(spec, seed, args, specs)
+    changed = [f"{name}'s run {stamp} (its kept run is now {now[name]})"
+               for name, stamp in recorded.items()
+               if name in now and now[name] != stamp]
+    if not changed:
+        return None
+    return 'started from ' + ', '.join(changed)
+
+
+def find_kept(spec: ConfigSpec,
+              seed: int,
+              args: argparse.Namespace,
+              specs: Optional[Dict[str, ConfigSpec]] = None
+              ) -> Optional[RunResult]:
     """The kept run of ``spec`` with ``seed`` (same config and epochs): in
     the work dir, else in the records; None without one. A run found only in
-    the work dir is recorded on the way (a run of an earlier invocation)."""
+    the work dir is recorded on the way (a run of an earlier invocation).
+    With ``specs`` (the section's rows), a run that started from another
+    row's run that has since been replaced is not kept (None, said)."""
     run_dir = run_dir_of(args, spec.name, seed)
     record = record_dir_of(args, spec.name, seed)
     folder = finished_dir(run_dir, record)
@@ -242,6 +294,12 @@ def find_kept(spec: ConfigSpec, seed: int,
         return None
     result = load_result(osp.join(folder, RESULT_FILE), spec,
                          row_epochs(spec, args))
+    if result is not None and specs:
+        why = outdated_start(result, spec, seed, args, specs)
+        if why is not None:
+            print(f'[bench] {spec.name} seed {seed}: its kept run {why}; '
+                  'it is out of date and runs again', flush=True)
+            return None
     if (result is not None and record and folder == run_dir
             and not osp.isfile(osp.join(record, RESULT_FILE))):
         archive_run(run_dir, record)
@@ -291,7 +349,7 @@ def run_one(spec: ConfigSpec, seed: int, args: argparse.Namespace,
     epochs = row_epochs(spec, args)
     fixed = getattr(args, 'fixed_epochs', True)
     if args.reuse:
-        earlier = find_kept(spec, seed, args)
+        earlier = find_kept(spec, seed, args, specs)
         if earlier is not None:
             return earlier
     if osp.isdir(run_dir):
@@ -366,7 +424,9 @@ def run_one(spec: ConfigSpec, seed: int, args: argparse.Namespace,
             # converged protocol)
             val_top1=val[-1]['long_tail/top1'] if val else math.nan,
             val_balanced=(val[-1]['long_tail/balanced_accuracy']
-                          if val else math.nan)))
+                          if val else math.nan),
+            # the runs of earlier rows this one started from
+            starts_from=starts_from(spec, seed, args, specs or {})))
     with open(saved, 'w') as f:
         json.dump(
             dict(vars(result), epochs=epochs, config=spec.path),
@@ -413,14 +473,17 @@ def rows_to_train(specs: Sequence[ConfigSpec],
     return [n for n in names if n in needed]
 
 
-def kept_runs(spec: ConfigSpec, seeds: Sequence[int],
-              args: argparse.Namespace) -> List[RunResult]:
+def kept_runs(spec: ConfigSpec,
+              seeds: Sequence[int],
+              args: argparse.Namespace,
+              specs: Optional[Dict[str, ConfigSpec]] = None
+              ) -> List[RunResult]:
     """The kept runs of ``spec`` (same config and epochs, in the work dir
-    or the records) among ``seeds``, in seed order; seeds without one are
-    left out."""
+    or the records) among ``seeds``, in seed order; seeds without one, or
+    whose run is out of date (see :func:`find_kept`), are left out."""
     out = []
     for seed in seeds:
-        r = find_kept(spec, seed, args)
+        r = find_kept(spec, seed, args, specs)
         if r is not None:
             out.append(r)
     return out

@@ -153,6 +153,86 @@ def test_a_stage1_kept_only_as_a_record_is_trained_again(tmp_path,
     assert len(retrained) == 1
 
 
+def _restamp(run_dir, stamp):
+    old = os.listdir(run_dir)
+    (old_stamp, ) = [n for n in old if n.startswith('2026')]
+    os.rename(osp.join(run_dir, old_stamp), osp.join(run_dir, stamp))
+
+
+def test_a_run_from_a_replaced_stage1_run_is_out_of_date(tmp_path,
+                                                          monkeypatch,
+                                                          capsys):
+    monkeypatch.setattr(lt_runs, 'config_epochs', lambda path: 60)
+    args = _args(tmp_path)
+    ce, crt = args.configs
+    specs = {c.name: c for c in args.configs}
+    ce_dir = lt_runs.run_dir_of(args, 'ce', 0)
+    _finished_run(ce_dir)
+    assert lt_runs.starts_from(crt, 0, args, specs) == {
+        'ce': '20260101_000000'}
+    # ce itself reads no earlier row
+    assert lt_runs.starts_from(ce, 0, args, specs) == {}
+    crt_dir = lt_runs.run_dir_of(args, 'crt', 0)
+    _finished_run(crt_dir, name='crt', config='d.py')
+    with open(osp.join(crt_dir, 'result.json')) as f:
+        data = json.load(f)
+    data['extra']['starts_from'] = {'ce': '20260101_000000'}
+    with open(osp.join(crt_dir, 'result.json'), 'w') as f:
+        json.dump(data, f)
+    assert lt_runs.find_kept(crt, 0, args, specs) is not None
+    # ce trained again (e.g. on another machine, for its checkpoint)
+    _restamp(ce_dir, '20260202_000000')
+    assert lt_runs.find_kept(crt, 0, args, specs) is None
+    assert lt_runs.kept_runs(crt, [0], args, specs) == []
+    said = capsys.readouterr().out
+    assert ("crt seed 0: its kept run started from ce's run 20260101_000000 "
+            '(its kept run is now 20260202_000000)') in said
+    # without the section's rows there is nothing to compare with
+    assert lt_runs.find_kept(crt, 0, args) is not None
+    # a result from before starts_from was kept is taken as it is
+    del data['extra']['starts_from']
+    with open(osp.join(crt_dir, 'result.json'), 'w') as f:
+        json.dump(data, f)
+    assert lt_runs.find_kept(crt, 0, args, specs) is not None
+    # a stage 1 without a kept training run (test-only) names no stamp
+    shutil.rmtree(osp.join(ce_dir, '20260202_000000'))
+    assert lt_runs.starts_from(crt, 0, args, specs) == {}
+
+
+def test_run_one_keeps_the_runs_it_started_from(tmp_path, monkeypatch):
+    monkeypatch.setattr(lt_runs, 'config_epochs', lambda path: 60)
+    args = _args(tmp_path)
+    ce, crt = args.configs
+    specs = {c.name: c for c in args.configs}
+    _finished_run(lt_runs.run_dir_of(args, 'ce', 0))
+
+    def fake_measured(cmd, log_path):
+        """tools/train.py leaves its log and checkpoint, tools/test.py its
+        metrics"""
+        run_dir = osp.dirname(log_path)
+        if 'train.py' in ' '.join(cmd):
+            os.makedirs(osp.join(run_dir, '20260303_000000', 'vis_data'))
+            with open(osp.join(run_dir, '20260303_000000', 'vis_data',
+                               'scalars.json'), 'w') as f:
+                f.write('{"loss": 1.0, "step": 1}\n')
+            with open(osp.join(run_dir, 'epoch_60.pth'), 'w') as f:
+                f.write('w')
+        else:
+            with open(osp.join(run_dir, 'test_metrics.json'), 'w') as f:
+                json.dump({'long_tail/top1': 82.0}, f)
+        return 0, 1.0, 100.0
+
+    monkeypatch.setattr(lt_runs, 'run_measured', fake_measured)
+    monkeypatch.setattr(lt_runs, 'pick_metrics', lambda m: m)
+    monkeypatch.setattr(lt_runs, 'seconds_per_epoch', lambda s: 1.0)
+    result = lt_runs.run_one(crt, 0, args, specs)
+    assert result.extra['starts_from'] == {'ce': '20260101_000000'}
+    with open(osp.join(lt_runs.record_dir_of(args, 'crt', 0),
+                       'result.json')) as f:
+        assert json.load(f)['extra']['starts_from'] == {
+            'ce': '20260101_000000'}
+
+
 def test_evidence_reads_records_where_the_work_dir_lacks_the_run(tmp_path):
     _finished_run(str(tmp_path / 'rec' / 'ce' / 'seed0'), top1=80.0)
     _finished_run(str(tmp_path / 'rec' / 'ce' / 'seed1'), seed=1, top1=70.0)
