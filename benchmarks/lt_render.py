@@ -211,6 +211,11 @@ def command_line(args: argparse.Namespace) -> str:
             parts += ['--row-cfg', f'{c.name}={opt}']
         if c.test_only:
             parts += ['--test-only', f'{c.name}={c.test_only}']
+    # a section made with --reuse is rewritten from its kept runs the same
+    # way; without it, the copied command would train every row again over
+    # the runs the other rows start from
+    if getattr(args, 'reuse', False):
+        parts.append('--reuse')
     return shlex.join(parts)
 
 

@@ -317,6 +317,13 @@ def test_command_line_keeps_the_title():
     assert '--title' not in lt_render.command_line(_args())
 
 
+def test_command_line_keeps_reuse():
+    words = __import__('shlex').split(lt_render.command_line(_args('--reuse')))
+    assert words[-1] == '--reuse'
+    assert lt_benchmark.parse_args(words[3:]).reuse
+    assert '--reuse' not in lt_render.command_line(_args())
+
+
 @pytest.mark.parametrize('extra, match', [
     (('--after', 'ce=crt'), 'must come before'),
     (('--after', 'nope=ce'), "no row named 'nope'"),
