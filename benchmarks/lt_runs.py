@@ -319,14 +319,19 @@ def checkpoint_of(spec: ConfigSpec, seed: int, args: argparse.Namespace,
     """
     run_dir = run_dir_of(args, spec.name, seed)
     epochs = row_epochs(spec, args)
-    try:
-        return final_checkpoint(run_dir, epochs)
-    except FileNotFoundError:
-        record = record_dir_of(args, spec.name, seed)
-        if finished_dir(run_dir, record) is None:
-            raise FileNotFoundError(
-                f'row {spec.name!r} seed {seed} has no final checkpoint in '
-                f'{run_dir} and no record in {record}: run that row first')
+    # only a finished run's checkpoint: an interrupted run's folder holds
+    # the checkpoint of the epoch it stopped at (and last_checkpoint names
+    # it), which a later row must not start from
+    if osp.isfile(osp.join(run_dir, RESULT_FILE)):
+        try:
+            return final_checkpoint(run_dir, epochs)
+        except FileNotFoundError:
+            pass
+    record = record_dir_of(args, spec.name, seed)
+    if finished_dir(run_dir, record) is None:
+        raise FileNotFoundError(
+            f'row {spec.name!r} seed {seed} has no final checkpoint in '
+            f'{run_dir} and no record in {record}: run that row first')
     print(f'[bench] {spec.name} seed {seed}: only its record is kept (no '
           'checkpoint); training it again for the rows that start from it',
           flush=True)

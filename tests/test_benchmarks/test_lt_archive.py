@@ -153,6 +153,40 @@ def test_a_stage1_kept_only_as_a_record_is_trained_again(tmp_path,
     assert len(retrained) == 1
 
 
+def test_an_interrupted_stage1_run_is_not_started_from(tmp_path,
+                                                        monkeypatch):
+    monkeypatch.setattr(lt_runs, 'config_epochs', lambda path: 60)
+    args = _args(tmp_path)
+    ce, crt = args.configs
+    specs = {c.name: c for c in args.configs}
+    lt_archive.archive_run(
+        _finished_run_at(tmp_path / 'elsewhere'),
+        lt_runs.record_dir_of(args, 'ce', 0))
+    # a run of ce stopped at epoch 6: its last_checkpoint names epoch 6
+    run_dir = lt_runs.run_dir_of(args, 'ce', 0)
+    os.makedirs(run_dir)
+    with open(osp.join(run_dir, 'epoch_6.pth'), 'w') as f:
+        f.write('w')
+    with open(osp.join(run_dir, 'last_checkpoint'), 'w') as f:
+        f.write(osp.join(run_dir, 'epoch_6.pth'))
+    retrained = []
+
+    def fake_run_one(spec, seed, args_, specs_):
+        retrained.append(spec.name)
+        shutil.rmtree(run_dir)
+        _finished_run(run_dir)
+
+    monkeypatch.setattr(lt_runs, 'run_one', fake_run_one)
+    assert lt_runs.checkpoint_of(ce, 0, args, specs) == osp.join(
+        run_dir, 'epoch_60.pth')
+    assert retrained == ['ce']
+
+
+def _finished_run_at(path):
+    _finished_run(str(path))
+    return str(path)
+
+
 def _restamp(run_dir, stamp):
     old = os.listdir(run_dir)
     (old_stamp, ) = [n for n in old if n.startswith('2026')]
