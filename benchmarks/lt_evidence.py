@@ -138,10 +138,12 @@ def control_lines(results: Dict[str, Dict[int, dict]], row: str,
     """The longer-schedule control of ``row``: its test balanced accuracy
     against ``row``'s (mean ± std over seeds, Δ against 2 × the pooled std)
     and its own change over the last fifth; ``curves`` and ``controls`` are
-    the two rows' :func:`run_curves`; no lines without the control's
-    runs."""
+    the two rows' :func:`run_curves`; without the control's runs, a line
+    that says so (the section is then without its control, not silently)."""
     if not controls:
-        return []
+        return ['', f'Longer-schedule control (`{control}`): no kept runs '
+                'to compare with; the protocol-100e section trains them (its '
+                'command is in the table at the top of this page).']
     short = [r['metrics'][BALANCED] for _, r in sorted(results[row].items())]
     long_ = [r['metrics'][BALANCED]
              for _, r in sorted(results[control].items())]

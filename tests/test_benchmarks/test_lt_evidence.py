@@ -148,10 +148,13 @@ def test_convergence_section_reads_the_longer_control(tmp_path, monkeypatch,
             'balanced accuracy moves +0.00 points there (mean over seeds; '
             '|change| < 0.5: met), where the 10-epoch figure above rests on '
             '3 validations per seed (epochs 8, 9, 10)') in body
-    # without the control's runs the section has no control paragraph
+    # without the control's runs the section says it has none
     del results['ce-100e']
-    assert 'Longer-schedule control' not in lt_evidence.convergence_section(
-        results, figure=str(tmp_path / 'fig.png'))
+    body = lt_evidence.convergence_section(results,
+                                           figure=str(tmp_path / 'fig.png'))
+    assert ('Longer-schedule control (`ce-100e`): no kept runs to compare '
+            'with') in body
+    assert 'Δ' not in body
 
 
 def test_sign_table_leaves_out_group_lift_rows_and_controls():
