@@ -416,6 +416,10 @@ def test_earlier_checkpoint_placeholder(tmp_path):
         lt_runs.fill_placeholders('{checkpoint[a]}', ctx, '--row-cfg')
     (tmp_path / 'gl' / 'a' / 'seed3').mkdir(parents=True)
     open(osp.join(run_a, 'epoch_2.pth'), 'w').close()
+    # a checkpoint of a run that did not finish (no result) is not final
+    with pytest.raises(FileNotFoundError, match='no final checkpoint'):
+        lt_runs.fill_placeholders('{checkpoint[a]}', ctx, '--row-cfg')
+    open(osp.join(run_a, 'result.json'), 'w').close()
     assert lt_runs.fill_placeholders('x={checkpoint[a]}', ctx, 'r') == \
         f'x={run_a}/epoch_2.pth'
     # only rows before this one, and only with a row name
