@@ -94,6 +94,15 @@ def _args(tmp_path, *extra):
         '--reuse'] + list(extra))
 
 
+def _two_stage(tmp_path, monkeypatch):
+    """``args`` of the rows ce and crt (crt after ce) with 60 epochs each,
+    the two specs and the section's rows by name."""
+    monkeypatch.setattr(lt_runs, 'config_epochs', lambda path: 60)
+    args = _args(tmp_path)
+    ce, crt = args.configs
+    return args, ce, crt, {c.name: c for c in args.configs}
+
+
 def test_records_only_for_a_protocol_with_shared_rows(tmp_path):
     args = _args(tmp_path)
     assert lt_runs.record_dir_of(args, 'ce', 1) == str(
@@ -126,10 +135,7 @@ def test_reuse_finds_a_record_and_records_a_work_dir_run(tmp_path,
 
 def test_a_stage1_kept_only_as_a_record_is_trained_again(tmp_path,
                                                           monkeypatch):
-    monkeypatch.setattr(lt_runs, 'config_epochs', lambda path: 60)
-    args = _args(tmp_path)
-    ce, crt = args.configs
-    specs = {c.name: c for c in args.configs}
+    args, ce, crt, specs = _two_stage(tmp_path, monkeypatch)
     with pytest.raises(FileNotFoundError, match="row 'ce' seed 0 has no "
                        'final checkpoint.*and no record'):
         lt_runs.checkpoint_of(ce, 0, args, specs)
@@ -155,13 +161,10 @@ def test_a_stage1_kept_only_as_a_record_is_trained_again(tmp_path,
 
 def test_an_interrupted_stage1_run_is_not_started_from(tmp_path,
                                                         monkeypatch):
-    monkeypatch.setattr(lt_runs, 'config_epochs', lambda path: 60)
-    args = _args(tmp_path)
-    ce, crt = args.configs
-    specs = {c.name: c for c in args.configs}
-    lt_archive.archive_run(
-        _finished_run_at(tmp_path / 'elsewhere'),
-        lt_runs.record_dir_of(args, 'ce', 0))
+    args, ce, crt, specs = _two_stage(tmp_path, monkeypatch)
+    _finished_run(str(tmp_path / 'elsewhere'))
+    lt_archive.archive_run(str(tmp_path / 'elsewhere'),
+                           lt_runs.record_dir_of(args, 'ce', 0))
     # a run of ce stopped at epoch 6: its last_checkpoint names epoch 6
     run_dir = lt_runs.run_dir_of(args, 'ce', 0)
     os.makedirs(run_dir)
@@ -182,11 +185,6 @@ def test_an_interrupted_stage1_run_is_not_started_from(tmp_path,
     assert retrained == ['ce']
 
 
-def _finished_run_at(path):
-    _finished_run(str(path))
-    return str(path)
-
-
 def _restamp(run_dir, stamp):
     old = os.listdir(run_dir)
     (old_stamp, ) = [n for n in old if n.startswith('2026')]
@@ -196,10 +194,7 @@ def _restamp(run_dir, stamp):
 def test_a_run_from_a_replaced_stage1_run_is_out_of_date(tmp_path,
                                                           monkeypatch,
                                                           capsys):
-    monkeypatch.setattr(lt_runs, 'config_epochs', lambda path: 60)
-    args = _args(tmp_path)
-    ce, crt = args.configs
-    specs = {c.name: c for c in args.configs}
+    args, ce, crt, specs = _two_stage(tmp_path, monkeypatch)
     ce_dir = lt_runs.run_dir_of(args, 'ce', 0)
     _finished_run(ce_dir)
     assert lt_runs.starts_from(crt, 0, args, specs) == {
@@ -234,10 +229,7 @@ def test_a_run_from_a_replaced_stage1_run_is_out_of_date(tmp_path,
 
 
 def test_run_one_keeps_the_runs_it_started_from(tmp_path, monkeypatch):
-    monkeypatch.setattr(lt_runs, 'config_epochs', lambda path: 60)
-    args = _args(tmp_path)
-    ce, crt = args.configs
-    specs = {c.name: c for c in args.configs}
+    args, ce, crt, specs = _two_stage(tmp_path, monkeypatch)
     _finished_run(lt_runs.run_dir_of(args, 'ce', 0))
 
     def fake_measured(cmd, log_path):
