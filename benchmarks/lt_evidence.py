@@ -47,7 +47,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 from benchmarks.common import ROOT, git_provenance, write_report
 from benchmarks.lt_archive import DEFAULT_RECORDS_DIR, dumped_config
 from benchmarks.lt_logs import (RESULT_FILE, find_scalars, mean_std,
-                                read_json_lines)
+                                read_json_lines, run_stamp_of)
 from benchmarks.lt_protocol import section_plan
 from benchmarks.paper_signs import (difference, exceeds_noise, noise_verdict,
                                    render_sign_table, sign_rows)
@@ -81,7 +81,31 @@ def read_results(run_root: str,
         data['run_dir'] = osp.dirname(path)
         out.setdefault(osp.basename(osp.dirname(osp.dirname(path))),
                        {})[int(data['seed'])] = data
+    stale = outdated_starts(out)
+    if stale:
+        raise ValueError(
+            'runs started from a run that has since been replaced (render '
+            'their sections with --reuse first, which runs them again): ' +
+            '; '.join(stale))
     return out
+
+
+def outdated_starts(results: Dict[str, Dict[int, dict]]) -> List[str]:
+    """The runs in ``results`` whose ``starts_from`` (the runs of earlier
+    rows they read, see :func:`benchmarks.lt_runs.starts_from`) names
+    another run than the one ``results`` holds for that row and seed, one
+    line each; a result without the field is taken as it is."""
+    stale = []
+    for row, seeds in sorted(results.items()):
+        for seed, data in sorted(seeds.items()):
+            started = (data.get('extra') or {}).get('starts_from') or {}
+            for name, stamp in sorted(started.items()):
+                kept = results.get(name, {}).get(seed)
+                now = run_stamp_of(kept['run_dir']) if kept else None
+                if now is not None and now != stamp:
+                    stale.append(f"{row} seed {seed} started from {name}'s "
+                                 f'run {stamp}, its kept run is {now}')
+    return stale
 
 
 def epoch_curves(records: Sequence[dict],

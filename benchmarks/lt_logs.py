@@ -6,7 +6,7 @@ import math
 import os
 import os.path as osp
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterable, List, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 # (metric key of mmlt's LongTailMetric, column title)
 METRIC_COLUMNS = (
@@ -77,6 +77,17 @@ def find_scalars(work_dir: str) -> str:
             return path
     raise FileNotFoundError(
         f'no vis_data/scalars.json with training records under {work_dir}')
+
+
+def run_stamp_of(work_dir: str) -> Optional[str]:
+    """The timestamp folder (``YYYYMMDD_HHMMSS``) of the training run kept
+    in ``work_dir`` (the one :func:`find_scalars` reads), which tells one
+    run of a row from another; None where ``work_dir`` holds no training
+    (a test-only row)."""
+    try:
+        return osp.basename(osp.dirname(osp.dirname(find_scalars(work_dir))))
+    except FileNotFoundError:
+        return None
 
 
 def median(values: Sequence[float]) -> float:

@@ -18,7 +18,7 @@ from benchmarks.common import ROOT
 from benchmarks.lt_archive import archive_run, finished_dir
 from benchmarks.lt_logs import (RESULT_FILE, RunResult, final_checkpoint,
                                 find_scalars, pick_metrics, read_json_lines,
-                                seconds_per_epoch)
+                                run_stamp_of, seconds_per_epoch)
 
 
 @dataclass
@@ -237,12 +237,7 @@ def run_stamp(spec: ConfigSpec, seed: int,
     None for a row without a kept run or without training (test-only)."""
     folder = finished_dir(run_dir_of(args, spec.name, seed),
                           record_dir_of(args, spec.name, seed))
-    if folder is None:
-        return None
-    try:
-        return osp.basename(osp.dirname(osp.dirname(find_scalars(folder))))
-    except FileNotFoundError:
-        return None
+    return None if folder is None else run_stamp_of(folder)
 
 
 def starts_from(spec: ConfigSpec, seed: int, args: argparse.Namespace,
@@ -298,7 +293,7 @@ def find_kept(spec: ConfigSpec,
         why = outdated_start(result, spec, seed, args, specs)
         if why is not None:
             print(f'[bench] {spec.name} seed {seed}: its kept run {why}; '
-                  'it is out of date and runs again', flush=True)
+                  'it is out of date and not used', flush=True)
             return None
     if (result is not None and record and folder == run_dir
             and not osp.isfile(osp.join(record, RESULT_FILE))):

@@ -78,6 +78,26 @@ def test_read_results_and_signs_section(tmp_path):
     assert 'same sign as the paper' in body
 
 
+def test_read_results_refuses_a_run_whose_stage1_was_replaced(tmp_path):
+    def run(row, stamp, **extra):
+        d = tmp_path / row / 'seed0'
+        (d / stamp / 'vis_data').mkdir(parents=True, exist_ok=True)
+        (d / stamp / 'vis_data' / 'scalars.json').write_text(
+            json.dumps(dict(loss=1.0, epoch=1, iter=1, step=1)))
+        (d / 'result.json').write_text(json.dumps(dict(
+            name=row, seed=0, extra=extra,
+            metrics={'long_tail/balanced_accuracy': 80.0})))
+
+    run('ce', '20260102_000000')
+    run('crt', '20260103_000000', starts_from={'ce': '20260102_000000'})
+    assert sorted(lt_evidence.read_results(str(tmp_path))) == ['ce', 'crt']
+    # ce trained again: crt's figures belong to the run it replaced
+    run('crt', '20260103_000000', starts_from={'ce': '20260101_000000'})
+    with pytest.raises(ValueError, match="crt seed 0 started from ce's run "
+                       '20260101_000000, its kept run is 20260102_000000'):
+        lt_evidence.read_results(str(tmp_path))
+
+
 def test_mean_curve_keeps_common_epochs():
     mean = lt_evidence._mean_curve([{5: 50.0, 10: 60.0}, {5: 52.0}])
     assert mean == {5: 51.0}
