@@ -33,7 +33,10 @@ group-lift sections have, a third):
   (:mod:`benchmarks.focal_decomposition`, ``--sections focal-tail``);
 - ``ib-switch``: the influence-balanced loss with and without its
   learning-rate drop (:mod:`benchmarks.ib_lr_drop`, ``--sections
-  ib-switch``).
+  ib-switch``);
+- ``mixup-bias``: why input mixup loses to cross-entropy, its classifier's
+  shift to the head classes against its features
+  (:mod:`benchmarks.mixup_bias`, ``--sections mixup-bias``).
 """
 import argparse
 import csv
@@ -732,7 +735,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--sections', nargs='+',
                         choices=('convergence', 'paper-signs',
                                  'recipe-direction', 'group-lift',
-                                 'focal-tail', 'ib-switch'),
+                                 'focal-tail', 'ib-switch', 'mixup-bias'),
                         default=['convergence', 'paper-signs'])
     return parser.parse_args(argv)
 
@@ -764,6 +767,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         from benchmarks.ib_lr_drop import ib_section
         write_report(args.out, 'ib-switch', ib_section(results))
         print('written: section ib-switch')
+    if 'mixup-bias' in args.sections:
+        from benchmarks.mixup_bias import mixup_section
+        write_report(args.out, 'mixup-bias', mixup_section(results))
+        print('written: section mixup-bias')
     return 0
 
 

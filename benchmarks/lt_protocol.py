@@ -118,6 +118,12 @@ def _bag_of_tricks() -> List[ConfigSpec]:
         _row('drs-cam', 'cam_sampling', 'drs-cam', after='ce', prepare=cam,
              cfg=[cam_root]),
         _row('mixup', 'cam_sampling', 'bot-combo-stage1-mixup'),
+        # mixup's checkpoint tested with post-hoc logit adjustment: how much
+        # of its change on cross-entropy is a classifier shift to the head
+        # classes (the mixup-bias section of benchmarks/lt_evidence.py)
+        _row('mixup-posthoc-la', 'cam_sampling',
+             'bot-combo-stage1-mixup-posthoc-la', after='mixup',
+             test_only='{stage1_checkpoint}'),
         _row('bot-combo', 'cam_sampling', 'bot-combo', after='mixup',
              prepare=cam, cfg=[cam_root]),
         _row('flip-tta', 'tta', 'flip-tta', after='ce',
