@@ -147,6 +147,15 @@ def change_over_last_fifth(curve: Dict[int, float],
     return slope * (epochs - start)
 
 
+def val_change_over_last_fifth(curves: Dict[int, tuple]) -> Optional[float]:
+    """:func:`change_over_last_fifth` of the mean over seeds of one row's
+    validation curves (``curves``: its :func:`run_curves`), over its
+    longest schedule."""
+    epochs = max(e for e, _, _ in curves.values())
+    return change_over_last_fifth(
+        _mean_curve([val for _, _, val in curves.values()]), epochs)
+
+
 # ------------------------------------------------------------- sections
 def run_curves(results: Dict[str, Dict[int, dict]],
                row: str) -> Dict[int, tuple]:
@@ -191,7 +200,7 @@ def control_lines(results: Dict[str, Dict[int, dict]], row: str,
                    f'test result, so the {e_s}-epoch protocol is not stopped '
                    'short of what training longer gives')
     vals = [val for _, _, val in controls.values()]
-    d_fifth = change_over_last_fifth(_mean_curve(vals), e_l)
+    d_fifth = val_change_over_last_fifth(controls)
     met = d_fifth is not None and abs(d_fifth) < 0.5
     short_points = sorted({e for _, _, val in curves.values() for e in val
                            if e >= 0.8 * e_s})
@@ -204,7 +213,8 @@ def control_lines(results: Dict[str, Dict[int, dict]], row: str,
         f'accuracy {m_l:.2f} ± {s_l:.2f} ({n_l} seeds) against {m_s:.2f} ± '
         f'{s_s:.2f} ({n_s} seeds) at {e_s} epochs, Δ {delta:+.2f}: '
         f'{verdict}. Validated at {long_points} epochs of its last fifth, '
-        f'its validation balanced accuracy moves {_fmt(d_fifth, 2)} points '
+        'its validation balanced accuracy moves '
+        f'{fmt_change(d_fifth, 2)} points '
         'there (mean over seeds; |change| < 0.5: '
         f'{"met" if met else "not met"}), where the {e_s}-epoch figure '
         f'above rests on {len(short_points)} validations per seed (epochs '
@@ -244,15 +254,16 @@ def convergence_section(results: Dict[str, Dict[int, dict]],
         last_val = val[max(val)] if val else float('nan')
         lines.append(
             f'| {seed} | {epochs} | {loss[max(loss)]:.4f} | '
-            f'{_fmt(d_loss, 4)} | {last_val:.2f} | {_fmt(d_val, 2)} |')
+            f'{fmt_change(d_loss, 4)} | {last_val:.2f} | '
+            f'{fmt_change(d_val, 2)} |')
     epochs = max(e for e, _, _ in curves.values())
     mean_loss = _mean_curve([c[1] for c in curves.values()])
     mean_val = _mean_curve([c[2] for c in curves.values()])
-    d_mean = change_over_last_fifth(mean_val, epochs)
+    d_mean = val_change_over_last_fifth(curves)
     lines.append(
         f'| mean | {epochs} | {mean_loss[max(mean_loss)]:.4f} | '
-        f'{_fmt(change_over_last_fifth(mean_loss, epochs), 4)} | '
-        f'{mean_val[max(mean_val)]:.2f} | {_fmt(d_mean, 2)} |')
+        f'{fmt_change(change_over_last_fifth(mean_loss, epochs), 4)} | '
+        f'{mean_val[max(mean_val)]:.2f} | {fmt_change(d_mean, 2)} |')
     met = d_mean is not None and abs(d_mean) < 0.5
     lines += [
         '',
@@ -281,7 +292,8 @@ def _mean_curve(curves: Sequence[Dict[int, float]]) -> Dict[int, float]:
             for e in sorted(common)}
 
 
-def _fmt(value: Optional[float], digits: int) -> str:
+def fmt_change(value: Optional[float], digits: int) -> str:
+    """A signed change with ``digits`` decimals, 'n/a' for None."""
     return 'n/a' if value is None else f'{value:+.{digits}f}'
 
 

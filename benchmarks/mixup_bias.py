@@ -29,8 +29,10 @@ Usage, from the repository root::
 from typing import Dict, List
 
 from benchmarks.common import git_provenance
-from benchmarks.lt_evidence import (BALANCED, change_on, per_class_rows,
-                                    require_seeds, shot_delta_lines,
+from benchmarks.lt_evidence import (BALANCED, change_on, fmt_change,
+                                    per_class_rows, require_seeds,
+                                    run_curves, shot_delta_lines,
+                                    val_change_over_last_fifth,
                                     val_curve_lines)
 from benchmarks.lt_logs import mean_std
 from benchmarks.paper_signs import difference, exceeds_noise, noise_verdict
@@ -88,13 +90,14 @@ def verdict(delta: float, pooled: float) -> str:
     if not beyond:
         return ('within the noise: once the prior is taken out of the '
                 'logits, mixup\'s model is as good as cross-entropy\'s, so '
-                'what it loses is the shift of its classifier toward the '
-                'many-shot classes, not its features.')
+                'what it loses is a prior-shaped shift of its classifier '
+                'toward the many-shot classes.')
     if delta < 0:
         return ('beyond the noise, below: the prior correction does not '
-                'bring mixup back to cross-entropy, so beyond the shift of '
-                'its classifier its features are worse on this data and '
-                'schedule.')
+                'bring mixup back to cross-entropy, so mixup loses more than '
+                'a prior-shaped shift toward the many-shot classes: its '
+                'model is worse on this data and schedule even with the '
+                'shift removed.')
     return ('beyond the noise, above: with the prior taken out, mixup beats '
             'cross-entropy; its loss without the correction is the shift '
             'of its classifier toward the many-shot classes.')
@@ -149,9 +152,32 @@ def mixup_section(results: Dict[str, Dict[int, dict]],
                      + ', '.join(parts) + '.')
     delta, pooled = change_on(results, 'ce-posthoc-la', 'mixup-posthoc-la',
                               BALANCED)
+    total, _ = change_on(results, BASE, 'mixup', BALANCED)
+    lift = {row: change_on(results, row, f'{row}-posthoc-la', BALANCED)[0]
+            for row in (BASE, 'mixup')}
     lines += ['', f'With the prior taken out ({delta:+.2f} balanced, pooled '
-              f'std {pooled:.2f}): ' + verdict(delta, pooled)]
-    lines += val_curve_lines(results, rows, BALANCED, 'Balanced accuracy')
+              f'std {pooled:.2f}): ' + verdict(delta, pooled),
+              '', f'The adjustment lifts mixup by {lift["mixup"]:+.2f} and '
+              f'cross-entropy by {lift[BASE]:+.2f}, so of mixup\'s '
+              f'{total:+.2f} balanced on cross-entropy, '
+              f'{lift[BASE] - lift["mixup"]:+.2f} is the extra shift of its '
+              f'classifier to the head and {delta:+.2f} what is left with '
+              'the prior taken out of both.']
+    fifth = {row: val_change_over_last_fifth(run_curves(results, row))
+             for row in (BASE, 'mixup')}
+    lines += ['', 'Over the last fifth of training, validation balanced '
+              f'accuracy moves {fmt_change(fifth["mixup"], 2)} points for '
+              f'mixup and {fmt_change(fifth[BASE], 2)} for cross-entropy '
+              '(mean over seeds; the convergence section\'s criterion is '
+              '|change| < 0.5)' + (
+                  ': mixup\'s curve has not flattened by that criterion, so '
+                  'part of what is left may be the length of the schedule '
+                  '(not measured here).'
+                  if fifth['mixup'] is not None and abs(fifth['mixup']) >= 0.5
+                  else '.')]
+    # the two trained rows (the logit-adjusted ones are tested only)
+    lines += val_curve_lines(results, [BASE, 'mixup'], BALANCED,
+                             'Balanced accuracy')
     lines += [
         '',
         'Rows: `ce` and `ce-posthoc-la` are the lt-losses section\'s '

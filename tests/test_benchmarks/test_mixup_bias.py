@@ -35,20 +35,23 @@ def test_prediction_shares_from_recall_and_precision(tmp_path):
 
 def _run(tmp_path, row, seed, balanced, few_recall, trained):
     d = tmp_path / row / f'seed{seed}'
+    d.mkdir(parents=True)
+    _per_class(d, [(90.0, 60.0), (60.0, 60.0), (few_recall, 80.0)])
+    metrics = {'long_tail/balanced_accuracy': balanced + seed / 10,
+               'long_tail/many_shot': 90.0,
+               'long_tail/medium_shot': 60.0,
+               'long_tail/few_shot': few_recall + seed / 10}
+    # a test-only run's result names the config's epochs too
+    result = dict(run_dir=str(d), epochs=60, metrics=metrics)
+    if not trained:
+        return result
     (d / 'stamp' / 'vis_data').mkdir(parents=True)
     lines = [dict(loss=1.0, epoch=1, iter=1, step=1)]
     lines += [{'long_tail/balanced_accuracy': balanced, 'step': e}
               for e in (10, 20, 30, 60)]
     (d / 'stamp' / 'vis_data' / 'scalars.json').write_text(
         '\n'.join(json.dumps(x) for x in lines))
-    # the few-shot class's recall moves its predictions: precision fixed
-    _per_class(d, [(90.0, 60.0), (60.0, 60.0), (few_recall, 80.0)])
-    metrics = {'long_tail/balanced_accuracy': balanced + seed / 10,
-               'long_tail/many_shot': 90.0,
-               'long_tail/medium_shot': 60.0,
-               'long_tail/few_shot': few_recall + seed / 10}
-    return dict(run_dir=str(d), epochs=60 if trained else None,
-                metrics=metrics)
+    return result
 
 
 def _results(tmp_path, rows):
@@ -71,7 +74,7 @@ def test_section_separates_the_classifier_shift_from_the_features(tmp_path):
     assert ('- mixup on cross-entropy, both logit-adjusted (mixup-posthoc-la '
             '− ce-posthoc-la): few-shot +0.00 (within noise), balanced '
             '+0.00 (within noise).') in body
-    assert "what it loses is the shift of its classifier" in body
+    assert "what it loses is a prior-shaped shift of its classifier" in body
     # test-only rows have no training curve
     assert '| mixup | 74.00 | 74.00 | 74.00 | 74.00 |' in body
     assert '| mixup-posthoc-la | ' not in body.split('held-out')[1]
@@ -83,7 +86,10 @@ def test_section_says_when_the_features_are_worse(tmp_path):
         'mixup': (74.0, 20.0), 'mixup-posthoc-la': (78.0, 50.0)})
     body = mb.mixup_section(results)
     assert 'With the prior taken out (-6.00 balanced' in body
-    assert 'its features are worse' in body
+    assert 'worse on this data and schedule even with the shift' in body
+    assert ('of mixup\'s -6.00 balanced on cross-entropy, +0.00 is the extra '
+            'shift of its classifier to the head and -6.00 what is left') \
+        in body
 
 
 def test_section_refuses_rows_short_of_seeds(tmp_path):
