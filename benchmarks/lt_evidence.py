@@ -52,8 +52,9 @@ from benchmarks.lt_archive import DEFAULT_RECORDS_DIR, dumped_config
 from benchmarks.lt_logs import (RESULT_FILE, find_scalars, mean_std,
                                 read_json_lines, run_stamp_of)
 from benchmarks.lt_protocol import section_plan
-from benchmarks.paper_signs import (difference, exceeds_noise, noise_verdict,
-                                   render_sign_table, sign_rows)
+from benchmarks.paper_signs import (difference, exceeds_noise, losses_line,
+                                   noise_verdict, render_sign_table,
+                                   sign_rows)
 
 DEFAULT_WORK_DIR = 'work_dirs/benchmarks'
 LONG_TAIL_SECTIONS = ('lt-losses', 'lt-samplers', 'lt-heads-two-stage',
@@ -353,6 +354,8 @@ def signs_section(results: Dict[str, Dict[int, dict]]) -> str:
         '## Measured gains against the papers\' (converged protocol)',
         '',
         render_sign_table(rows),
+        '',
+        losses_line(rows),
         '',
         'Measured: test balanced accuracy of the row minus that of '
         'cross-entropy (both mean over seeds, Fashion-MNIST-LT n_max 1,000, '

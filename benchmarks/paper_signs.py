@@ -87,6 +87,15 @@ PAPER_FIGURES: Dict[str, PaperFigure] = {
 }
 
 
+# benchmark row -> the docs/benchmarks.md section that measures why it
+# loses to cross-entropy (the issue's "investigate, with a measurement")
+INVESTIGATED: Dict[str, str] = {
+    'focal': 'focal-tail',
+    'softmax-focal': 'focal-tail',
+    'mixup': 'mixup-bias',
+}
+
+
 def difference(base: Sequence[float],
                other: Sequence[float]) -> Tuple[float, float]:
     """``other``'s mean minus ``base``'s, and the pooled standard deviation
@@ -131,6 +140,18 @@ class SignRow:
         if self.paper is None or not self.beyond_noise:
             return None
         return (self.delta > 0) == (self.paper.gain > 0)
+
+
+def losses_line(rows: Sequence[SignRow]) -> str:
+    """The rows below cross-entropy beyond the noise, each with the
+    section that measures why (:data:`INVESTIGATED`) or 'not investigated',
+    so a loss is never left without saying whether it was looked into."""
+    losing = [r for r in rows if r.beyond_noise and r.delta < 0]
+    return 'Below cross-entropy beyond the noise: ' + ('; '.join(
+        f'{r.name} ({r.delta:+.2f}; why: the `{INVESTIGATED[r.name]}` '
+        'section)' if r.name in INVESTIGATED else
+        f'{r.name} ({r.delta:+.2f}; not investigated)'
+        for r in losing) or 'none') + '.'
 
 
 def sign_rows(per_row: Dict[str, Sequence[float]],

@@ -41,6 +41,21 @@ def test_sign_rows_noise_and_agreement():
         paper_signs.sign_rows({'ldam': [1.0]})
 
 
+def test_losses_line_names_the_investigation_or_its_absence():
+    rows = paper_signs.sign_rows({
+        'ce': [80.0, 81.0, 82.0],
+        'mixup': [74.0, 75.0, 76.0],       # -6: investigated
+        'seql': [75.0, 76.0, 77.0],        # -5: not investigated
+        'ldam': [80.5, 81.5, 82.5],        # inside the noise: not named
+        'ldam-drw': [85.0, 86.0, 87.0],    # a gain: not named
+    })
+    assert paper_signs.losses_line(rows) == (
+        'Below cross-entropy beyond the noise: mixup (-6.00; why: the '
+        '`mixup-bias` section); seql (-5.00; not investigated).')
+    assert paper_signs.losses_line(rows[2:]) == (
+        'Below cross-entropy beyond the noise: none.')
+
+
 def test_change_over_last_fifth_is_the_fitted_line():
     # a line 0.1 per epoch: 2 points over the last 20 of 100 epochs
     curve = {e: 0.1 * e for e in range(0, 101, 5)}
