@@ -1,5 +1,5 @@
 """Why input mixup loses to cross-entropy on the protocol: a shift of the
-classifier toward the classes with many images, or worse features.
+classifier toward the classes with many images, or more than that.
 
 Bag of Tricks reports input mixup (alpha 1.0) as a gain over cross-entropy
 on CIFAR-10-LT; under the converged protocol the ``mixup`` row (the
@@ -8,7 +8,7 @@ a frequent-class one (most partners of a rare image are frequent) gives the
 frequent class part of the label, so the trained classifier may prefer the
 frequent classes more than cross-entropy's does (the argument of Remix,
 Chou et al., ECCV 2020 workshops). Two measurements tell that apart from
-worse features, both from the kept runs:
+a worse model, both from the kept runs:
 
 - the share of the balanced test set's predictions that go to each shot
   bin (the true share is the bin's share of the test classes): a bias to
@@ -17,7 +17,8 @@ worse features, both from the kept runs:
 - post-hoc logit adjustment (Menon et al., ICLR 2021; tau 1) on both
   models: it subtracts the training prior from the logits, so it removes a
   prior-shaped shift; if mixup's loss is such a shift, ``mixup-posthoc-la``
-  comes back to ``ce-posthoc-la``, and the rest of the gap is the features.
+  comes back to ``ce-posthoc-la``; what is left of the gap is not a
+  prior-shaped shift.
 
 :func:`mixup_section` writes the ``mixup-bias`` section of
 docs/benchmarks.md from the runs of ``ce``, ``ce-posthoc-la`` (section
