@@ -201,7 +201,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         f'Fashion-MNIST-LT (IR 100): {args.section}',
         machine=machine_info(args.python),
         schedule=describe_schedule(args.configs[0].path, args.epochs,
-                                   PROTOCOLS[args.protocol]),
+                                   PROTOCOLS[args.protocol],
+                                   args.configs[0].cfg),
         data=SECTION_DATA.get(args.section) or
         describe_data(args.configs[0].path),
         provenance=git_provenance(),

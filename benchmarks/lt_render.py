@@ -107,20 +107,33 @@ def describe_scheduler(sched: dict, epochs: int) -> str:
 
 
 def describe_schedule(config: str, epochs: Optional[int],
-                      protocol: Optional[Protocol] = None) -> str:
+                      protocol: Optional[Protocol] = None,
+                      cfg_options: Sequence[str] = ()) -> str:
     """Epochs, batch size, optimizer and lr schedule as the runs use them.
 
     ``epochs`` None: the config's own schedule (the converged protocol).
+    ``cfg_options``: the row's ``--row-cfg`` items (``key=value``), merged
+    as tools/train.py merges ``--cfg-options`` (e.g. a longer-schedule
+    control's ``train_cfg.max_epochs``).
     """
-    from mmengine.config import Config
+    from mmengine.config import Config, DictAction
     cfg = Config.fromfile(osp.join(ROOT, config))
+    if cfg_options:
+        parser = argparse.ArgumentParser()
+        parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+        cfg.merge_from_dict(parser.parse_args(
+            ['--cfg-options', *cfg_options]).cfg_options)
     opt = cfg.optim_wrapper.optimizer
     if epochs is None:
         epochs = cfg.train_cfg.max_epochs
+        changes = ''.join(
+            f', every {interval} from epoch {start}'
+            for start, interval in cfg.train_cfg.get('dynamic_intervals')
+            or ())
         when = (f'{epochs} epochs of the first row\'s config (each row its '
                 f'own schedule), validation every '
-                f'{cfg.train_cfg.get("val_interval", 1)} epochs, the final '
-                'checkpoint tested')
+                f'{cfg.train_cfg.get("val_interval", 1)} epochs{changes}, '
+                'the final checkpoint tested')
     else:
         when = (f'{epochs} epochs for every row (validation and checkpoint '
                 'only at the end)')

@@ -503,3 +503,18 @@ def test_rows_render_kept_runs_and_name_the_rest(tmp_path, monkeypatch):
     assert table == ['| ce', '| drs']
     assert ('Not run yet (no kept runs for every seed): class-balanced-'
             'sampler (0 of 2 seeds), sqrt-sampler (1 of 2 seeds)') in text
+
+
+def test_schedule_line_takes_the_first_rows_options():
+    config = 'configs/baselines/resnet20_ce_1xb128_fashion-mnist-lt1k-ir100.py'
+    converged = lt_protocol.PROTOCOLS['converged']
+    plain = lt_render.describe_schedule(config, None, converged)
+    assert plain.startswith("protocol 'converged': 60 epochs")
+    assert 'CosineAnnealingLR (epochs 5-60, per iteration)' in plain
+    # a longer-schedule control (protocol-100e): the cosine runs to its end
+    longer = lt_render.describe_schedule(
+        config, None, converged,
+        ['train_cfg.max_epochs=100', 'train_cfg.dynamic_intervals=[(80,1)]'])
+    assert longer.startswith("protocol 'converged': 100 epochs")
+    assert 'validation every 5 epochs, every 1 from epoch 80,' in longer
+    assert 'CosineAnnealingLR (epochs 5-100, per iteration)' in longer
