@@ -11,7 +11,7 @@ import mmlt  # noqa: F401  (compat fixes and registration before configs)
 from mmengine.config import Config
 
 from common_args import build_kfold_parser
-from mmlt.apis import kfold_train, merge_train_args
+from mmlt.apis import close_distributed, kfold_train, merge_train_args
 
 
 def main() -> None:
@@ -24,6 +24,7 @@ def main() -> None:
         stratify=args.stratify,
         seed=args.seed,
         launcher=args.launcher)
+    close_distributed()
 
 
 if __name__ == '__main__':

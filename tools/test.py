@@ -11,7 +11,8 @@ from mmengine.runner import Runner
 from mmengine.evaluator import DumpResults
 
 from common_args import build_test_parser
-from mmlt.apis import merge_test_args, prepare_cpu_distributed
+from mmlt.apis import (close_distributed, merge_test_args,
+                       prepare_cpu_distributed)
 
 
 def main() -> None:
@@ -28,6 +29,7 @@ def main() -> None:
     metrics = runner.test()
     if args.out and args.out_item == 'metrics':
         mmengine.dump(metrics, args.out)
+    close_distributed()
 
 
 if __name__ == '__main__':

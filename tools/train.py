@@ -9,7 +9,8 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 from common_args import build_train_parser
-from mmlt.apis import merge_train_args, prepare_cpu_distributed
+from mmlt.apis import (close_distributed, merge_train_args,
+                       prepare_cpu_distributed)
 
 
 def main() -> None:
@@ -19,6 +20,7 @@ def main() -> None:
     runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg \
         else RUNNERS.build(cfg)
     runner.train()
+    close_distributed()
 
 
 if __name__ == '__main__':

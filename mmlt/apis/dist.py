@@ -6,6 +6,13 @@ both fail without CUDA. The Runner only initialises the process group when
 none exists yet, and a ``device_ids`` set in ``model_wrapper_cfg`` wins, so
 on a CPU-only machine we open a gloo group first and set
 ``device_ids=None``. On CUDA machines nothing is changed (NCCL as usual).
+
+At the end of a run the tools call :func:`close_distributed`: neither
+mmengine's Runner nor the interpreter's exit destroys the process group,
+and Gloo's worker threads can then still hold work at interpreter shutdown,
+which aborts a rank after its training or test has finished ("terminate
+called without an active exception", SIGABRT; PyTorch's documentation asks
+for ``destroy_process_group`` at the end of every run).
 """
 import os
 
@@ -13,7 +20,7 @@ import torch
 import torch.distributed as torch_dist
 from mmengine.config import Config, ConfigDict
 
-__all__ = ['prepare_cpu_distributed']
+__all__ = ['prepare_cpu_distributed', 'close_distributed']
 
 
 def prepare_cpu_distributed(cfg: Config, launcher: str) -> bool:
@@ -51,3 +58,17 @@ def prepare_cpu_distributed(cfg: Config, launcher: str) -> bool:
     env_cfg['dist_cfg'] = dist_cfg
     cfg.env_cfg = env_cfg
     return True
+
+
+def close_distributed() -> None:
+    """End the run's process group once every rank has finished.
+
+    A barrier first, so that no rank tears the group down while another is
+    still in a collective, then ``destroy_process_group``. Call it after the
+    run returns normally (not on an exception: the other ranks may never
+    reach the barrier). Nothing happens without an open group (a
+    single-process run).
+    """
+    if torch_dist.is_available() and torch_dist.is_initialized():
+        torch_dist.barrier()
+        torch_dist.destroy_process_group()

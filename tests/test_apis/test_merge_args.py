@@ -10,8 +10,8 @@ from mmengine.config import Config
 from mmengine.logging import MMLogger
 
 from common_args import build_test_parser, build_train_parser
-from mmlt.apis import (merge_args, merge_test_args, merge_train_args,
-                       prepare_cpu_distributed)
+from mmlt.apis import (close_distributed, merge_args, merge_test_args,
+                       merge_train_args, prepare_cpu_distributed)
 from mmlt.apis.merge_args import pin_memory_supported
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -236,4 +236,7 @@ def test_prepare_cpu_distributed_single_rank_group(monkeypatch):
             type='MMDistributedDataParallel', device_ids=None)
         assert cfg.env_cfg.dist_cfg.backend == 'gloo'
     finally:
-        dist.destroy_process_group()
+        # what the tools call at the end of a run: barrier, then destroy
+        close_distributed()
+    assert not dist.is_initialized()
+    close_distributed()  # without a group (one process): nothing to do
