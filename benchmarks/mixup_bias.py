@@ -30,9 +30,10 @@ Usage, from the repository root::
 from typing import Dict, List
 
 from benchmarks.common import git_provenance
-from benchmarks.lt_evidence import (BALANCED, change_on, fmt_change,
-                                    per_class_rows, require_seeds,
-                                    run_curves, shot_delta_lines,
+from benchmarks.lt_evidence import (BALANCED, FLAT_POINTS, change_on,
+                                    fmt_change, is_flat, per_class_rows,
+                                    require_seeds, run_curves,
+                                    shot_delta_lines,
                                     val_change_over_last_fifth,
                                     val_curve_lines)
 from benchmarks.lt_logs import mean_std
@@ -84,7 +85,8 @@ def _share_values(results: Dict[str, Dict[int, dict]],
 
 def verdict(delta: float, pooled: float) -> str:
     """What ``mixup-posthoc-la`` − ``ce-posthoc-la`` (balanced accuracy)
-    says about mixup's features, by the page's noise rule."""
+    says about mixup's model once the prior-shaped shift is taken out, by
+    the page's noise rule."""
     beyond = exceeds_noise(delta, pooled)
     if beyond is None:
         return 'one seed: no verdict.'
@@ -170,11 +172,11 @@ def mixup_section(results: Dict[str, Dict[int, dict]],
               f'accuracy moves {fmt_change(fifth["mixup"], 2)} points for '
               f'mixup and {fmt_change(fifth[BASE], 2)} for cross-entropy '
               '(mean over seeds; the convergence section\'s criterion is '
-              '|change| < 0.5)' + (
+              f'|change| < {FLAT_POINTS})' + (
                   ': mixup\'s curve has not flattened by that criterion, so '
                   'part of what is left may be the length of the schedule '
                   '(not measured here).'
-                  if fifth['mixup'] is not None and abs(fifth['mixup']) >= 0.5
+                  if fifth['mixup'] is not None and not is_flat(fifth['mixup'])
                   else '.')]
     # the two trained rows (the logit-adjusted ones are tested only)
     lines += val_curve_lines(results, [BASE, 'mixup'], BALANCED,
