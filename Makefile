@@ -4,7 +4,7 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.mmlt-installed
-CONFIG ?= configs/baselines/convnext_focal.py
+CONFIG ?= configs/lt/convnext_focal.py
 NPROC ?= 2
 WORK_DIR ?= work_dirs/demo
 PORT ?= 29531

@@ -23,7 +23,7 @@ Out-of-fold probabilities, two sources:
 * ``kfold`` (``--kfold-epochs E`` > 0; about 2.5 s per fold and epoch on
   2 CPU cores): the project's k-fold driver
   (:func:`mmlt.apis.kfold.kfold_train`) training
-  ``configs/baselines/convnext_focal.py``'s model for ``E`` epochs per fold on
+  ``configs/lt/convnext_focal.py``'s model for ``E`` epochs per fold on
   the same images written as PNGs with a CSV of the noisy labels
   (``GroupAnnotationDataset``), its ``oof_predictions.npz`` read as is.
 
@@ -61,7 +61,7 @@ from benchmarks.common import ROOT, git_provenance, machine_info, write_report
 from benchmarks.lt_logs import format_mean_std
 
 SECTION = 'label-issues'
-KFOLD_CONFIG = 'configs/baselines/convnext_focal.py'
+KFOLD_CONFIG = 'configs/lt/convnext_focal.py'
 ROWS = ('(a) cleanlab find_label_issues', '(a) cleanlab ranking only',
         '(b) robust z, out-of-fold loss', '(b) robust z, in-sample loss')
 

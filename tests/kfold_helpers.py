@@ -9,8 +9,8 @@ import cv2
 import numpy as np
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-OWN_CSV_CONFIG = osp.join(ROOT, 'configs', 'baselines',
-                          'convnext-atto_focal_1xb32_own-csv.py')
+OWN_CSV_CONFIG = osp.join(ROOT, 'configs', 'lt',
+                          'convnext-atto_logit-adjusted_1xb32_own-csv.py')
 CLASSES = ['red', 'green', 'blue', 'gray']
 
 

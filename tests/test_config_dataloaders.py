@@ -24,7 +24,7 @@ def _config_id(path: str) -> str:
 
 
 def test_configs_are_found():
-    assert osp.join(ROOT, 'configs', 'baselines',
+    assert osp.join(ROOT, 'configs', 'lt',
                     'convnext_focal.py') in CONFIGS
     assert osp.join(ROOT, 'configs', '_base_', 'datasets',
                     'digits_lt_bs32.py') in CONFIGS

@@ -27,13 +27,13 @@ MMLT_HOOKS = ('LongTailContextHook', 'CheckFiniteLossHook',
               'DeferredReweightingHook', 'DeferredResamplingHook',
               'IBWarmStartHook', 'GroupWeightCurriculumHook',
               'BatchAugmentOffHook', 'ClassifierRetrainHook',
-              'LoadFromCheckHook', 'SWAHook')
+              'LoadFromCheckHook', 'SWAHook', 'WorldSizeCheckHook')
 LOSS_CONFIGS = sorted(
     glob.glob(osp.join(ROOT, 'configs', 'losses', '*.py')))
 
 
 def test_there_are_configs():
-    assert osp.join(CONFIG_DIR, 'baselines', 'convnext_focal.py') in CONFIGS
+    assert osp.join(CONFIG_DIR, 'lt', 'convnext_focal.py') in CONFIGS
     assert len(CONFIGS) >= 5
 
 

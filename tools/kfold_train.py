@@ -7,6 +7,7 @@ oof_predictions.{npz,csv} and ensemble_config.py to WORK_DIR; see
 ``--help`` and :mod:`mmlt.apis.kfold`. With ``--launcher pytorch`` on a
 machine without CUDA, the folds train on gloo.
 """
+import find_venv  # noqa: F401  (this Python lacks the stack: use .venv)
 import mmlt  # noqa: F401  (compat fixes and registration before configs)
 from mmengine.config import Config
 

@@ -3,6 +3,7 @@
 Options as MMPretrain's tools/test.py (``--out``, ``--out-item``, ``--tta``,
 ``--work-dir``, ``--cfg-options``, ``--launcher``); see ``--help``.
 """
+import find_venv  # noqa: F401  (this Python lacks the stack: use .venv)
 import mmlt  # noqa: F401  (compat fixes and registration before configs)
 import mmengine
 from mmengine.config import Config

@@ -3,6 +3,7 @@
 Options as MMPretrain's tools/train.py; see ``--help``. With
 ``--launcher pytorch`` on a machine without CUDA, training runs on gloo.
 """
+import find_venv  # noqa: F401  (this Python lacks the stack: use .venv)
 import mmlt  # noqa: F401  (compat fixes and registration before configs)
 from mmengine.config import Config
 from mmengine.registry import RUNNERS

@@ -21,10 +21,15 @@ default_hooks = dict(
     # `default_hooks.<key>=None` removes one.
     long_tail_context=dict(type='LongTailContextHook'),
     check_finite_loss=dict(type='CheckFiniteLossHook'),
-    # LoadFromCheckHook lists, in a WARNING, every load_from tensor that does
-    # not fit the model (shape, missing, unexpected); stage-2 configs set
-    # strict=True to stop instead. Resumes are not checked.
+    # LoadFromCheckHook stops when a load_from tensor outside the head does
+    # not fit the model (shape, missing, unexpected; allow_backbone_mismatch=
+    # True to train on) and lists the head's in a WARNING; stage-2 configs
+    # set strict=True to stop for any. Resumes are not checked.
     load_from_check=dict(type='LoadFromCheckHook'),
+    # WorldSizeCheckHook records the world size in each checkpoint and
+    # warns when a resume runs on another number of processes (the sample
+    # order, and so the weights, then differ from an uninterrupted run).
+    world_size_check=dict(type='WorldSizeCheckHook'),
 )
 
 # Free for the user: a child config's custom_hooks (EMAHook, ...) replaces

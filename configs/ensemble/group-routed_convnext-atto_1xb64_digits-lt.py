@@ -1,7 +1,7 @@
 # Group specialist + fallback on digits-LT: samples of group 1 (the heaviest
 # strokes of each class, DigitsLT group_by='ink') go to the model trained
 # with group 1 weighted twice, all others to the demo. Train both, then:
-#   python tools/train.py configs/baselines/convnext_focal.py
+#   python tools/train.py configs/lt/convnext_focal.py
 #   python tools/train.py \
 #       configs/losses/ce-group1x2_convnext-atto_2xb32_digits-lt.py
 #   python tools/test.py \
@@ -22,7 +22,7 @@ model = dict(
             'epoch_30.pth'),
         dict(
             name='demo',
-            config='configs/baselines/convnext_focal.py',
+            config='configs/lt/convnext_focal.py',
             checkpoint='work_dirs/convnext_focal/epoch_30.pth'),
     ],
     routes={1: 'group1_x2'},

@@ -2,8 +2,8 @@
 # (k-fold models combine the same way: one member per fold). Train the
 # members, then test the ensemble; 'none' stands for the checkpoint, as the
 # members load their own (their paths are relative to the repository root):
-#   python tools/train.py configs/baselines/convnext_focal.py
-#   python tools/train.py configs/baselines/convnext_focal.py \
+#   python tools/train.py configs/lt/convnext_focal.py
+#   python tools/train.py configs/lt/convnext_focal.py \
 #       --work-dir work_dirs/convnext_focal_seed1 \
 #       --cfg-options randomness.seed=1
 #   python tools/test.py THIS_CONFIG none
@@ -18,12 +18,12 @@ model = dict(
     members=[
         dict(
             name='seed0',
-            config='configs/baselines/convnext_focal.py',
+            config='configs/lt/convnext_focal.py',
             checkpoint='work_dirs/convnext_focal/epoch_30.pth',
             weight=1.0),
         dict(
             name='seed1',
-            config='configs/baselines/convnext_focal.py',
+            config='configs/lt/convnext_focal.py',
             checkpoint='work_dirs/convnext_focal_seed1/epoch_30.pth',
             weight=1.0),
     ])

@@ -1,4 +1,4 @@
-# The digits demo (configs/baselines/convnext_focal.py: focal loss, long-tailed
+# The digits demo (configs/lt/convnext_focal.py: focal loss, long-tailed
 # digits of scikit-learn) with a second task: a linear classifier predicts
 # each image's group from the same 320-channel feature (on digits-LT,
 # DigitsLT group_by='ink': group 1 = the heaviest-stroke quarter of each
@@ -6,7 +6,7 @@
 # unweighted multi-task sum, Caruana 1997) and logged as loss_group.
 # LongTailMetric reports long_tail/group_head_accuracy next to the class
 # metrics; predictions carry pred_group_score / pred_group_label.
-_base_ = ['../baselines/convnext_focal.py']
+_base_ = ['../lt/convnext_focal.py']
 model = dict(
     head=dict(
         _delete_=True,

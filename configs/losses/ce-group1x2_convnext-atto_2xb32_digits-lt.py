@@ -2,7 +2,7 @@
 # (on digits-LT: the heaviest-stroke quarter of each class) counts twice.
 # Group ids come from the data (DigitsLT group_by='ink'; a group_id column of
 # GroupAnnotationDataset); a sample without one is group 0.
-_base_ = ['../baselines/convnext_focal.py']
+_base_ = ['../lt/convnext_focal.py']
 model = dict(head=dict(
     group_weight={1: 2.0},
     loss=dict(_delete_=True, type='CrossEntropyLoss', loss_weight=1.0)))

@@ -7,7 +7,7 @@
 # 2003); no flips (a mirrored digit is another symbol). Pads are black, the
 # scans' background. The 8x8 scans are resized to 32x32 first, so a 4-pixel
 # shift is one pixel of the scan.
-_base_ = ['../baselines/convnext_focal.py']
+_base_ = ['../lt/convnext_focal.py']
 model = dict(
     head=dict(
         loss=dict(_delete_=True, type='SoftmaxFocalLoss', gamma=2.0)))

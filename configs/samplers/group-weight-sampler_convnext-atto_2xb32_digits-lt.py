@@ -1,7 +1,7 @@
 # Per-group re-sampling on the embedded digits-LT: samples of group 1 (the
 # heavy-stroke quarter of each class) are twice as likely to be drawn, on
 # top of square-root class re-sampling. Runs anywhere (no download).
-_base_ = ['../baselines/convnext_focal.py']
+_base_ = ['../lt/convnext_focal.py']
 train_dataloader = dict(
     sampler=dict(
         _delete_=True,

@@ -6,7 +6,7 @@
 # the demo's (sigmoid) FocalLoss takes them. Other backbones name their
 # stages differently (ResNet / ResNet-32: 'layer2'); a wrong name is refused
 # with the list of the backbone's stages.
-_base_ = ['../baselines/convnext_focal.py']
+_base_ = ['../lt/convnext_focal.py']
 model = dict(
     type='ManifoldMixupClassifier',
     manifold_mixup=dict(stages='stages.1', alpha=1.0))

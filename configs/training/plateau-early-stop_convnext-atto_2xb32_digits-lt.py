@@ -6,7 +6,7 @@
 # makes EarlyStoppingHook stop on a wrong key. Validation every epoch,
 # since both act after validations; the shot bins (many_shot...) can be nan
 # and are poor monitors.
-_base_ = ['../baselines/convnext_focal.py']
+_base_ = ['../lt/convnext_focal.py']
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.01, by_epoch=True, begin=0, end=1,
          convert_to_iter_based=True),

@@ -6,7 +6,7 @@
 # statistics are recomputed on the training data (ConvNeXt's LayerNorms have
 # none: a BatchNorm backbone such as ResNet-32 needs it). Validation, test
 # and checkpoints use the averaged model; --resume continues exactly.
-_base_ = ['../baselines/convnext_focal.py']
+_base_ = ['../lt/convnext_focal.py']
 default_hooks = dict(
     swa=dict(
         type='SWAHook',

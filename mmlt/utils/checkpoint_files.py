@@ -10,7 +10,9 @@ straight to its final name, so a full disk leaves a partial ``epoch_N.pth``.
 
 :func:`find_resume_checkpoint` picks the file to resume (the one named by
 ``last_checkpoint`` if intact, else the newest intact ``epoch_N.pth`` /
-``iter_N.pth``), :func:`checkpoint_problem` is the integrity test, and
+``iter_N.pth``; never another work dir's file, which an absolute
+``last_checkpoint`` names once its work dir is copied or moved),
+:func:`checkpoint_problem` is the integrity test, and
 :func:`write_checkpoint_atomic` writes to a temporary name in the same
 directory and ``os.replace``-s it into place. :mod:`mmlt.utils.compat` puts
 them into mmengine on ``import mmlt``.
@@ -178,15 +180,94 @@ class ResumeCheckpoint:
             ...).
         skipped: ``(file, problem)`` of every damaged checkpoint passed over
             on the way, newest first.
+        warning: Log ``message`` as a WARNING, not INFO: ``last_checkpoint``
+            names a file outside the work dir (a copied or moved work dir)
+            and was not followed.
     """
 
     path: Optional[str]
     message: str
     skipped: List[Tuple[str, str]] = field(default_factory=list)
+    warning: bool = False
 
 
 def _same_file(a: str, b: Optional[str]) -> bool:
     return b is not None and osp.realpath(a) == osp.realpath(b)
+
+
+def _real_location(path: str) -> str:
+    """``path`` with its directory resolved (``os.path.realpath``), the file
+    name kept: a symlinked checkpoint inside a work dir stays inside it."""
+    return osp.join(
+        osp.realpath(osp.dirname(osp.abspath(path))), osp.basename(path))
+
+
+def _is_inside(path: str, directory: str) -> bool:
+    """Whether the file ``path`` lies in ``directory`` or below it."""
+    root = osp.realpath(directory)
+    try:
+        return osp.commonpath([_real_location(path), root]) == root
+    except ValueError:  # on another drive (Windows)
+        return False
+
+
+def _is_checkpoint_out_dir(directory: str, work_dir: str) -> bool:
+    """Whether ``directory``, outside ``work_dir``, looks like where
+    ``CheckpointHook(out_dir=...)`` saves this run's checkpoints.
+
+    CheckpointHook then writes to ``<out_dir>/<work dir's name>`` and keeps
+    ``last_checkpoint`` in the work dir, so that folder has the work dir's
+    name and no ``last_checkpoint`` of its own; the work dir holds no
+    checkpoint (callers check that). A folder with a ``last_checkpoint`` is
+    another run's work dir: this one was copied or moved from there.
+    """
+    name = osp.basename(osp.abspath(work_dir))
+    return (osp.basename(osp.abspath(directory)) == name
+            and not osp.isfile(osp.join(directory, LAST_CHECKPOINT)))
+
+
+def _no_intact_checkpoint(work_dir: str,
+                          skipped: List[Tuple[str, str]]) -> RuntimeError:
+    listed = '; '.join(f'{p} {problem}' for p, problem in skipped)
+    return RuntimeError(
+        f'cannot auto-resume in {work_dir}: no intact checkpoint '
+        f'({listed}). Delete the damaged files to train from scratch, '
+        'or resume another checkpoint with --resume PATH.')
+
+
+def _resume_own_checkpoint(work_dir: str, pointer: str,
+                           named: str) -> ResumeCheckpoint:
+    """The choice when ``pointer`` names ``named``, a local file outside
+    ``work_dir`` that is not this run's: the work dir's own checkpoint of
+    the same name if intact, else its newest intact one, with a WARNING
+    that names both. ``named`` and its directory are never read: they belong
+    to the run the work dir was copied from, which may have gone on since.
+    """
+    same_name = osp.join(work_dir, osp.basename(named))
+    candidates = [same_name] if osp.isfile(same_name) else []
+    candidates += [
+        path for path in list_checkpoints(work_dir)
+        if not _same_file(path, same_name)
+    ]
+    outside = (f'{pointer} names {named}, outside the work dir {work_dir} '
+               '(the work dir was probably copied or moved; that file '
+               'belongs to the run it came from)')
+    skipped: List[Tuple[str, str]] = []
+    for path in candidates:
+        problem = checkpoint_problem(path)
+        if problem is None:
+            which = ('its checkpoint of the same name' if path == same_name
+                     else 'its newest intact checkpoint')
+            return ResumeCheckpoint(
+                path, f'{outside}; resuming from {which} {path} instead',
+                skipped, warning=True)
+        skipped.append((path, problem))
+    if skipped:
+        raise _no_intact_checkpoint(work_dir, skipped)
+    return ResumeCheckpoint(
+        None, f'{outside}, and there is no checkpoint in {work_dir}: '
+        'training starts from scratch (to continue from that file, resume '
+        'it explicitly with --resume PATH)', warning=True)
 
 
 def find_resume_checkpoint(work_dir: PathLike) -> ResumeCheckpoint:
@@ -197,6 +278,19 @@ def find_resume_checkpoint(work_dir: PathLike) -> ResumeCheckpoint:
     2. Otherwise (no, an empty or a dangling ``last_checkpoint``, or a damaged
        file) the newest intact ``epoch_N.pth`` / ``iter_N.pth`` in the
        directory of the named file and in ``work_dir``.
+
+    mmengine writes an absolute path into ``last_checkpoint``, so in a copied
+    or moved work dir it names the original run's file, which that run may
+    have overwritten or gone past since. A named local file outside
+    ``work_dir`` (compared with ``os.path.realpath``) is therefore not
+    followed: the work dir's own checkpoint of the same name is taken if
+    intact, else its newest intact one, and the message (``warning=True``)
+    names both files. If the work dir holds no checkpoint, training starts
+    from scratch, with a warning. One exception keeps
+    ``CheckpointHook(out_dir=...)`` working: when the work dir holds no
+    checkpoint and the named file lies in a folder with the work dir's name
+    and no ``last_checkpoint`` (``<out_dir>/<work dir's name>``), it is this
+    run's checkpoint folder and is used as in 1 and 2.
 
     Args:
         work_dir: The run's work dir.
@@ -222,6 +316,10 @@ def find_resume_checkpoint(work_dir: PathLike) -> ResumeCheckpoint:
         elif _REMOTE.match(named):
             return ResumeCheckpoint(named, f'resuming from {named} (remote, '
                                     f'named by {pointer})')
+        elif not _is_inside(named, work_dir) and (
+                list_checkpoints(work_dir) or not _is_checkpoint_out_dir(
+                    osp.dirname(osp.abspath(named)), work_dir)):
+            return _resume_own_checkpoint(work_dir, pointer, named)
         else:
             problem = checkpoint_problem(named)
             if problem is None:
@@ -249,11 +347,7 @@ def find_resume_checkpoint(work_dir: PathLike) -> ResumeCheckpoint:
                     f'checkpoint {path}', skipped)
             skipped.append((path, problem))
     if skipped:
-        listed = '; '.join(f'{p} {problem}' for p, problem in skipped)
-        raise RuntimeError(
-            f'cannot auto-resume in {work_dir}: no intact checkpoint '
-            f'({listed}). Delete the damaged files to train from scratch, '
-            'or resume another checkpoint with --resume PATH.')
+        raise _no_intact_checkpoint(work_dir, skipped)
     return ResumeCheckpoint(
         None, f'{why} and no checkpoint in {work_dir}: training starts from '
         'scratch')

@@ -12,13 +12,18 @@
    :mod:`mmlt.utils.checkpoint_trust`; a truncated or damaged file fails
    with an error that names it;
 3. replaces mmengine's ``find_latest_checkpoint`` (auto-resume) by one that
-   also resumes without a ``last_checkpoint`` file and passes over damaged
-   checkpoints, logging which file it resumes and why, and
+   also resumes without a ``last_checkpoint`` file, passes over damaged
+   checkpoints and never resumes another work dir's file (a copied work
+   dir's ``last_checkpoint`` names the original's), logging which file it
+   resumes and why, and
    ``save_checkpoint`` by one that writes a local file under a temporary name
    and renames it into place, see :mod:`mmlt.utils.checkpoint_files`. Both
    are replaced where mmengine's runner modules imported them, so MMPretrain's
    own ``tools/train.py`` gets them too (``custom_imports`` imports mmlt
-   before the Runner is built).
+   before the Runner is built);
+4. makes ``Config.fromfile`` answer a config path that moved (a
+   ``moved.yml`` of its folder knows it) with its new path, see
+   :mod:`mmlt.utils.moved_configs`.
 
 What mmengine 0.10.7 does unpatched under torch >= 2.6: local, pavi, ceph and
 open-mmlab files go through ``torch.load`` with torch's default (weights_only,
@@ -42,6 +47,7 @@ from .checkpoint_trust import (is_trusted_checkpoint, load_checkpoint_file,
                                trusted_checkpoint_dirs, untrusted_error)
 from .dataset_copy_compat import patch_dataset_copy
 from .default_hooks_compat import patch_register_default_hooks
+from .moved_configs import patch_config_fromfile
 from .pkg_resources_shim import install_pkg_resources_shim
 from .scheduler_check import patch_build_param_scheduler
 
@@ -179,7 +185,9 @@ def find_latest_checkpoint(path: str) -> Optional[str]:
 
     Replaces mmengine's, which reads only ``path/last_checkpoint``; see
     :func:`mmlt.utils.checkpoint_files.find_resume_checkpoint`. Logs the
-    choice (INFO) and every damaged checkpoint passed over (WARNING).
+    choice (INFO; WARNING when ``last_checkpoint`` names another work dir's
+    file and the work dir's own is taken instead) and every damaged
+    checkpoint passed over (WARNING).
     """
     from mmengine.logging import print_log
     choice = find_resume_checkpoint(path)
@@ -187,7 +195,8 @@ def find_latest_checkpoint(path: str) -> Optional[str]:
         print_log(
             f'checkpoint {broken} {problem}; resuming from {choice.path} '
             'instead', logger='current', level=logging.WARNING)
-    print_log(choice.message, logger='current', level=logging.INFO)
+    print_log(choice.message, logger='current',
+              level=logging.WARNING if choice.warning else logging.INFO)
     return choice.path
 
 
@@ -292,4 +301,5 @@ def apply_compat_patches() -> None:
     patch_register_default_hooks()
     patch_build_param_scheduler()
     patch_dataset_copy()
+    patch_config_fromfile()
     _applied = True

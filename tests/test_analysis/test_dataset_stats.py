@@ -28,7 +28,7 @@ from mmlt.datasets import GroupAnnotationDataset, LongTailDataset
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TOOL = osp.join(ROOT, 'tools', 'analysis_tools', 'dataset_stats.py')
-DIGITS = osp.join(ROOT, 'configs', 'baselines', 'convnext_focal.py')
+DIGITS = osp.join(ROOT, 'configs', 'lt', 'convnext_focal.py')
 PNG_MAGIC = b'\x89PNG\r\n\x1a\n'
 
 # label order of classes.txt; 'fox' has no image at all

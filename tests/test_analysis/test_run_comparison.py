@@ -15,7 +15,7 @@ from mmlt.analysis.run_comparison import (comparison_rows, differing_settings,
                                           load_run, seconds_per_epoch)
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-DEMO = osp.join(ROOT, 'configs', 'baselines', 'convnext_focal.py')
+DEMO = osp.join(ROOT, 'configs', 'lt', 'convnext_focal.py')
 GROUP = osp.join(ROOT, 'configs', 'losses',
                  'ce-group1x2_convnext-atto_2xb32_digits-lt.py')
 

@@ -15,7 +15,7 @@ from mmlt.apis import (close_distributed, merge_args, merge_test_args,
 from mmlt.apis.merge_args import pin_memory_supported
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-DEMO = osp.join(ROOT, 'configs', 'baselines', 'convnext_focal.py')
+DEMO = osp.join(ROOT, 'configs', 'lt', 'convnext_focal.py')
 
 
 def train_cfg(*argv):

@@ -32,7 +32,8 @@ def _anchors():
                 if line.startswith('#')}
 
 
-DOCS = [osp.join(ROOT, 'README.md')] + sorted(
+DOCS = [osp.join(ROOT, 'README.md'),
+        osp.join(ROOT, 'docs', 'reference.md')] + sorted(
     glob.glob(osp.join(ROOT, 'configs', '*', 'README.md')))
 
 

@@ -12,7 +12,7 @@ pytest.importorskip('onnxruntime')
 pytest.importorskip('onnxscript')
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-DIGITS = osp.join(ROOT, 'configs', 'baselines', 'convnext_focal.py')
+DIGITS = osp.join(ROOT, 'configs', 'lt', 'convnext_focal.py')
 EPOCHS = 20
 
 

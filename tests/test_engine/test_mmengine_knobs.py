@@ -25,7 +25,7 @@ def tiny_cfg(work_dir):
     """ResNet-8 on 64 digits, 2 iterations per epoch, validation each
     epoch on 32 images, SGD at a constant lr 0.1."""
     cfg = Config.fromfile(
-        osp.join(ROOT, 'configs', 'baselines', 'convnext_focal.py'))
+        osp.join(ROOT, 'configs', 'lt', 'convnext_focal.py'))
     cfg.model = Config.fromfile(
         osp.join(ROOT, 'configs', '_base_', 'models',
                  'resnet32_cifar_lt.py')).model
@@ -96,7 +96,7 @@ def test_onecycle_accumulation_with_cp_cudnn_benchmark_and_ema(tmp_path):
     hooks, head and metric: OneCycleLR, gradient accumulation, ConvNeXt's
     activation checkpointing, cudnn_benchmark and EMAHook."""
     cfg = Config.fromfile(
-        osp.join(ROOT, 'configs', 'baselines', 'convnext_focal.py'))
+        osp.join(ROOT, 'configs', 'lt', 'convnext_focal.py'))
     cfg.model.backbone.with_cp = True
     cfg.train_dataloader.dataset.indices = 64  # 2 iterations per epoch
     cfg.val_dataloader.dataset.indices = 32

@@ -22,8 +22,8 @@ from mmlt.registry import DATASETS
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TOOL = osp.join(ROOT, 'tools', 'analysis_tools', 'find_label_issues.py')
-CONFIG = osp.join(ROOT, 'configs', 'baselines',
-                  'convnext-atto_focal_1xb32_own-csv.py')
+CONFIG = osp.join(ROOT, 'configs', 'lt',
+                  'convnext-atto_logit-adjusted_1xb32_own-csv.py')
 CLASSES = ['red', 'green', 'blue']
 COUNTS = [24, 8, 4]
 FLIPS = {'train_red_3.png': 'green', 'train_green_6.png': 'red'}

@@ -15,7 +15,7 @@ from typing import List
 import mmpretrain
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-DEMO = osp.join(ROOT, 'configs', 'baselines', 'convnext_focal.py')
+DEMO = osp.join(ROOT, 'configs', 'lt', 'convnext_focal.py')
 MMPRETRAIN_TOOLS = osp.join(osp.dirname(mmpretrain.__file__), '.mim', 'tools')
 # Two epochs: the demo schedule's cosine phase begins after one warm-up
 # epoch, and mmengine refuses a scheduler whose begin equals its end.

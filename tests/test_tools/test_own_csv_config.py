@@ -14,8 +14,8 @@ from mmengine.runner import Runner
 import mmlt  # noqa: F401
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-CONFIG = osp.join(ROOT, 'configs', 'baselines',
-                  'convnext-atto_focal_1xb32_own-csv.py')
+CONFIG = osp.join(ROOT, 'configs', 'lt',
+                  'convnext-atto_logit-adjusted_1xb32_own-csv.py')
 CLASSES = ['red', 'green', 'blue']
 TRAIN = {'red': 24, 'green': 8, 'blue': 4}
 

@@ -75,8 +75,8 @@ def walkthrough(tmp_path_factory):
     rows = _make_data(base / 'data')
     config = base / 'my_config.py'
     config.write_text(f"""\
-_base_ = [{osp.join(ROOT, 'configs', 'baselines',
-                    'convnext-atto_focal_1xb32_own-csv.py')!r}]
+_base_ = [{osp.join(ROOT, 'configs', 'lt',
+                    'convnext-atto_logit-adjusted_1xb32_own-csv.py')!r}]
 data_root = {str(base / 'data')!r}
 num_classes = 10
 train_dataloader = dict(dataset=dict(data_root=data_root), num_workers=0,

@@ -20,7 +20,7 @@ from mmlt.utils import is_trusted_checkpoint, load_checkpoint_file
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 EMA_CONFIG = osp.join(ROOT, 'tests', 'data', 'configs', 'digits_ema_tiny.py')
-DEMO = osp.join(ROOT, 'configs', 'baselines', 'convnext_focal.py')
+DEMO = osp.join(ROOT, 'configs', 'lt', 'convnext_focal.py')
 
 # Images squeezed to one column and stretched back: every row is constant,
 # so the image equals its mirror and flip TTA must give the plain scores.

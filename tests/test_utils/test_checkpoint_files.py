@@ -134,7 +134,10 @@ def test_resume_passes_over_damaged_checkpoints(tmp_path):
 @pytest.mark.parametrize('pointer', ['', 'gone/epoch_7.pth'])
 def test_resume_with_empty_or_dangling_last_checkpoint(tmp_path, pointer):
     _save(tmp_path / 'iter_50.pth')
-    (tmp_path / 'last_checkpoint').write_text(pointer)
+    # a dangling pointer inside the work dir (one outside it: the copied
+    # work dir tests of test_resume_copied_work_dir.py)
+    (tmp_path / 'last_checkpoint').write_text(
+        str(tmp_path / pointer) if pointer else '')
     choice = find_resume_checkpoint(tmp_path)
     assert choice.path == str(tmp_path / 'iter_50.pth')
     assert choice.message.startswith(

@@ -9,7 +9,7 @@ import mmlt  # noqa: F401
 from mmlt.utils.scheduler_check import check_param_schedulers
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-DEMO = osp.join(ROOT, 'configs', 'baselines', 'convnext_focal.py')
+DEMO = osp.join(ROOT, 'configs', 'lt', 'convnext_focal.py')
 WARMUP_COSINE = [
     dict(type='LinearLR', by_epoch=True, begin=0, end=1),
     dict(type='CosineAnnealingLR', by_epoch=True, begin=1),

@@ -11,7 +11,7 @@ from tensorboard.backend.event_processing.event_accumulator import \
     EventAccumulator
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-DEMO = osp.join(ROOT, 'configs', 'baselines', 'convnext_focal.py')
+DEMO = osp.join(ROOT, 'configs', 'lt', 'convnext_focal.py')
 
 pytestmark = pytest.mark.usefixtures('one_thread')
 

@@ -13,6 +13,7 @@ from .long_tail_context_hook import LongTailContextHook, check_num_classes
 from .schedule_utils import resolve_epoch
 from .swa_hook import (SWAHook, recompute_bn_statistics, swa_anneal_factor,
                        swa_updates_after)
+from .world_size_check_hook import WorldSizeCheckHook, world_size_change
 
 __all__ = [
     'BatchAugmentOffHook', 'CheckFiniteLossHook', 'DeferredResamplingHook',
@@ -21,5 +22,6 @@ __all__ = [
     'check_num_classes', 'drw_class_weight', 'ib_active', 'parse_schedule',
     'piecewise_value', 'resolve_epoch', 'ClassifierRetrainHook',
     'LoadFromCheckHook', 'LoadMismatch', 'compare_state_dicts', 'SWAHook',
-    'recompute_bn_statistics', 'swa_anneal_factor', 'swa_updates_after'
+    'recompute_bn_statistics', 'swa_anneal_factor', 'swa_updates_after',
+    'WorldSizeCheckHook', 'world_size_change'
 ]

@@ -5,6 +5,7 @@ from typing import Optional
 import torch
 from mmpretrain.models.losses import CrossEntropyLoss, LabelSmoothLoss
 
+from mmlt.models.heads import find_head
 from mmlt.models.losses import check_class_counts, effective_number_weights
 from mmlt.registry import HOOKS
 from .single_instance_hook import SingleInstanceHook
@@ -56,6 +57,13 @@ class DeferredReweightingHook(SingleInstanceHook):
     every epoch, so a resumed run re-weights exactly when the uninterrupted
     one would; the loss is reached through a DDP wrapper.
 
+    A head with post-hoc logit adjustment (``logit_adjust_tau`` > 0) is
+    refused when training (or a test run of the config) starts: the
+    class-weighted phase shifts the logits away from the training prior
+    that ``z − τ·log π`` removes, as ``CrossEntropyLoss(class_weight=...)``
+    is refused when the head is built; ``logit_adjust_any_loss=True`` on
+    the head (a τ tuned on validation data) lets it through.
+
     Args:
         start_epoch: First re-weighted epoch (0-based), or a fraction of the
             training epochs in (0, 1) (``0.8`` = the paper's 160 of 200).
@@ -82,7 +90,32 @@ class DeferredReweightingHook(SingleInstanceHook):
         ``before_train``)."""
         self._counts = torch.as_tensor(context.class_counts)
 
+    def _refuse_posthoc_adjustment(self, runner) -> None:
+        """Stop if the head (the main head of a wrapper head) predicts with
+        the post-hoc logit adjustment without ``logit_adjust_any_loss``."""
+        head = find_head(runner.model)  # None: before_train says so
+        head = getattr(head, 'main_head', head)
+        tau = getattr(head, 'logit_adjust_tau', 0.)
+        if not tau or getattr(head, 'logit_adjust_any_loss', False):
+            return
+        raise ValueError(
+            f'{type(self).__name__}(start_epoch={self.start_epoch!r}) '
+            'switches class-balanced weights on for '
+            f'{type(head.loss_module).__name__} during training, and '
+            f'{type(head).__name__} has logit_adjust_tau={tau}: the '
+            'post-hoc adjustment z − τ·log π assumes logits trained without '
+            'class weights (they carry the training prior it removes; '
+            're-weighting already moves them toward rare classes). Remove '
+            "one of them (default_hooks.drw=None, or "
+            'model.head.logit_adjust_tau=0); for a τ tuned on validation '
+            'data for the re-weighted model, set '
+            'model.head.logit_adjust_any_loss=True.')
+
+    def before_test(self, runner) -> None:
+        self._refuse_posthoc_adjustment(runner)
+
     def before_train(self, runner) -> None:
+        self._refuse_posthoc_adjustment(runner)
         if self._counts is None:
             raise RuntimeError(
                 f'{type(self).__name__} needs the training class counts: '

@@ -4,14 +4,18 @@ mmengine loads ``load_from`` with ``strict=False``: a checkpoint of another
 architecture, another number of classes or a renamed module leaves those
 tensors at their initial values, and the only trace is an untagged notice
 printed to stdout. Training then goes on from a partly random model.
-:class:`LoadFromCheckHook` lists every such tensor in a WARNING, or stops
-with an error (``strict=True``, set by mmlt's stage-2 configs, whose
-classifier or scales are trained on top of the loaded representation).
+:class:`LoadFromCheckHook` stops with an error listing them when a tensor
+outside the classification head does not fit (the wrong checkpoint or
+another architecture, most likely), and lists them in a WARNING when only
+the head's do (fine-tuning on another number of classes); with
+``strict=True`` (set by mmlt's stage-2 configs, whose classifier or scales
+are trained on top of the loaded representation) any mismatch stops.
 """
 import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import (Any, Callable, Dict, List, Mapping, Optional, Sequence,
+                    Tuple)
 
 from mmengine.model import BaseTTAModel, is_model_wrapper
 from torch import nn
@@ -19,7 +23,10 @@ from torch import nn
 from mmlt.registry import HOOKS
 from .single_instance_hook import SingleInstanceHook
 
-__all__ = ['LoadFromCheckHook', 'LoadMismatch', 'compare_state_dicts']
+__all__ = [
+    'LoadFromCheckHook', 'LoadMismatch', 'compare_state_dicts',
+    'head_prefixes'
+]
 
 # What Runner.load_checkpoint does to the checkpoint's keys by default (the
 # prefix of a state_dict saved from a DDP-wrapped model).
@@ -59,6 +66,27 @@ class LoadMismatch:
     def __bool__(self) -> bool:
         """True if some tensor is not loaded (allowed misses aside)."""
         return bool(self.shape or self.missing or self.unexpected)
+
+    def names(self) -> List[str]:
+        """The keys of every tensor not loaded (allowed misses aside)."""
+        return ([n for n, _, _ in self.shape] +
+                [n for n, _ in self.missing] +
+                [n for n, _ in self.unexpected])
+
+    def partition(self, inside: Callable[[str], bool]
+                  ) -> Tuple['LoadMismatch', 'LoadMismatch']:
+        """``(the tensors inside, those outside)``, split by key with
+        ``inside`` (allowed misses go with the part they belong to)."""
+        parts = (LoadMismatch(), LoadMismatch())
+        for entry in self.shape:
+            parts[not inside(entry[0])].shape.append(entry)
+        for missing in self.missing:
+            parts[not inside(missing[0])].missing.append(missing)
+        for unexpected in self.unexpected:
+            parts[not inside(unexpected[0])].unexpected.append(unexpected)
+        for name in self.allowed:
+            parts[not inside(name)].allowed.append(name)
+        return parts
 
     def lines(self) -> List[str]:
         """One line per tensor not loaded, for a log or an error."""
@@ -115,6 +143,27 @@ def _unwrap(module: nn.Module) -> nn.Module:
     while is_model_wrapper(module) or isinstance(module, BaseTTAModel):
         module = module.module
     return module
+
+
+def head_prefixes(model: nn.Module, prefix: str = '') -> List[str]:
+    """Key prefixes of the classification head(s) of an unwrapped model.
+
+    ``head.`` for a classifier with a ``head`` module (MMPretrain's
+    ``ImageClassifier``; mmlt's wrapper heads keep their main and auxiliary
+    classifiers under it). For an mmlt ensemble (``members``, a
+    ``ModuleDict`` of classifiers) the heads of its members,
+    ``members.<name>.head.``, recursively. A model with neither (a
+    self-supervised model, say) has no head: every tensor of it counts as
+    outside the head.
+    """
+    head = getattr(model, 'head', None)
+    if isinstance(head, nn.Module):
+        return [f'{prefix}head.']
+    members = getattr(model, 'members', None)
+    if isinstance(members, nn.ModuleDict):
+        return [p for name, member in members.items()
+                for p in head_prefixes(member, f'{prefix}members.{name}.')]
+    return []
 
 
 def _checkpoint_state(checkpoint: Mapping[str, Any]) -> Dict[str, Any]:
@@ -193,7 +242,7 @@ def _check_patterns(allow_missing: Any) -> List[str]:
 
 @HOOKS.register_module()
 class LoadFromCheckHook(SingleInstanceHook):
-    """Report (or refuse) ``load_from`` tensors that do not fit the model.
+    """Refuse (or report) ``load_from`` tensors that do not fit the model.
 
     ``after_load_checkpoint`` runs inside ``Runner.load_checkpoint`` before
     the weights go into the model. When the runner is not resuming (a
@@ -202,20 +251,39 @@ class LoadFromCheckHook(SingleInstanceHook):
     runner does: ``^module.`` stripped) is compared with the model's
     (unwrapped from DDP or a TTA wrapper): tensors with another shape,
     model tensors the checkpoint lacks and checkpoint tensors the model has
-    no place for are listed, each with its shapes, in a WARNING; with
-    ``strict=True`` in a ``RuntimeError`` instead. A resume is not checked:
-    it restores the run's own checkpoint.
+    no place for, each with its shapes. Then:
+
+    * a tensor outside the classification head does not fit: a
+      ``RuntimeError`` listing them, raised before any weight is loaded.
+      The backbone (and neck) of a checkpoint of the right architecture
+      fits; when it does not, the checkpoint is most likely the wrong one,
+      and training would go on from a partly random representation.
+      ``allow_backbone_mismatch=True`` turns this into the WARNING below,
+      for a mismatch that is intended (a partial transfer, a new stem);
+    * only tensors of the head do not fit: a WARNING lists them. A
+      fine-tuning checkpoint with another number of classes is the normal
+      case; its classifier keeps its initial weights;
+    * ``strict=True``: any mismatch raises.
+
+    The head is what :func:`head_prefixes` names: the keys under ``head.``
+    of a classifier, or under ``members.<name>.head.`` of an ensemble's
+    members; a model without a ``head`` module has none, so every tensor of
+    it counts as outside. A resume is not checked: it restores the run's
+    own checkpoint.
 
     mmlt's configs register it in ``default_hooks`` under
     ``load_from_check``; the stage-2 configs set ``strict=True``.
 
     Args:
-        strict: Raise instead of warning.
+        strict: Raise for any mismatch, the head's included.
         allow_missing: Regular expressions (matched in full) of model keys
             the checkpoint may lack, e.g. ``['head\\.lws_scale']`` for LWS
-            on a stage-1 checkpoint: they are reported at INFO level. Each
-            must match some model key (a pattern that matches none is most
-            likely misspelt).
+            on a stage-1 checkpoint: they are reported at INFO level, inside
+            the head or not. Each must match some model key (a pattern that
+            matches none is most likely misspelt).
+        allow_backbone_mismatch: Train on, with the WARNING, when tensors
+            outside the head (backbone, neck) do not fit. Ignored with
+            ``strict=True``.
     """
 
     default_hooks_key = 'load_from_check'
@@ -223,11 +291,17 @@ class LoadFromCheckHook(SingleInstanceHook):
 
     def __init__(self,
                  strict: bool = False,
-                 allow_missing: Sequence[str] = ()) -> None:
+                 allow_missing: Sequence[str] = (),
+                 allow_backbone_mismatch: bool = False) -> None:
         if not isinstance(strict, bool):
             raise TypeError(f'strict={strict!r} must be a bool')
+        if not isinstance(allow_backbone_mismatch, bool):
+            raise TypeError(
+                f'allow_backbone_mismatch={allow_backbone_mismatch!r} must '
+                'be a bool')
         self.strict = strict
         self.allow_missing = _check_patterns(allow_missing)
+        self.allow_backbone_mismatch = allow_backbone_mismatch
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         if runner._resume:  # as mmengine's EMAHook tells a resume apart
@@ -251,10 +325,11 @@ class LoadFromCheckHook(SingleInstanceHook):
                 f'{", ".join(mismatch.allowed)}')
         if not mismatch:
             return
+        name = type(model).__name__
         lines = mismatch.lines()
-        message = (f'{len(lines)} tensors of {source} do not fit '
-                   f'{type(model).__name__} and are not loaded (they keep '
-                   'their initial values):\n' + '\n'.join(lines))
+        message = (f'{len(lines)} tensors of {source} do not fit {name} and '
+                   'are not loaded (they keep their initial values):\n' +
+                   '\n'.join(lines))
         if self.strict:
             raise RuntimeError(
                 f'{message}\nLoadFromCheckHook(strict=True) stops here: '
@@ -263,6 +338,33 @@ class LoadFromCheckHook(SingleInstanceHook):
                 'keys that may be missing in '
                 "default_hooks.load_from_check.allow_missing, or set "
                 'default_hooks.load_from_check.strict=False to train on.')
+        prefixes = tuple(head_prefixes(model))
+        head, outside = mismatch.partition(lambda k: k.startswith(prefixes))
+        where = (' or '.join(repr(p) for p in prefixes) if prefixes else
+                 f'none: {name} has no head module')
+        if outside and not self.allow_backbone_mismatch:
+            outside_lines = outside.lines()
+            also = (f'\n({len(head.lines())} tensors of the head do not fit '
+                    'either; alone they would be a warning: '
+                    f'{", ".join(head.names())})' if head else '')
+            raise RuntimeError(
+                f'{len(outside_lines)} tensors of {source} outside the '
+                f'classification head (keys under {where}) do not fit '
+                f'{name}; they would not be loaded and would keep their '
+                'initial values:\n' + '\n'.join(outside_lines) + also +
+                '\nLoadFromCheckHook stops here: outside the head a '
+                'mismatch means another architecture or the wrong '
+                'checkpoint. Check load_from and the model settings '
+                '(backbone type, depth, widths, out_indices, neck). If the '
+                'mismatch is intended, set '
+                'default_hooks.load_from_check.allow_backbone_mismatch=True '
+                'to train on with a warning, or list the model keys the '
+                'checkpoint may lack in '
+                'default_hooks.load_from_check.allow_missing.')
+        if outside:
+            message += ('\nallow_backbone_mismatch=True lets the tensors '
+                        'outside the head through: '
+                        + ', '.join(outside.names()))
         runner.logger.warning(
             f'{message}\nSet default_hooks.load_from_check.strict=True to '
             'make this an error.')

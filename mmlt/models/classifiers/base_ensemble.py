@@ -4,7 +4,7 @@ An ensemble holds already-trained classifiers ("members"), each described by
 a dict::
 
     dict(name='fold0',                    # optional, default 'member{i}'
-         config='configs/baselines/convnext_focal.py',   # or model=dict(...)
+         config='configs/lt/convnext_focal.py',   # or model=dict(...)
          checkpoint='work_dirs/fold0/epoch_30.pth',  # or None
          strict=True,                     # strict state_dict loading
          weight=1.0)                      # ScoreEnsemble only

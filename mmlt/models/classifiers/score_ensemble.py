@@ -33,10 +33,10 @@ class ScoreEnsemble(BaseEnsemble):
             type='ScoreEnsemble',
             members=[
                 dict(name='fold0',
-                     config='configs/baselines/convnext_focal.py',
+                     config='configs/lt/convnext_focal.py',
                      checkpoint='work_dirs/fold0/epoch_30.pth'),
                 dict(name='fold1',
-                     config='configs/baselines/convnext_focal.py',
+                     config='configs/lt/convnext_focal.py',
                      checkpoint='work_dirs/fold1/epoch_30.pth', weight=2.0),
             ])
 

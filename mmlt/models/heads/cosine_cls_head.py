@@ -136,9 +136,13 @@ class CosineClsHead(LTLinearClsHead):
         margin_type: ``'cosface'`` or ``'circle'``.
         bnneck: Put a BNNeck before the classifier.
         **kwargs: As :class:`LTLinearClsHead` (``loss``, ``group_weight``,
-            ``logit_adjust_tau``, ``topk``, ``cal_acc``, ``init_cfg``; a
-            learnable weight scaling multiplies the margin logits too;
-            ``tau_norm`` is refused, the classifier being normalised).
+            ``logit_adjust_tau``, ``logit_adjust_any_loss``, ``topk``,
+            ``cal_acc``, ``init_cfg``; a learnable weight scaling multiplies
+            the margin logits too; ``tau_norm`` is refused, the classifier
+            being normalised). The post-hoc logit adjustment is checked
+            against the loss only: the head's own margin is the same for
+            every class, so cross-entropy on it is accepted, while
+            ``LDAMLoss`` (margins that depend on the class) is refused.
     """
 
     def __init__(self,

@@ -1,6 +1,7 @@
 """Linear classification head that gives its loss class counts and groups."""
 import inspect
 import math
+from numbers import Real
 from typing import Dict, List, Mapping, Optional, Sequence
 
 import numpy as np
@@ -13,7 +14,8 @@ from mmlt.structures import gather_group_ids, parse_group_weight
 from .tau_norm import check_tau, tau_normalize
 
 __all__ = [
-    'LTLinearClsHead', 'LTNormedLinearClsHead', 'group_sample_weights'
+    'LTLinearClsHead', 'LTNormedLinearClsHead', 'group_sample_weights',
+    'check_logit_adjust_tau', 'logit_adjustment_refusal'
 ]
 
 # Per-batch inputs a loss may take from the head besides MMPretrain's
@@ -49,6 +51,102 @@ def group_sample_weights(group_id: torch.Tensor,
     return table[group_id]
 
 
+def check_logit_adjust_tau(tau) -> float:
+    """``tau`` of the post-hoc logit adjustment as a float; a ValueError
+    naming it unless it is a finite real number >= 0 (a bool or a string is
+    refused, not read as 1 or parsed)."""
+    if isinstance(tau, bool) or not isinstance(tau, Real) or \
+            not math.isfinite(tau) or tau < 0:
+        raise ValueError(
+            f'logit_adjust_tau={tau!r} must be a finite real number >= 0: '
+            'the τ of z − τ·log π (0 is off, 1 is the paper\'s value)')
+    return float(tau)
+
+
+# Why the post-hoc adjustment does not follow a loss, by class name (a loss
+# is looked up by its class, then by its base classes). The adjustment
+# assumes logits whose softmax estimates p(y|x) under the training prior π.
+_PRIOR_ALREADY_USED = ('so the model already corrects for the training '
+                       'prior: the post-hoc adjustment would correct for it '
+                       'a second time')
+_REWEIGHTED = ('so the logits reflect a re-weighted class distribution, '
+               'not the training prior π the adjustment removes')
+_SIGMOID = ('trains one-vs-rest sigmoid scores, not a softmax estimate of '
+            'p(y|x)')
+_NOT_CALIBRATED = ('its minimiser is not log p(y|x): the logits are not '
+                   'softmax-calibrated estimates under the training prior')
+_LOSS_REFUSALS: Dict[str, str] = {
+    'BalancedSoftmaxLoss': 'trains on z + log π (balanced softmax), '
+    + _PRIOR_ALREADY_USED,
+    'LogitAdjustedLoss': 'trains on z + τ·log π (the loss form of the same '
+    'adjustment), ' + _PRIOR_ALREADY_USED,
+    'SeesawLoss': 'scales the other classes\' terms of the softmax by '
+    'ratios of the class counts while training, ' + _PRIOR_ALREADY_USED,
+    'LDAMLoss': 'takes a class-dependent margin (larger for rare classes) '
+    'off the target logit while training, so the logits already favour '
+    'rare classes, by another amount than τ·log π',
+    'CDTLoss': 'divides each logit by a class-dependent temperature while '
+    'training, so the logits already favour rare classes, by another '
+    'amount than τ·log π',
+    'SoftmaxEQLLoss': 'drops the rare classes\' negative terms while '
+    'training, so the logits already favour rare classes, by another '
+    'amount than τ·log π',
+    'ClassBalancedLoss': 'weights each class by its effective number of '
+    'samples, ' + _REWEIGHTED,
+    'CostSensitiveCELoss': 'weights each class by a power of its count, '
+    + _REWEIGHTED,
+    'InfluenceBalancedLoss': 'weights each sample by its class and its '
+    'influence, ' + _REWEIGHTED,
+    'SoftmaxFocalLoss': 'down-weights well-classified samples by (1 − p)^γ '
+    '(and weights classes by alpha): ' + _NOT_CALIBRATED,
+    'JointFocalCELoss': 'adds a focal term, (1 − p)^γ times the '
+    'cross-entropy: ' + _NOT_CALIBRATED,
+    'FocalLoss': 'trains one-vs-rest sigmoid scores with a focal term and '
+    'alpha, not a softmax estimate of p(y|x)',
+    'AsymmetricLoss': _SIGMOID,
+    'FocalHeatmapLoss': _SIGMOID,
+}
+
+
+def logit_adjustment_refusal(loss: torch.nn.Module) -> Optional[str]:
+    """Why the post-hoc logit adjustment ``z − τ·log π`` may not follow a
+    head trained with ``loss``; None when it may.
+
+    It may follow softmax cross-entropy: MMPretrain's ``CrossEntropyLoss``
+    with ``use_sigmoid=False`` and no ``class_weight`` (``use_soft`` for the
+    soft targets of Mixup/CutMix is fine: they average the class labels
+    without re-weighting them) and MMPretrain's ``LabelSmoothLoss`` in its
+    softmax modes (``'original'``, ``'classy_vision'``) without
+    ``class_weight``. Label smoothing pulls the softmax toward uniform, so
+    τ = 1 is then no longer the exact Bayes correction, but the logits still
+    carry the training prior and nothing else removes it. Subclasses of
+    these two are not trusted (their forward may do anything). Every other
+    loss, mmlt's included, gets its reason (``_LOSS_REFUSALS``, looked up
+    by the loss's class and then its base classes; a loss not listed is
+    refused as not being softmax cross-entropy).
+    """
+    from mmpretrain.models.losses import CrossEntropyLoss, LabelSmoothLoss
+    name = type(loss).__name__
+    ce = loss
+    if type(loss) is LabelSmoothLoss:
+        if loss.mode == 'multi_label':
+            return f"LabelSmoothLoss(mode='multi_label') {_SIGMOID}"
+        ce = loss.ce
+    if type(ce) is CrossEntropyLoss:
+        if ce.use_sigmoid:
+            return f'{name}(use_sigmoid=True) {_SIGMOID}'
+        if ce.class_weight is not None:
+            return (f'{name}(class_weight={ce.class_weight!r}) weights the '
+                    f'classes while training, {_REWEIGHTED}')
+        return None
+    for cls in type(loss).__mro__:
+        if cls.__name__ in _LOSS_REFUSALS:
+            return f'{name} {_LOSS_REFUSALS[cls.__name__]}'
+    return (f'{name} is not softmax cross-entropy, which the adjustment '
+            'assumes (its logits estimate log p(y|x) under the training '
+            'prior π up to a constant)')
+
+
 @MODELS.register_module()
 class LTLinearClsHead(LinearClsHead):
     """MMPretrain's ``LinearClsHead`` for long-tailed training.
@@ -82,8 +180,20 @@ class LTLinearClsHead(LinearClsHead):
         logit_adjust_tau: Post-hoc logit adjustment at inference (Menon et
             al., "Long-tail learning via logit adjustment", ICLR 2021):
             ``predict`` uses ``z - tau * log(pi)`` with ``pi`` the training
-            label distribution; training is unchanged. 0 (default) is off,
-            the paper uses 1.
+            label distribution; training is unchanged. A finite real
+            number >= 0: 0 (default) is off, the paper uses 1. It assumes
+            the logits are softmax-calibrated estimates of p(y|x) under the
+            training prior, as softmax cross-entropy gives: with any other
+            loss (sigmoid or focal losses, LDAM margins, class weights, or
+            losses that already use the prior, as ``BalancedSoftmaxLoss``
+            and ``LogitAdjustedLoss``, which would be corrected twice) the
+            head is refused when it is built (see
+            :func:`logit_adjustment_refusal`), and
+            ``DeferredReweightingHook`` refuses it when training starts.
+        logit_adjust_any_loss: Allow ``logit_adjust_tau`` > 0 with a loss
+            that :func:`logit_adjustment_refusal` refuses. Set it only for a
+            τ chosen on validation data for that loss (τ = 1 has no
+            justification there).
         tau_norm: τ-normalised classifier at inference (Kang et al.,
             "Decoupling Representation and Classifier for Long-Tailed
             Recognition", ICLR 2020): ``predict`` scores with
@@ -107,16 +217,19 @@ class LTLinearClsHead(LinearClsHead):
                  logit_adjust_tau: float = 0.,
                  tau_norm: Optional[float] = None,
                  lws: bool = False,
+                 logit_adjust_any_loss: bool = False,
                  **kwargs) -> None:
         super().__init__(
             num_classes=num_classes, in_channels=in_channels, **kwargs)
         self.register_buffer(
             'class_counts', torch.zeros(num_classes, dtype=torch.long))
         self._loss_kwargs = accepted_loss_kwargs(self.loss_module)
-        if not math.isfinite(logit_adjust_tau) or logit_adjust_tau < 0:
-            raise ValueError(f'logit_adjust_tau={logit_adjust_tau!r} must '
-                             'be a finite number >= 0')
-        self.logit_adjust_tau = float(logit_adjust_tau)
+        self.logit_adjust_tau = check_logit_adjust_tau(logit_adjust_tau)
+        if not isinstance(logit_adjust_any_loss, bool):
+            raise TypeError(f'logit_adjust_any_loss={logit_adjust_any_loss!r}'
+                            ' must be True or False')
+        self.logit_adjust_any_loss = logit_adjust_any_loss
+        self._check_logit_adjustment()
         self.group_weight: Optional[Dict[int, float]] = None
         self.set_group_weight(group_weight)
         if not isinstance(lws, bool):
@@ -130,6 +243,26 @@ class LTLinearClsHead(LinearClsHead):
     @property
     def class_counts_known(self) -> bool:
         return bool(self.class_counts.sum() > 0)
+
+    def _check_logit_adjustment(self) -> None:
+        """Refuse ``logit_adjust_tau`` > 0 on a loss it does not follow,
+        unless ``logit_adjust_any_loss`` says τ was tuned for it."""
+        if not self.logit_adjust_tau or self.logit_adjust_any_loss:
+            return
+        reason = logit_adjustment_refusal(self.loss_module)
+        if reason is None:
+            return
+        raise ValueError(
+            f'{type(self).__name__}(logit_adjust_tau='
+            f'{self.logit_adjust_tau}): the post-hoc logit adjustment '
+            f'z − τ·log π does not fit this loss: {reason}. It assumes '
+            'logits trained with softmax cross-entropy, whose softmax '
+            'estimates p(y|x) under the training prior π that it removes. '
+            "Train with CrossEntropyLoss (use_sigmoid=False, no "
+            'class_weight; use_soft=True with Mixup/CutMix) or '
+            'LabelSmoothLoss, or set logit_adjust_tau=0; for a τ tuned on '
+            'validation data for this loss, set '
+            'model.head.logit_adjust_any_loss=True.')
 
     def set_class_counts(self, counts: Sequence[int]) -> None:
         """Set the training set's images per class (validated) and hand

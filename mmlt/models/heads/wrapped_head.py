@@ -14,6 +14,9 @@ this base answers them as the main head would, so they need no change:
 
 Schedule hooks that change the loss itself (``DeferredReweightingHook``,
 ``IBWarmStartHook``) act on the main head's ``loss_module`` only.
+Prediction options (``logit_adjust_tau``, ``tau_norm``) are the main head's;
+it checks ``logit_adjust_tau`` against its own loss when it is built, and
+``DeferredReweightingHook`` reads it from ``main_head``.
 
 The export helpers turn a wrapper's model config and checkpoint into those of
 the main head alone (see :func:`main_head_config` and

@@ -3,7 +3,7 @@
 # large momentum makes the EMA weights (saved as the checkpoint's state_dict)
 # clearly differ from both the raw and the initial weights. Tests on 64
 # images, without files or plots.
-_base_ = ['../../../configs/baselines/convnext_focal.py']
+_base_ = ['../../../configs/lt/convnext_focal.py']
 custom_hooks = [
     dict(type='EMAHook', momentum=0.5, priority='ABOVE_NORMAL'),
 ]

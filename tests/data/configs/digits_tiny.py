@@ -1,5 +1,5 @@
 # A fast variant of the demo for tests: 2 epochs, validation each epoch.
-_base_ = ['../../../configs/baselines/convnext_focal.py']
+_base_ = ['../../../configs/lt/convnext_focal.py']
 custom_imports = dict(imports=['mmlt', 'rank_state_hook'],
                       allow_failed_imports=False)
 custom_hooks = [dict(type='RankStateHook')]

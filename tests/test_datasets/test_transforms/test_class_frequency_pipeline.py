@@ -199,7 +199,7 @@ def test_runner_hands_the_counts_to_the_training_pipeline(tmp_path):
     from mmengine.runner import Runner
     root = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
         osp.abspath(__file__)))))
-    cfg = Config.fromfile(osp.join(root, 'configs', 'baselines',
+    cfg = Config.fromfile(osp.join(root, 'configs', 'lt',
                                    'convnext_focal.py'))
     cfg.work_dir = str(tmp_path)
     cfg.default_hooks.long_tail_context.plot = False

@@ -26,7 +26,7 @@ from mmlt.registry import HOOKS, MODELS
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
     osp.abspath(__file__)))))
-DEMO = osp.join(ROOT, 'configs', 'baselines', 'convnext_focal.py')
+DEMO = osp.join(ROOT, 'configs', 'lt', 'convnext_focal.py')
 
 
 pytestmark = pytest.mark.usefixtures('one_thread')

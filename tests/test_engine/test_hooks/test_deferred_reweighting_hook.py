@@ -93,3 +93,54 @@ def test_without_the_long_tail_context_it_says_where_counts_come_from():
     hook = HOOKS.build(dict(type='DeferredReweightingHook', start_epoch=1))
     with pytest.raises(RuntimeError, match='LongTailContextHook'):
         hook.before_train(fake_runner(Classifier(dict(type='LDAMLoss'))))
+
+
+@pytest.mark.parametrize('loss', [
+    dict(type='CrossEntropyLoss'),
+    dict(type='LabelSmoothLoss', label_smooth_val=0.1),
+])
+def test_post_hoc_logit_adjustment_is_refused_when_training_starts(loss):
+    """The class-weighted phase makes the logits those of a re-weighted
+    loss, which the head refuses the adjustment on when it is built."""
+    model = Classifier(loss, logit_adjust_tau=0.5)
+    hook = HOOKS.build(dict(type='DeferredReweightingHook', start_epoch=1))
+    for start in (lambda: list(run_epochs(hook, fake_runner(model), [0])),
+                  lambda: hook.before_test(fake_runner(model))):
+        with pytest.raises(ValueError) as info:
+            start()
+        message = str(info.value)
+        assert 'DeferredReweightingHook(start_epoch=1)' in message
+        assert 'LTLinearClsHead has logit_adjust_tau=0.5' in message
+        assert loss['type'] in message
+        assert 'default_hooks.drw=None' in message
+        assert 'model.head.logit_adjust_any_loss=True' in message
+    # refused before anything was re-weighted
+    loss_module = model.head.loss_module
+    assert getattr(loss_module, 'ce', loss_module).class_weight is None
+
+
+def test_post_hoc_logit_adjustment_with_the_opt_in_is_reweighted():
+    model = Classifier(dict(type='CrossEntropyLoss'), logit_adjust_tau=0.5,
+                       logit_adjust_any_loss=True)
+    hook = HOOKS.build(dict(type='DeferredReweightingHook', start_epoch=1))
+    hook.before_test(fake_runner(model))
+    list(run_epochs(hook, fake_runner(model, max_epochs=2), [0, 1]))
+    assert model.head.loss_module.class_weight is not None
+    # without the adjustment, or without a head (an ensemble test), nothing
+    # is asked at test time
+    plain = Classifier(dict(type='CrossEntropyLoss'))
+    hook.before_test(fake_runner(plain))
+    hook.before_test(fake_runner(torch.nn.Linear(2, 2)))
+
+
+def test_post_hoc_logit_adjustment_refused_through_a_wrapper_head():
+    from mmlt.registry import MODELS
+    model = Classifier(dict(type='CrossEntropyLoss'))
+    model.head = MODELS.build(dict(
+        type='GroupMultiTaskHead', num_groups=2,
+        head=dict(type='LTLinearClsHead', num_classes=3, in_channels=4,
+                  logit_adjust_tau=1.0, loss=dict(type='CrossEntropyLoss'))))
+    model.head.set_class_counts([30, 10, 2])
+    hook = HOOKS.build(dict(type='DeferredReweightingHook', start_epoch=1))
+    with pytest.raises(ValueError, match='logit_adjust_tau=1.0'):
+        list(run_epochs(hook, fake_runner(model), [0]))

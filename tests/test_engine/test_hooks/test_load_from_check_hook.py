@@ -11,6 +11,7 @@ import glob
 import logging
 import os
 import os.path as osp
+import re
 import socket
 
 import pytest
@@ -21,12 +22,14 @@ from mmengine.runner import Runner
 from model_helpers import LogRecords, tiny_convnext
 
 import mmlt  # noqa: F401
-from mmlt.engine.hooks import LoadFromCheckHook, compare_state_dicts
+from mmlt.engine.hooks import (LoadFromCheckHook, LoadMismatch,
+                               compare_state_dicts)
+from mmlt.engine.hooks.load_from_check_hook import head_prefixes
 from mmlt.registry import HOOKS, MODELS
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
     osp.abspath(__file__)))))
-DEMO = osp.join(ROOT, 'configs', 'baselines', 'convnext_focal.py')
+DEMO = osp.join(ROOT, 'configs', 'lt', 'convnext_focal.py')
 
 pytestmark = pytest.mark.usefixtures('one_thread')
 
@@ -68,10 +71,50 @@ def test_compare_state_dicts():
     (dict(allow_missing=[3]), TypeError, 'entry 3'),
     (dict(allow_missing=['head.(']), ValueError, r"'head\.\('"),
     (dict(strict='yes'), TypeError, "strict='yes'"),
+    (dict(allow_backbone_mismatch=1), TypeError,
+     'allow_backbone_mismatch=1'),
 ])
 def test_bad_arguments(kwargs, error, match):
     with pytest.raises(error, match=match):
         HOOKS.build(dict(type='LoadFromCheckHook', **kwargs))
+
+
+def test_partition_by_head_prefix():
+    t = torch.zeros
+    checkpoint = {'backbone.w': t(2), 'head.fc.weight': t(3),
+                  'head.old': t(1), 'neck.x': t(1)}
+    model = {'backbone.w': t(4), 'head.fc.weight': t(5), 'head.lws': t(5),
+             'backbone.new': t(1)}
+    mismatch = compare_state_dicts(checkpoint, model, [r'head\.lws'])
+    head, outside = mismatch.partition(lambda k: k.startswith('head.'))
+    assert head.shape == [('head.fc.weight', (3, ), (5, ))]
+    assert head.unexpected == [('head.old', (1, ))]
+    assert head.allowed == ['head.lws'] and not head.missing
+    assert outside.shape == [('backbone.w', (2, ), (4, ))]
+    assert outside.missing == [('backbone.new', (1, ))]
+    assert outside.unexpected == [('neck.x', (1, ))]
+    assert outside.names() == ['backbone.w', 'backbone.new', 'neck.x']
+    assert not LoadMismatch() and not head.partition(lambda k: True)[1]
+
+
+def test_head_prefixes():
+    classifier = MODELS.build(dict(
+        type='ImageClassifier', backbone=tiny_convnext(),
+        head=dict(type='LTLinearClsHead', num_classes=3, in_channels=16)))
+    assert head_prefixes(classifier) == ['head.']
+
+    class Ensemble(torch.nn.Module):  # as mmlt's ensembles hold members
+
+        def __init__(self, members):
+            super().__init__()
+            self.members = torch.nn.ModuleDict(members)
+
+    assert head_prefixes(Ensemble(dict(
+        a=classifier, b=Ensemble(dict(c=classifier)),
+        d=torch.nn.Linear(2, 2)))) == [
+            'members.a.head.', 'members.b.members.c.head.']
+    # no head: every tensor counts as outside
+    assert head_prefixes(torch.nn.Linear(2, 2)) == []
 
 
 # ---------------------------------------------------------------------------
@@ -169,6 +212,116 @@ def test_mismatched_load_from_warns_listing_every_tensor(tmp_path,
     assert f'3 tensors of {mismatched} do not fit' in warning
     assert [line.strip() for line in warning.splitlines()[1:4]] == MISMATCH
     assert 'strict=True' in warning  # how to make it an error
+
+
+def _backbone_key(state):
+    """A backbone weight of the stage-1 model with 2+ dimensions."""
+    return next(k for k, v in state.items()
+                if k.startswith('backbone.') and v.dim() > 1)
+
+
+def _stage1_state(stage1):
+    return torch.load(_ckpt(stage1), map_location='cpu',
+                      weights_only=False)['state_dict']
+
+
+def _save(state, path):
+    torch.save(dict(state_dict=state), str(path))
+    return str(path)
+
+
+def _backbone_mismatch(stage1, path, kind):
+    """The stage-1 weights with one backbone tensor that does not fit:
+    another shape, missing, or an extra one; the line that names it."""
+    state = _stage1_state(stage1)
+    key = _backbone_key(state)
+    shape = tuple(state[key].shape)
+    if kind == 'shape':
+        wider = (shape[0] + 1, ) + shape[1:]
+        state[key] = torch.zeros(wider)
+        line = f'{key}: checkpoint shape {wider}, model shape {shape}'
+    elif kind == 'missing':
+        del state[key]
+        line = f'{key}: missing from the checkpoint (model shape {shape})'
+    else:
+        key = 'backbone.extra.weight'
+        state[key] = torch.zeros(2, 3)
+        line = ('backbone.extra.weight: unexpected, not in the model '
+                '(checkpoint shape (2, 3))')
+    return _save(state, path), line
+
+
+@pytest.mark.parametrize('kind', ['shape', 'missing', 'unexpected'])
+def test_backbone_mismatch_raises_naming_the_tensor(tmp_path, stage1, kind):
+    """Outside the head, a tensor that does not fit stops training by
+    default (no strict=True), before any weight is loaded."""
+    path, line = _backbone_mismatch(stage1, tmp_path / 'weights.pth', kind)
+    runner = Runner.from_cfg(_cfg(tmp_path / 'run', load_from=path))
+    with pytest.raises(RuntimeError) as info:
+        runner.train()
+    message = str(info.value)
+    lines = message.splitlines()
+    assert lines[0].startswith(f'1 tensors of {path} outside the '
+                               "classification head (keys under 'head.')")
+    assert lines[1].strip() == line
+    assert 'allow_backbone_mismatch=True' in message
+    assert 'default_hooks.load_from_check.allow_missing' in message
+    assert 'strict=True' not in message
+    # nothing was loaded: a backbone weight that fits keeps its init value
+    loaded = _stage1_state(stage1)
+    model = runner.model.state_dict()
+    fits = [k for k in model if k.startswith('backbone.') and
+            k.endswith('weight') and k in loaded and
+            model[k].shape == loaded[k].shape and k not in line]
+    assert fits and not any(torch.equal(model[k], loaded[k]) for k in fits)
+
+
+def test_backbone_and_head_mismatch_names_both(tmp_path, stage1):
+    path, line = _backbone_mismatch(stage1, tmp_path / 'weights.pth',
+                                    'shape')
+    state = torch.load(path, weights_only=False)['state_dict']
+    state['head.fc.weight'] = torch.zeros(10, 12)
+    _save(state, path)
+    with pytest.raises(RuntimeError) as info:
+        _train(_cfg(tmp_path / 'run', load_from=path))
+    lines = str(info.value).splitlines()
+    assert lines[1].strip() == line
+    assert lines[2] == ('(1 tensors of the head do not fit either; alone '
+                        'they would be a warning: head.fc.weight)')
+
+
+def test_allow_backbone_mismatch_trains_on_with_the_warning(tmp_path,
+                                                             stage1):
+    path, line = _backbone_mismatch(stage1, tmp_path / 'weights.pth',
+                                    'shape')
+    cfg = _cfg(tmp_path / 'run', load_from=path,
+               check=dict(allow_backbone_mismatch=True))
+    runner, records = _train(cfg)
+    assert runner.iter == 1
+    [warning] = records.at(logging.WARNING)
+    lines = warning.splitlines()
+    assert lines[0].startswith(f'1 tensors of {path} do not fit')
+    assert lines[1].strip() == line
+    assert lines[2] == ('allow_backbone_mismatch=True lets the tensors '
+                        f'outside the head through: {line.split(":")[0]}')
+    # strict=True still stops, whatever allow_backbone_mismatch says
+    cfg = _cfg(tmp_path / 'strict', load_from=path,
+               check=dict(allow_backbone_mismatch=True, strict=True))
+    with pytest.raises(RuntimeError, match='strict=True'):
+        _train(cfg)
+
+
+def test_allow_missing_covers_a_missing_backbone_tensor(tmp_path, stage1):
+    path, line = _backbone_mismatch(stage1, tmp_path / 'weights.pth',
+                                    'missing')
+    key = line.split(':')[0]
+    cfg = _cfg(tmp_path / 'run', load_from=path,
+               check=dict(allow_missing=[re.escape(key)]))
+    runner, records = _train(cfg)
+    assert runner.iter == 1
+    assert records.at(logging.WARNING) == []
+    [info] = records.at(logging.INFO, 'permits')
+    assert info.endswith(f'permits: {key}')
 
 
 def test_strict_raises_naming_the_tensors(tmp_path, mismatched):

@@ -16,7 +16,7 @@ from mmlt.registry import HOOKS, METRICS, MODELS
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
     osp.abspath(__file__)))))
-DEMO = osp.join(ROOT, 'configs', 'baselines', 'convnext_focal.py')
+DEMO = osp.join(ROOT, 'configs', 'lt', 'convnext_focal.py')
 
 
 class _Loader:

@@ -19,7 +19,7 @@ from model_helpers import tiny_convnext
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
     osp.abspath(__file__)))))
-DEMO = osp.join(ROOT, 'configs', 'baselines', 'convnext_focal.py')
+DEMO = osp.join(ROOT, 'configs', 'lt', 'convnext_focal.py')
 
 
 pytestmark = pytest.mark.usefixtures('one_thread')

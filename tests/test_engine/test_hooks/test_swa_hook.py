@@ -116,7 +116,7 @@ class RawWeightsProbe(Hook):
 
 
 def swa_cfg(work_dir, **swa):
-    cfg = Config.fromfile(osp.join(ROOT, 'configs', 'baselines',
+    cfg = Config.fromfile(osp.join(ROOT, 'configs', 'lt',
                                    'convnext_focal.py'))
     resnet = Config.fromfile(
         osp.join(ROOT, 'configs', '_base_', 'models', 'resnet32_cifar_lt.py'))

@@ -13,7 +13,7 @@ from mmlt.registry import MODELS
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
     osp.abspath(__file__)))))
-DEMO = osp.join(ROOT, 'configs', 'baselines', 'convnext_focal.py')
+DEMO = osp.join(ROOT, 'configs', 'lt', 'convnext_focal.py')
 
 
 def classifier(mean: float = 0., std: float = 1.,

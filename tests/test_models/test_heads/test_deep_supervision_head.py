@@ -21,7 +21,7 @@ ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
 FASHION = osp.join(
     ROOT, 'configs', 'heads',
     'deep-supervision_resnet20_1xb128_fashion-mnist-lt1k-ir100.py')
-DEMO = osp.join(ROOT, 'configs', 'baselines', 'convnext_focal.py')
+DEMO = osp.join(ROOT, 'configs', 'lt', 'convnext_focal.py')
 C = 3
 CHANNELS = (4, 6, 8)  # three pooled stages; the main head reads the last
 

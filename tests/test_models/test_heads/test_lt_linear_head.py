@@ -1,9 +1,15 @@
+import inspect
+import math
+import re
+
+import numpy as np
 import pytest
 import torch
 from mmpretrain.structures import DataSample
 from torch import nn
 
 import mmlt  # noqa: F401
+from mmlt.models.heads.lt_linear_head import logit_adjustment_refusal
 from mmlt.registry import MODELS
 
 
@@ -276,6 +282,180 @@ def test_post_hoc_logit_adjustment_in_predict_only():
                 num_classes=3,
                 in_channels=4,
                 logit_adjust_tau=-1))
+
+
+def test_post_hoc_logit_adjustment_scales_the_log_prior_by_tau():
+    """τ = 0.5 against z − 0.5·log π in float64, one class at a time: a
+    head that dropped τ (or squared it) would fail here, not at τ = 1."""
+    torch.manual_seed(0)
+    head = MODELS.build(
+        dict(type='LTLinearClsHead', num_classes=3, in_channels=4,
+             logit_adjust_tau=0.5, loss=dict(type='CrossEntropyLoss')))
+    head.double()
+    counts = [60, 30, 10]
+    head.set_class_counts(counts)
+    x = torch.randn(5, 4, dtype=torch.float64)
+    z = head.fc(x).detach()
+    adjusted = torch.empty_like(z)
+    for c, n in enumerate(counts):
+        adjusted[:, c] = z[:, c] - 0.5 * math.log(n / sum(counts))
+    expected = torch.softmax(adjusted, dim=1)
+    got = torch.stack([o.pred_score for o in head.predict((x, ))])
+    assert got.dtype == torch.float64
+    torch.testing.assert_close(got, expected, rtol=1e-12, atol=1e-12)
+    # τ matters: τ = 1 and τ = 0 give other scores
+    for tau in (1.0, 0.0):
+        other = torch.softmax(z - tau * torch.log(
+            torch.tensor(counts, dtype=torch.float64) / sum(counts)), dim=1)
+        assert (other - expected).abs().max() > 1e-3
+
+
+@pytest.mark.parametrize('tau', [
+    -1, -0.5, float('nan'), float('inf'), float('-inf'), True, False,
+    '1.0', None, [1.0]
+])
+def test_logit_adjust_tau_is_validated(tau):
+    with pytest.raises(ValueError,
+                       match=re.escape(f'logit_adjust_tau={tau!r} must be '
+                                       'a finite real number >= 0')):
+        MODELS.build(
+            dict(type='LTLinearClsHead', num_classes=3, in_channels=4,
+                 logit_adjust_tau=tau))
+
+
+@pytest.mark.parametrize('tau', [0, 0.5, 2, np.float64(1.5)])
+def test_logit_adjust_tau_accepts_finite_reals(tau):
+    head = MODELS.build(
+        dict(type='LTLinearClsHead', num_classes=3, in_channels=4,
+             logit_adjust_tau=tau))
+    assert head.logit_adjust_tau == float(tau)
+    assert type(head.logit_adjust_tau) is float
+
+
+@pytest.mark.parametrize('loss', [
+    None,  # LinearClsHead's default, CrossEntropyLoss
+    dict(type='CrossEntropyLoss'),
+    dict(type='CrossEntropyLoss', use_soft=True),  # Mixup / CutMix
+    dict(type='LabelSmoothLoss', label_smooth_val=0.1),
+    dict(type='LabelSmoothLoss', label_smooth_val=0.1,
+         mode='classy_vision'),
+])
+def test_logit_adjustment_follows_softmax_cross_entropy(loss):
+    cfg = dict(type='LTLinearClsHead', num_classes=3, in_channels=4,
+               logit_adjust_tau=1.0)
+    if loss is not None:
+        cfg['loss'] = loss
+    head = MODELS.build(cfg)
+    assert logit_adjustment_refusal(head.loss_module) is None
+
+
+# losses the adjustment does not follow: what the error says of each
+REFUSED = [
+    (dict(type='FocalLoss'), 'FocalLoss trains one-vs-rest sigmoid scores'),
+    (dict(type='CrossEntropyLoss', use_sigmoid=True),
+     r'CrossEntropyLoss\(use_sigmoid=True\) trains one-vs-rest sigmoid'),
+    (dict(type='CrossEntropyLoss', class_weight=[1.0, 2.0, 3.0]),
+     r'CrossEntropyLoss\(class_weight=\[1.0, 2.0, 3.0\]\) weights the '
+     'classes'),
+    (dict(type='LabelSmoothLoss', label_smooth_val=0.1,
+          class_weight=[1.0, 2.0, 3.0]), 'LabelSmoothLoss.*weights the'),
+    (dict(type='LabelSmoothLoss', label_smooth_val=0.1, mode='multi_label',
+          use_sigmoid=True), "mode='multi_label'.*sigmoid"),
+    (dict(type='AsymmetricLoss'), 'AsymmetricLoss trains one-vs-rest'),
+    (dict(type='BalancedSoftmaxLoss'),
+     'BalancedSoftmaxLoss trains on z \\+ log π.*a second time'),
+    (dict(type='LogitAdjustedLoss'),
+     'LogitAdjustedLoss trains on z \\+ τ·log π.*a second time'),
+    (dict(type='LDAMLoss'), 'LDAMLoss takes a class-dependent margin'),
+    (dict(type='SoftmaxFocalLoss'), 'SoftmaxFocalLoss .*not log p'),
+    (dict(type='ClassBalancedLoss'), 'ClassBalancedLoss .*re-weighted'),
+    (dict(type='CostSensitiveCELoss'), 'CostSensitiveCELoss .*re-weighted'),
+    (dict(type='_RecordingLoss'),
+     '_RecordingLoss is not softmax cross-entropy'),
+]
+
+
+@pytest.mark.parametrize('loss, reason', REFUSED,
+                         ids=[loss['type'] + str(i) for i, (loss, _) in
+                              enumerate(REFUSED)])
+def test_logit_adjustment_on_another_loss_is_refused_at_build(loss, reason):
+    cfg = dict(type='LTLinearClsHead', num_classes=3, in_channels=4,
+               logit_adjust_tau=1.0, loss=loss)
+    with pytest.raises(ValueError) as info:
+        MODELS.build(cfg)
+    message = str(info.value)
+    assert re.search(reason, message), message
+    assert 'LTLinearClsHead(logit_adjust_tau=1.0)' in message
+    # what to do
+    assert 'Train with CrossEntropyLoss' in message
+    assert 'logit_adjust_tau=0' in message
+    assert 'model.head.logit_adjust_any_loss=True' in message
+    # off, the loss is fine; the opt-in lets a tuned τ through
+    MODELS.build(dict(cfg, logit_adjust_tau=0.0))
+    head = MODELS.build(dict(cfg, logit_adjust_tau=0.7,
+                             logit_adjust_any_loss=True))
+    assert head.logit_adjust_tau == 0.7
+
+
+def _mmlt_loss_names():
+    from mmlt.models import losses
+    return sorted(
+        name for name in losses.__all__
+        if inspect.isclass(getattr(losses, name))
+        and issubclass(getattr(losses, name), nn.Module))
+
+
+@pytest.mark.parametrize('name', _mmlt_loss_names())
+def test_every_mmlt_loss_is_refused(name):
+    """mmlt's losses re-weight, put margins or use the prior: none of them
+    trains the softmax-calibrated logits the adjustment assumes."""
+    reason = logit_adjustment_refusal(MODELS.build(dict(type=name)))
+    assert reason is not None and reason.startswith(name)
+    assert 'not softmax cross-entropy' not in reason  # a reason of its own
+
+
+def test_opt_in_applies_the_adjustment_and_is_validated():
+    head = MODELS.build(
+        dict(type='LTLinearClsHead', num_classes=3, in_channels=4,
+             logit_adjust_tau=0.5, logit_adjust_any_loss=True,
+             loss=dict(type='FocalLoss')))
+    head.set_class_counts([60, 30, 10])
+    x = torch.randn(4, 4)
+    expected = torch.softmax(
+        head.fc(x) - 0.5 * torch.log(torch.tensor([0.6, 0.3, 0.1])), dim=1)
+    torch.testing.assert_close(
+        torch.stack([o.pred_score for o in head.predict((x, ))]), expected)
+    with pytest.raises(TypeError, match="logit_adjust_any_loss='yes'"):
+        MODELS.build(
+            dict(type='LTLinearClsHead', num_classes=3, in_channels=4,
+                 logit_adjust_any_loss='yes'))
+
+
+@pytest.mark.parametrize('head', [
+    dict(type='CosineClsHead', s=1.0, loss=dict(type='LDAMLoss')),
+    dict(type='LTNormedLinearClsHead', loss=dict(type='LDAMLoss')),
+    dict(type='CosineClsHead', loss=dict(type='FocalLoss')),
+])
+def test_subclasses_refuse_it_too(head):
+    cfg = dict(num_classes=3, in_channels=4, logit_adjust_tau=1.0, **head)
+    loss = head['loss']['type']
+    with pytest.raises(ValueError, match=f'{head["type"]}.*{loss}'):
+        MODELS.build(cfg)
+    MODELS.build(dict(cfg, logit_adjust_any_loss=True))
+
+
+@pytest.mark.parametrize('wrapper', [
+    dict(type='DeepSupervisionHead', aux_stages=[0], aux_in_channels=[2]),
+    dict(type='GroupMultiTaskHead', num_groups=2),
+])
+def test_wrapper_heads_refuse_it_through_their_main_head(wrapper):
+    main = dict(type='LTLinearClsHead', num_classes=3, in_channels=4,
+                logit_adjust_tau=1.0, loss=dict(type='FocalLoss'))
+    with pytest.raises(ValueError, match='FocalLoss trains one-vs-rest'):
+        MODELS.build(dict(wrapper, head=main))
+    main['loss'] = dict(type='CrossEntropyLoss')
+    head = MODELS.build(dict(wrapper, head=main))
+    assert head.main_head.logit_adjust_tau == 1.0
 
 
 def test_normed_head_gives_cosines_for_ldam():

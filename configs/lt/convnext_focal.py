@@ -1,6 +1,6 @@
 # The demo: ConvNeXt-atto + MMPretrain's (sigmoid) FocalLoss on the
 # long-tailed digits of scikit-learn (imbalance ratio 10, no download).
-#   tools/dist_train.sh configs/baselines/convnext_focal.py 2
+#   tools/dist_train.sh configs/lt/convnext_focal.py 2
 _base_ = [
     '../_base_/models/convnext_atto_lt.py',
     '../_base_/datasets/digits_lt_bs32.py',
