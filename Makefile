@@ -10,7 +10,7 @@ WORK_DIR ?= work_dirs/demo
 PORT ?= 29531
 PYTEST_ARGS ?= -q
 
-.PHONY: venv demo test clean-demo
+.PHONY: venv demo test fashion-mnist clean-demo
 
 # The supported ranges (requirements/*.txt, read by setup.py) at the exact
 # versions of requirements/constraints.txt; extras (tensorboard, noise, deploy)
@@ -42,6 +42,11 @@ demo: venv
 # against 9.2 min measured); set OMP_NUM_THREADS to override
 test: venv
 	OMP_NUM_THREADS=$${OMP_NUM_THREADS:-1} $(PY) -m pytest tests $(PYTEST_ARGS)
+
+# Fashion-MNIST in data/fashion_mnist (Debian's dataset-fashion-mnist), for
+# the data-backed tests and the benchmarks
+fashion-mnist: venv
+	bash tools/dataset/fetch_fashion_mnist.sh $(PY)
 
 clean-demo:
 	rm -rf $(WORK_DIR)

@@ -29,7 +29,8 @@ import subprocess
 import sys
 from typing import Any, Dict, List, Optional, Sequence
 
-from benchmarks.common import ROOT, git_provenance, machine_info, write_report
+from benchmarks.common import ROOT, git_provenance, machine_info
+from benchmarks.page import write_report
 
 EXPORT_TOOL = osp.join(ROOT, 'tools', 'deployment', 'export.py')
 DEFAULT_TITLE = 'Export: ONNX and int8 against PyTorch'

@@ -57,8 +57,9 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from benchmarks.common import ROOT, git_provenance, machine_info, write_report
+from benchmarks.common import ROOT, git_provenance, machine_info
 from benchmarks.lt_logs import format_mean_std
+from benchmarks.page import write_report
 
 SECTION = 'label-issues'
 KFOLD_CONFIG = 'configs/lt/convnext_focal.py'

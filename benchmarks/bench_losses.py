@@ -32,14 +32,15 @@ import argparse
 import copy
 import os.path as osp
 import platform
-import statistics
+import re
 import sys
-import time
 from typing import Callable, Dict, List, Optional, Tuple
 
 import torch
 
-from benchmarks.common import ROOT, git_provenance, machine_info, write_report
+from benchmarks.common import ROOT, git_provenance, machine_info
+from benchmarks.page import write_report
+from benchmarks.timing import median_ms, paired
 
 BASELINE = 'CrossEntropyLoss (MMPretrain, baseline)'
 TRAIN_CONFIG = ('configs/baselines/'
@@ -54,35 +55,53 @@ def long_tail_counts(num_classes: int, max_count: int,
     return (max_count * ratio**(-i / max(num_classes - 1, 1))).long()
 
 
+# the rows of a loss type that is timed with options of its own, or whose
+# name alone would not say how it is fed: (suffix of the row name, options).
+# Data about a few losses, not a list of them: every other registered mmlt
+# loss gets one row, its defaults, under its type's name.
+VARIANTS: Dict[str, Tuple[Tuple[str, dict], ...]] = {
+    'SoftmaxFocalLoss': (('', {}), (' alpha=inverse_frequency',
+                                    dict(alpha='inverse_frequency'))),
+    'ClassBalancedLoss': (
+        (' softmax', {}), (' focal', dict(loss_type='focal')),
+        (' sigmoid', dict(loss_type='sigmoid')),
+        (' sigmoid_focal', dict(loss_type='sigmoid_focal'))),
+    # LDAM's logits are cosines (LTNormedLinearClsHead), see make_step
+    'LDAMLoss': ((' (cosine logits)', {}),
+                 (' + DRW weights (cosine logits)',
+                  dict(class_weight='drw', class_weight_norm='weight_sum'))),
+    'FocalHeatmapLoss': ((' (N x C)', {}), ),
+}
+
+
+def mmlt_losses() -> List[str]:
+    """The loss types mmlt registers (the classes of ``mmlt.models.losses``
+    in MMPretrain's ``MODELS``), in the order the configs of the
+    ``lt-losses`` benchmark section first name them (so the two tables read
+    alike), then those no such config names, in registration order."""
+    import mmlt  # noqa: F401  (registers the losses)
+    from mmlt.registry import MODELS
+
+    from benchmarks.lt_protocol import section_plan
+    registered = [name for name, cls in MODELS.module_dict.items()
+                  if cls.__module__.startswith('mmlt.models.losses.')]
+    named: List[str] = []
+    for spec in section_plan('lt-losses')[1]:
+        with open(osp.join(ROOT, spec.path)) as f:
+            named += [t for t in re.findall(r"type='(\w+)'", f.read())
+                      if t in registered]
+    named = list(dict.fromkeys(named))
+    return named + [n for n in registered if n not in named]
+
+
 def loss_configs() -> List[Tuple[str, dict]]:
-    """(row name, loss config) for every mmlt loss, baseline first."""
-    return [
-        (BASELINE, dict(type='CrossEntropyLoss')),
-        ('SoftmaxFocalLoss', dict(type='SoftmaxFocalLoss')),
-        ('SoftmaxFocalLoss alpha=inverse_frequency',
-         dict(type='SoftmaxFocalLoss', alpha='inverse_frequency')),
-        ('JointFocalCELoss', dict(type='JointFocalCELoss')),
-        ('ClassBalancedLoss softmax', dict(type='ClassBalancedLoss')),
-        ('ClassBalancedLoss focal',
-         dict(type='ClassBalancedLoss', loss_type='focal')),
-        ('ClassBalancedLoss sigmoid',
-         dict(type='ClassBalancedLoss', loss_type='sigmoid')),
-        ('ClassBalancedLoss sigmoid_focal',
-         dict(type='ClassBalancedLoss', loss_type='sigmoid_focal')),
-        ('CostSensitiveCELoss', dict(type='CostSensitiveCELoss')),
-        ('LDAMLoss (cosine logits)', dict(type='LDAMLoss')),
-        ('LDAMLoss + DRW weights (cosine logits)',
-         dict(type='LDAMLoss', class_weight='drw',
-              class_weight_norm='weight_sum')),
-        ('BalancedSoftmaxLoss', dict(type='BalancedSoftmaxLoss')),
-        ('LogitAdjustedLoss', dict(type='LogitAdjustedLoss')),
-        ('SoftmaxEQLLoss', dict(type='SoftmaxEQLLoss')),
-        ('InfluenceBalancedLoss', dict(type='InfluenceBalancedLoss')),
-        ('InfluenceBalancedFocalLoss',
-         dict(type='InfluenceBalancedFocalLoss')),
-        ('CDTLoss', dict(type='CDTLoss')),
-        ('FocalHeatmapLoss (N x C)', dict(type='FocalHeatmapLoss')),
-    ]
+    """(row name, loss config) for every mmlt loss (:func:`mmlt_losses`,
+    with its :data:`VARIANTS`), baseline first."""
+    rows = [(BASELINE, dict(type='CrossEntropyLoss'))]
+    for loss in mmlt_losses():
+        for suffix, options in VARIANTS.get(loss, (('', {}), )):
+            rows.append((loss + suffix, dict(type=loss, **options)))
+    return rows
 
 
 def build_loss(cfg: dict, counts: torch.Tensor) -> torch.nn.Module:
@@ -112,7 +131,11 @@ def make_step(cfg: dict, logits: torch.Tensor, label: torch.Tensor,
         logits = (torch.rand(logits.shape, generator=torch.Generator(
         ).manual_seed(1)) * 2 - 1).requires_grad_()
     kwargs = dict(avg_factor=logits.shape[0])
-    if 'feats' in inspect.signature(loss.forward).parameters:
+    # the head passes the classifier input to a loss that asks for it: by
+    # its class's ``extra_inputs`` or, in mmlt versions before them, by
+    # naming ``feats`` in ``forward``
+    if 'feats' in getattr(loss, 'extra_inputs', ()) or \
+            'feats' in inspect.signature(loss.forward).parameters:
         kwargs['feats'] = feats
 
     def step() -> None:
@@ -143,47 +166,6 @@ def peer_steps(logits: torch.Tensor,
         'FocalLoss (MMPretrain sigmoid, peer)': mmpretrain_step,
         'sigmoid_focal_loss (torchvision, peer)': torchvision_step,
     }
-
-
-def _time(step: Callable[[], None]) -> float:
-    start = time.perf_counter()
-    step()
-    return time.perf_counter() - start
-
-
-def paired(steps: Dict[str, Callable[[], None]], rounds: int, iters: int,
-           warmup: int = 3) -> Dict[str, Tuple[float, float]]:
-    """{name: (median ms of a call, median ratio to the first step)}.
-
-    Every call of a step is timed right after a call of the first one (the
-    baseline); its ratio is the quotient of the two, so load from other
-    processes affects both sides of a ratio alike.
-    """
-    names = list(steps)
-    base_step = steps[names[0]]
-    for step in steps.values():
-        for _ in range(warmup):
-            step()
-    times: Dict[str, List[float]] = {name: [] for name in names}
-    ratios: Dict[str, List[float]] = {name: [] for name in names}
-    for _ in range(rounds):
-        for name in names:
-            for _ in range(iters):
-                base = _time(base_step)
-                took = base if name == names[0] else _time(steps[name])
-                times[name].append(took)
-                ratios[name].append(took / base)
-    return {
-        name: (statistics.median(times[name]) * 1e3,
-               statistics.median(ratios[name]))
-        for name in names
-    }
-
-
-def median_ms(step: Callable[[], None], reps: int) -> float:
-    for _ in range(3):
-        step()
-    return statistics.median(_time(step) for _ in range(reps)) * 1e3
 
 
 def train_steps(config: str, configs: List[Tuple[str, dict]], batch: int,

@@ -24,7 +24,7 @@ validation pass is ``val_loop.run()`` over the held-out split (the hooks,
 the metric's processing and evaluation included). Each mmlt call is timed
 right after a plain one and the section reports the median of the
 per-pair ratios, so load from other processes hits both sides of a ratio
-alike (:func:`benchmarks.bench_losses.paired`). Targets: <= 1.03x per
+alike (:func:`benchmarks.timing.paired`). Targets: <= 1.03x per
 iteration, <= 1.05x per validation pass. The loss's own share of an
 iteration is ``python -m benchmarks.bench_losses --train-step``'s section
 (every mmlt loss, on the same config).
@@ -39,9 +39,9 @@ from typing import Callable, Dict, Optional, Sequence
 
 import torch
 
-from benchmarks.bench_losses import paired
-from benchmarks.common import (ROOT, git_provenance, machine_info,
-                               write_report)
+from benchmarks.common import ROOT, git_provenance, machine_info
+from benchmarks.page import write_report
+from benchmarks.timing import paired
 
 DEFAULT_CONFIG = \
     'configs/baselines/resnet20_ce_1xb128_fashion-mnist-lt1k-ir100.py'

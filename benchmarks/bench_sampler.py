@@ -24,7 +24,8 @@ import time
 
 import numpy as np
 
-from benchmarks.common import machine_info, write_report
+from benchmarks.common import machine_info
+from benchmarks.page import write_report
 
 
 class LabelSet:

@@ -23,23 +23,25 @@ row                 output      alpha     gamma
 ``sigmoid-ce`` is the plain sigmoid (binary) cross-entropy: alpha 0.5
 with loss weight 2 weighs positive and negative terms by 1.
 
-:func:`focal_section` reads their runs (work dir or records, as
-:mod:`benchmarks.lt_evidence` does) and writes the ``focal-tail`` section of
-docs/benchmarks.md: each row against cross-entropy per shot bin, the
-recall of the classes with the fewest training images, the effect of each
-change with the other held fixed, and balanced accuracy on the held-out
-validation split during training. Usage, from the repository root::
+:func:`render` reads their runs (work dir or records,
+:func:`benchmarks.lt_results.read_results`) and builds the ``focal-tail``
+section of docs/benchmarks.md: each row against cross-entropy per shot
+bin, the recall of the classes with the fewest training images, the effect
+of each change with the other held fixed, and balanced accuracy on the
+held-out validation split during training. Usage, from the repository
+root::
 
     python -m benchmarks.lt_evidence --sections focal-tail
 """
 from typing import Dict, List
 
 from benchmarks.common import git_provenance
-from benchmarks.lt_evidence import (BALANCED, change_on, per_class_rows,
-                                    require_seeds, shot_delta_lines,
-                                    val_curve_lines)
+from benchmarks.lt_curves import BALANCED
 from benchmarks.lt_logs import mean_std
-from benchmarks.paper_signs import exceeds_noise, noise_verdict
+from benchmarks.lt_results import (Results, change_on, per_class_rows,
+                                   require_seeds)
+from benchmarks.lt_tables import shot_delta_lines, val_curve_lines
+from benchmarks.noise import exceeds_noise, noise_verdict
 
 BASE = 'ce'
 ROWS = ('softmax-focal', 'sigmoid-ce', 'focal-gamma0', 'focal')
@@ -54,7 +56,7 @@ EFFECTS = (
 )
 
 
-def smallest_classes_recall(results: Dict[str, Dict[int, dict]], row: str,
+def smallest_classes_recall(results: Results, row: str,
                             k: int = 3) -> Dict[str, List[float]]:
     """Test recall (percent) of the ``k`` classes with the fewest training
     images, ``{class (training images): [recall per seed]}``, fewest
@@ -70,8 +72,7 @@ def smallest_classes_recall(results: Dict[str, Dict[int, dict]], row: str,
     return out
 
 
-def focal_section(results: Dict[str, Dict[int, dict]],
-                  seeds: int = 3) -> str:
+def render(results: Results, seeds: int = 3) -> str:
     """The ``focal-tail`` section body.
 
     Raises:

@@ -38,12 +38,13 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from benchmarks.common import ROOT, git_provenance, write_report
-from benchmarks.lt_archive import dumped_config
-from benchmarks.lt_evidence import DEFAULT_WORK_DIR, read_results
+from benchmarks.common import ROOT, git_provenance
+from benchmarks.lt_archive import DEFAULT_WORK_DIR, dumped_config
 from benchmarks.lt_logs import final_checkpoint, mean_std
 from benchmarks.lt_protocol import GROUP_LIFT_CASES
-from benchmarks.paper_signs import difference, exceeds_noise, noise_verdict
+from benchmarks.lt_results import read_results
+from benchmarks.noise import difference, exceeds_noise, noise_verdict
+from benchmarks.page import DEFAULT_OUT, write_report
 
 DEFAULT_ROWS = ('ce-rare', 'multitask-rare', 'ce-degraded',
                 'multitask-degraded')
@@ -157,7 +158,7 @@ def run_scores(run_dir: str) -> Dict[str, float]:
 def row_runs(results: Dict[str, Dict[int, dict]], run_root: str,
              row: str) -> List[str]:
     """The folders of ``row``'s finished runs (``results`` as
-    :func:`benchmarks.lt_evidence.read_results` reads ``run_root``) that
+    :func:`benchmarks.lt_results.read_results` reads ``run_root``) that
     still hold their checkpoint, in seed order.
 
     Raises:
@@ -227,7 +228,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         '(section group-probe of docs/benchmarks.md)')
     parser.add_argument('--rows', nargs='+', default=list(DEFAULT_ROWS))
     parser.add_argument('--work-dir', default=DEFAULT_WORK_DIR)
-    parser.add_argument('--out', default='docs/benchmarks.md')
+    parser.add_argument('--out', default=DEFAULT_OUT)
     return parser.parse_args(argv)
 
 

@@ -12,23 +12,24 @@ protocol: ``ib`` (the lt-losses row, with the drop) and ``ib-no-lr-drop``
 (``lr_factor=1.0``: the schedule's rate carries on), against
 cross-entropy.
 
-:func:`ib_section` reads their runs (work dir or records, as
-:mod:`benchmarks.lt_evidence` does) and writes the ``ib-switch`` section of
-docs/benchmarks.md: the test figures against cross-entropy, and balanced
-accuracy on the held-out validation split at the last validation before
-the switch and the first one after it, per seed, so the effect of the
-switch itself is measured rather than only the end result. Usage, from the
-repository root::
+:func:`render` reads their runs (work dir or records,
+:func:`benchmarks.lt_results.read_results`) and builds the ``ib-switch``
+section of docs/benchmarks.md: the test figures against cross-entropy, and
+balanced accuracy on the held-out validation split at the last validation
+before the switch and the first one after it, per seed, so the effect of
+the switch itself is measured rather than only the end result. Usage, from
+the repository root::
 
     python -m benchmarks.lt_evidence --sections ib-switch
 """
-from typing import Dict, List, Tuple
+from typing import List, Tuple
 
 from benchmarks.common import git_provenance
 from benchmarks.lt_archive import dumped_config
-from benchmarks.lt_evidence import (BALANCED, epoch_curves, require_seeds,
-                                    shot_delta_lines, val_curve_lines)
+from benchmarks.lt_curves import BALANCED, epoch_curves
 from benchmarks.lt_logs import find_scalars, mean_std, read_json_lines
+from benchmarks.lt_results import Results, require_seeds
+from benchmarks.lt_tables import shot_delta_lines, val_curve_lines
 
 BASE = 'ce'
 ROWS = ('ib-no-lr-drop', 'ib')
@@ -76,7 +77,7 @@ def around_switch(run: dict) -> Tuple[int, float, int, float]:
     return b, val[b], a, val[a]
 
 
-def switch_lines(results: Dict[str, Dict[int, dict]]) -> List[str]:
+def switch_lines(results: Results) -> List[str]:
     """Per IB row, validation balanced accuracy before and after the
     switch, per seed and as mean ± std of the change."""
     lines = ['| row | seed | validated before (epoch) | after (epoch) | '
@@ -95,7 +96,7 @@ def switch_lines(results: Dict[str, Dict[int, dict]]) -> List[str]:
                     'switch, mean ± sample std: ' + '; '.join(summary) + '.']
 
 
-def ib_section(results: Dict[str, Dict[int, dict]], seeds: int = 3) -> str:
+def render(results: Results, seeds: int = 3) -> str:
     """The ``ib-switch`` section body.
 
     Raises:

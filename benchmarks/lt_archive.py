@@ -28,6 +28,9 @@ from typing import List, Optional
 from benchmarks.common import RECORDS_PREFIX, ROOT
 from benchmarks.lt_logs import RESULT_FILE
 
+# the runs with their checkpoints (relative to the repository root; not
+# tracked), and their records (tracked)
+DEFAULT_WORK_DIR = 'work_dirs/benchmarks'
 DEFAULT_RECORDS_DIR = osp.join(ROOT, RECORDS_PREFIX.rstrip('/'))
 # the dumped config's suffix in a record
 CONFIG_SUFFIX = '.txt'

@@ -14,7 +14,9 @@ many/medium/few-shot accuracy and macro-F1 (mean ± sample std over seeds, in
 percent), seconds per training epoch and the peak resident memory of the
 training process, plus the machine, the schedule and the command. Not run
 in CI. ``--reuse`` keeps finished runs, so a long section is run over
-several sittings.
+several sittings; ``--render-only`` trains nothing and writes the section
+from the kept runs (the run records under ``benchmarks/results`` are enough,
+see :mod:`benchmarks.lt_archive`), which is how the tests check the page.
 
 Each training run and each test is its own subprocess
 (``tools/train.py`` / ``tools/test.py``) in a fresh work dir.
@@ -38,25 +40,23 @@ import os.path as osp
 import sys
 from typing import Optional, Sequence
 
-from benchmarks.common import (ROOT, check_section_name, git_provenance,
-                               machine_info, write_report)
-from benchmarks.lt_render import (command_line, describe_data, describe_row,
-                                  describe_schedule, render_section)
-from benchmarks.lt_archive import DEFAULT_RECORDS_DIR
+from benchmarks.common import ROOT, git_provenance, machine_info
+from benchmarks.lt_archive import DEFAULT_RECORDS_DIR, DEFAULT_WORK_DIR
 from benchmarks.lt_logs import METRIC_COLUMNS
 from benchmarks.lt_protocol import (PROTOCOLS, SECTION_COLUMNS, SECTION_DATA,
-                                    SECTIONS, section_plan)
-from benchmarks.lt_runs import (PLACEHOLDERS, attach_row_options, kept_runs,
-                                parse_config_spec, rows_to_train, run_one)
+                                    planned_sections, section_plan)
+from benchmarks.lt_render import (command_line, describe_data, describe_row,
+                                  describe_schedule, render_section)
+from benchmarks.lt_rows import (PLACEHOLDERS, attach_row_options,
+                                parse_config_spec, rows_to_train)
+from benchmarks.lt_runs import kept_runs, run_one
+from benchmarks.page import DEFAULT_OUT, check_section_name, write_report
 
 DEFAULT_SEEDS = (0, 1, 2)
 # the smoke protocol's fixed schedule
 DEFAULT_EPOCHS = 4
 DEFAULT_PROTOCOL = 'converged'
 DEFAULT_SECTION = 'lt-losses'
-DEFAULT_OUT = 'docs/benchmarks.md'
-DEFAULT_WORK_DIR = 'work_dirs/benchmarks'
-
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -75,7 +75,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         type=parse_config_spec,
         help='rows as NAME=PATH (or PATH: the name is the file stem); '
         'default: the plan of --section (planned: '
-        f'{", ".join(sorted(SECTIONS))})')
+        f'{", ".join(planned_sections())})')
     parser.add_argument(
         '--seeds', nargs='+', type=int, default=list(DEFAULT_SEEDS))
     parser.add_argument(
@@ -111,6 +111,12 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         action='store_true',
         help='keep finished runs (same config and epochs) of an earlier, '
         'interrupted invocation instead of training them again')
+    parser.add_argument(
+        '--render-only',
+        action='store_true',
+        help='train and test nothing: write the section from the kept runs '
+        '(work dir or records) alone, naming rows without them as not run '
+        'yet (the printed command is the one with --reuse)')
     parser.add_argument(
         '--rows',
         nargs='+',
@@ -160,6 +166,9 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
             args.epochs = protocol.epochs
         if args.epochs < 2:
             parser.error(f'--epochs must be >= 2, got {args.epochs}')
+    # a section rendered from kept runs alone prints the command that
+    # renders it again so (the runs of --reuse are those it read)
+    args.reuse = args.reuse or args.render_only
     args.fixed_epochs = protocol.epochs is not None
     # converged rows are shared across sections (the cross-entropy stage 1)
     args.run_key = None if args.fixed_epochs else protocol.name
@@ -189,17 +198,23 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    args = parse_args(argv)
-    os.chdir(ROOT)
+def render(args: argparse.Namespace, machine: str) -> str:
+    """The section's body from the kept runs of ``args.configs`` (work dir
+    or records; rows without a kept run of every seed named as not run
+    yet), its header lines from the configs, ``machine`` and the code."""
+    results, pending = [], []
+    specs = {c.name: c for c in args.configs}
     for spec in args.configs:
-        if not osp.isfile(spec.path):
-            print(f'error: config {spec.path} not found', file=sys.stderr)
-            return 1
+        kept = kept_runs(spec, args.seeds, args, specs)
+        if len(kept) == len(args.seeds):
+            results += kept
+        else:
+            pending.append(f'{spec.name} ({len(kept)} of '
+                           f'{len(args.seeds)} seeds)')
     info = dict(
         title=args.title or args.planned_title or
         f'Fashion-MNIST-LT (IR 100): {args.section}',
-        machine=machine_info(args.python),
+        machine=machine,
         schedule=describe_schedule(args.configs[0].path, args.epochs,
                                    PROTOCOLS[args.protocol],
                                    args.configs[0].cfg),
@@ -208,9 +223,22 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         provenance=git_provenance(),
         note=args.note,
         rows='; '.join(describe_row(c) for c in args.configs),
-        command=command_line(args))
+        command=command_line(args),
+        pending=', '.join(pending))
+    return render_section(results, info,
+                          SECTION_COLUMNS.get(args.section, METRIC_COLUMNS))
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = parse_args(argv)
+    os.chdir(ROOT)
     for spec in args.configs:
-        if spec.name not in args.train_rows:
+        if not osp.isfile(spec.path):
+            print(f'error: config {spec.path} not found', file=sys.stderr)
+            return 1
+    machine = machine_info(args.python)
+    for spec in args.configs:
+        if args.render_only or spec.name not in args.train_rows:
             continue
         for seed in args.seeds:
             print(f'[bench] {spec.name} seed {seed} ...', flush=True)
@@ -223,18 +251,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                   flush=True)
     # read back after every run: a row trained again for a later row's
     # sake (its record held no checkpoint) shows its new run
-    results, pending = [], []
-    specs = {c.name: c for c in args.configs}
-    for spec in args.configs:
-        kept = kept_runs(spec, args.seeds, args, specs)
-        if len(kept) == len(args.seeds):
-            results += kept
-        else:
-            pending.append(f'{spec.name} ({len(kept)} of '
-                           f'{len(args.seeds)} seeds)')
-    info['pending'] = ', '.join(pending)
-    body = render_section(results, info,
-                          SECTION_COLUMNS.get(args.section, METRIC_COLUMNS))
+    body = render(args, machine)
     write_report(args.out, args.section, body)
     print(body)
     print(f'\nwritten to {args.out} (section {args.section!r})')

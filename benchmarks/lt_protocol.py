@@ -16,14 +16,22 @@ A *protocol* fixes how every row of a section is trained:
 
 A *section plan* lists the rows of one section of docs/benchmarks.md under
 the converged protocol, two-stage and test-only rows chained to the
-cross-entropy row, so ``--section NAME`` alone reproduces it.
+cross-entropy row, so ``--section NAME`` alone reproduces it. The planned
+sections and their titles are those of the page's registry
+(:data:`benchmarks.page.SECTIONS`, the entries with a ``title``);
+:data:`ROWS` holds their rows. The ``lt-losses`` rows are read from
+``configs/losses/metafile.yml`` (:func:`metafile_rows`), so a new loss needs
+no line here.
 """
+import os.path as osp
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
+from benchmarks.common import ROOT
 from benchmarks.lt_logs import GROUP_COLUMNS, RECIPE_COLUMNS
 from benchmarks.lt_recipes import RECIPES_DATA, recipe_rows
-from benchmarks.lt_runs import ConfigSpec
+from benchmarks.lt_rows import ConfigSpec
+from benchmarks.page import SECTIONS, section
 
 
 @dataclass(frozen=True)
@@ -67,19 +75,49 @@ def _row(name: str, family: str, method: str, **kw) -> ConfigSpec:
                       **kw)
 
 
-def _losses() -> List[ConfigSpec]:
-    rows = [_ce(), ConfigSpec('focal',
-                           f'configs/baselines/resnet20_focal_{_FM}.py')]
-    for name in ('softmax-focal', 'cb-ce', 'cb-focal', 'cb-sigmoid', 'cs-ce',
-                 'ldam', 'ldam-drw', 'ce-drw', 'balanced-softmax',
-                 'logit-adjusted', 'cdt', 'seql', 'ib', 'ib-focal',
-                 'joint-focal-ce', 'ce-mixup-off'):
-        rows.append(_row(name, 'losses', name))
-    # post-hoc logit adjustment changes only the test-time logits of the
-    # cross-entropy model: tested on its checkpoint, not trained again
-    rows.append(_row('ce-posthoc-la', 'losses', 'ce-posthoc-la', after='ce',
-                     test_only='{stage1_checkpoint}'))
+# the lt-losses section's rows after its two baselines: the losses folder's
+# models of the protocol (their configs' stem ends so), in the order of
+# configs/losses/metafile.yml; a new loss is a row once its config's model
+# is listed there
+LOSS_METAFILE = 'configs/losses/metafile.yml'
+PROTOCOL_STEM = f'_resnet20_{_FM}'
+# rows that are not trained but test an earlier row's checkpoint: post-hoc
+# logit adjustment changes only the test-time logits of the cross-entropy
+# model, so it is tested on that model, not trained again
+TESTED_ON = {'ce-posthoc-la': 'ce'}
+
+
+def metafile_rows(metafile: str = LOSS_METAFILE) -> List[ConfigSpec]:
+    """One row per model of ``metafile`` (relative to the repository)
+    whose config is a protocol config of the losses folder
+    (``configs/losses/<row>_resnet20_1xb128_fashion-mnist-lt1k-ir100.py``),
+    in the metafile's order, named by the config's method (``<row>``); a
+    row of :data:`TESTED_ON` tests its stage 1's checkpoint."""
+    import yaml
+    with open(osp.join(ROOT, metafile)) as f:
+        models = yaml.safe_load(f)['Models']
+    rows = []
+    for model in models:
+        folder, name = osp.split(model['Config'])
+        stem = osp.splitext(name)[0]
+        if folder != 'configs/losses' or not stem.endswith(PROTOCOL_STEM):
+            continue
+        row = stem[:-len(PROTOCOL_STEM)]
+        if row in TESTED_ON:
+            rows.append(ConfigSpec(row, model['Config'],
+                                   after=TESTED_ON[row],
+                                   test_only='{stage1_checkpoint}'))
+        else:
+            rows.append(ConfigSpec(row, model['Config']))
     return rows
+
+
+def _losses() -> List[ConfigSpec]:
+    """Cross-entropy and MMPretrain's sigmoid focal loss (the baselines),
+    then every loss of the losses folder (:func:`metafile_rows`)."""
+    return [_ce(), ConfigSpec('focal',
+                              f'configs/baselines/resnet20_focal_{_FM}.py')
+            ] + metafile_rows()
 
 
 def _samplers() -> List[ConfigSpec]:
@@ -120,7 +158,7 @@ def _bag_of_tricks() -> List[ConfigSpec]:
         _row('mixup', 'cam_sampling', 'bot-combo-stage1-mixup'),
         # mixup's checkpoint tested with post-hoc logit adjustment: how much
         # of its change on cross-entropy is a classifier shift to the head
-        # classes (the mixup-bias section of benchmarks/lt_evidence.py)
+        # classes (the mixup-bias section, benchmarks/mixup_bias.py)
         _row('mixup-posthoc-la', 'cam_sampling',
              'bot-combo-stage1-mixup-posthoc-la', after='mixup',
              test_only='{stage1_checkpoint}'),
@@ -177,31 +215,17 @@ def _group_lift(case: str) -> List[ConfigSpec]:
     return rows
 
 
-SECTIONS = {
-    'lt-losses': (
-        'Fashion-MNIST-LT (n_max 1,000, IR 100), converged protocol: every '
-        'classification loss against cross-entropy', _losses),
-    'lt-samplers': (
-        'Fashion-MNIST-LT (n_max 1,000, IR 100), converged protocol: '
-        'samplers', _samplers),
-    'lt-heads-two-stage': (
-        'Fashion-MNIST-LT (n_max 1,000, IR 100), converged protocol: heads '
-        'and decoupled (two-stage) classifiers', _heads_two_stage),
-    'lt-bag-of-tricks': (
-        'Fashion-MNIST-LT (n_max 1,000, IR 100), converged protocol: DRS with '
-        'CAM-based sampling, the Bag-of-Tricks chain, TTA', _bag_of_tricks),
-    'group-lift-rare': (
-        'Group lift, rare group 1 (Fashion-MNIST-LT, 10% of each class '
-        'rotated by 90 degrees), converged protocol: the group plans',
-        lambda: _group_lift('rare')),
-    'group-lift-degraded': (
-        'Group lift, degraded group 1 (Fashion-MNIST-LT, 30% of each class '
-        'with low contrast, blur and noise), converged protocol: the group '
-        'plans', lambda: _group_lift('degraded')),
-    'recipes': (
-        'The recipes (configs/recipes/): V1 to V4 and the group plans A/B/C '
-        'on the degraded group-lift data, ResNet-20 from scratch',
-        recipe_rows),
+# the rows of each planned section; its title is its entry in
+# benchmarks/page.py (tests/test_benchmarks/test_page.py checks that the
+# two name the same sections)
+ROWS: Dict[str, Callable[[], List[ConfigSpec]]] = {
+    'lt-losses': _losses,
+    'lt-samplers': _samplers,
+    'lt-heads-two-stage': _heads_two_stage,
+    'lt-bag-of-tricks': _bag_of_tricks,
+    'group-lift-rare': lambda: _group_lift('rare'),
+    'group-lift-degraded': lambda: _group_lift('degraded'),
+    'recipes': recipe_rows,
 }
 # planned sections whose table has its own columns (else
 # lt_logs.METRIC_COLUMNS) and whose data the header describes in words
@@ -230,14 +254,18 @@ SECTION_DATA = {
 SECTION_DATA['recipes'] = RECIPES_DATA
 
 
-def section_plan(section: str) -> Tuple[str, List[ConfigSpec]]:
+def planned_sections() -> List[str]:
+    """The planned sections (a title in the page's registry), page order."""
+    return [s.name for s in SECTIONS if s.title]
+
+
+def section_plan(name: str) -> Tuple[str, List[ConfigSpec]]:
     """Title and rows (fresh copies) of a planned section.
 
     Raises:
         KeyError: For a section without a plan, naming the planned ones.
     """
-    if section not in SECTIONS:
-        raise KeyError(f'section {section!r} has no plan; planned sections: '
-                       f'{sorted(SECTIONS)} (or give --configs)')
-    title, rows = SECTIONS[section]
-    return title, rows()
+    if name not in planned_sections():
+        raise KeyError(f'section {name!r} has no plan; planned sections: '
+                       f'{sorted(planned_sections())} (or give --configs)')
+    return section(name).title, ROWS[name]()

@@ -28,7 +28,7 @@ import os.path as osp
 from typing import Iterator, List, Sequence, Tuple
 
 from benchmarks.common import ROOT
-from benchmarks.lt_runs import ConfigSpec
+from benchmarks.lt_rows import ConfigSpec
 
 DATA_ROOT = 'data/group_lift_degraded'
 NUM_CLASSES = 10

@@ -10,7 +10,7 @@ from benchmarks.common import ROOT
 from benchmarks.lt_logs import (BIN_KEYS, METRIC_COLUMNS, RunResult,
                                 format_mean_std, group_by_name)
 from benchmarks.lt_protocol import Protocol
-from benchmarks.lt_runs import ConfigSpec
+from benchmarks.lt_rows import ConfigSpec
 
 
 # -------------------------------------------------------------- rendering

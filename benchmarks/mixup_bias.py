@@ -20,7 +20,7 @@ a worse model, both from the kept runs:
   comes back to ``ce-posthoc-la``; what is left of the gap is not a
   prior-shaped shift.
 
-:func:`mixup_section` writes the ``mixup-bias`` section of
+:func:`render` builds the ``mixup-bias`` section of
 docs/benchmarks.md from the runs of ``ce``, ``ce-posthoc-la`` (section
 lt-losses), ``mixup`` and ``mixup-posthoc-la`` (section lt-bag-of-tricks).
 Usage, from the repository root::
@@ -30,14 +30,13 @@ Usage, from the repository root::
 from typing import Dict, List
 
 from benchmarks.common import git_provenance
-from benchmarks.lt_evidence import (BALANCED, FLAT_POINTS, change_on,
-                                    fmt_change, is_flat, per_class_rows,
-                                    require_seeds, run_curves,
-                                    shot_delta_lines,
-                                    val_change_over_last_fifth,
-                                    val_curve_lines)
+from benchmarks.lt_curves import (BALANCED, FLAT_POINTS, fmt_change, is_flat,
+                                  val_change_over_last_fifth)
 from benchmarks.lt_logs import mean_std
-from benchmarks.paper_signs import difference, exceeds_noise, noise_verdict
+from benchmarks.lt_results import (Results, change_on, per_class_rows,
+                                   require_seeds, run_curves)
+from benchmarks.lt_tables import shot_delta_lines, val_curve_lines
+from benchmarks.noise import difference, exceeds_noise, noise_verdict
 
 BASE = 'ce'
 ROWS = ('ce-posthoc-la', 'mixup', 'mixup-posthoc-la')
@@ -76,8 +75,7 @@ def image_shares(run_dir: str) -> Dict[str, float]:
     return {b: 100 * n / total for b, n in counts.items()}
 
 
-def _share_values(results: Dict[str, Dict[int, dict]],
-                  row: str) -> Dict[str, List[float]]:
+def _share_values(results: Results, row: str) -> Dict[str, List[float]]:
     shares = [prediction_shares(run['run_dir'])
               for _, run in sorted(results[row].items())]
     return {b: [s[b] for s in shares] for b in BINS}
@@ -106,8 +104,7 @@ def verdict(delta: float, pooled: float) -> str:
             'of its classifier toward the many-shot classes.')
 
 
-def mixup_section(results: Dict[str, Dict[int, dict]],
-                  seeds: int = 3) -> str:
+def render(results: Results, seeds: int = 3) -> str:
     """The ``mixup-bias`` section body.
 
     Raises:

@@ -40,9 +40,12 @@ from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 
-from benchmarks.common import ROOT, git_provenance, machine_info, write_report
-from benchmarks.lt_logs import format_mean_std
-from benchmarks.paper_signs import difference, exceeds_noise, noise_verdict
+from benchmarks.common import ROOT, git_provenance, machine_info
+from benchmarks.lt_curves import change_over_last_fifth, is_flat
+from benchmarks.lt_logs import (find_scalars, format_mean_std,
+                                read_json_lines)
+from benchmarks.noise import difference, exceeds_noise, noise_verdict
+from benchmarks.page import write_report
 
 SECTION = 'own-data-kfold'
 STARTER = 'configs/lt/convnext-atto_logit-adjusted_1xb32_own-csv.py'
@@ -138,7 +141,6 @@ def _tool(*args: str) -> None:
 
 def val_curve(run_dir: str) -> Dict[str, float]:
     """``{epoch: validation balanced accuracy}`` of a training run."""
-    from benchmarks.lt_logs import find_scalars, read_json_lines
     return {str(r['step']): float(r['long_tail/balanced_accuracy'])
             for r in read_json_lines(find_scalars(run_dir))
             if 'long_tail/balanced_accuracy' in r}
@@ -196,7 +198,6 @@ def render(results: Dict[str, List[Dict[str, float]]], counts: List[int],
               '']
     full = results.get('full')
     if full:
-        from benchmarks.lt_evidence import change_over_last_fifth, is_flat
         curve = {int(e): float(np.mean([r['val_curve'][e] for r in full]))
                  for e in full[0]['val_curve']}
         change = change_over_last_fifth(curve, epochs)

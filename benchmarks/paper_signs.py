@@ -1,4 +1,12 @@
-"""What the papers report for each benchmark row, and the sign check.
+"""The ``paper-signs`` section of docs/benchmarks.md: what the papers
+report for each benchmark row, and whether the gain measured here has the
+sign the paper reports.
+
+The rows are those of the planned sections of the method parts of the page
+(:data:`METHOD_PARTS`: losses, samplers, heads and two-stage classifiers,
+bag of tricks, combinations), each against cross-entropy on test balanced
+accuracy with the page's noise rule (:mod:`benchmarks.noise`). Written by
+``python -m benchmarks.lt_evidence`` (with ``convergence``).
 
 The reference figures are top-1 errors on CIFAR-10-LT (imbalance ratio 100)
 with ResNet-32, each against the cross-entropy baseline of its own source:
@@ -18,14 +26,20 @@ with ResNet-32, each against the cross-entropy baseline of its own source:
   and the logit-adjusted loss 77.89 (errors 28.64, 22.68, 22.11).
 
 A row without an entry has no CIFAR-10-LT figure in these sources (its
-paper reports another data set, or none): the table says so rather than
-borrowing a figure from another setting.
+paper reports another data set, or none): the table says so (``—``, "no
+CIFAR-10-LT figure") rather than borrowing a figure from another setting,
+so a new method needs no entry here to be benchmarked.
 """
 import math
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence
 
-from benchmarks.lt_logs import mean_std
+from benchmarks.common import git_provenance
+from benchmarks.lt_curves import BALANCED
+from benchmarks.lt_protocol import section_plan
+from benchmarks.lt_results import Results
+from benchmarks.noise import difference, exceeds_noise, noise_verdict
+from benchmarks.page import SECTIONS
 
 BOT = ('Bag of Tricks (Zhang et al., AAAI 2021), official trick gallery, '
        'CIFAR-10-LT-100')
@@ -94,30 +108,6 @@ INVESTIGATED: Dict[str, str] = {
     'softmax-focal': 'focal-tail',
     'mixup': 'mixup-bias',
 }
-
-
-def difference(base: Sequence[float],
-               other: Sequence[float]) -> Tuple[float, float]:
-    """``other``'s mean minus ``base``'s, and the pooled standard deviation
-    sqrt((s_base² + s_other²) / 2) (nan when a side has fewer than two
-    values)."""
-    base_mean, base_std, _ = mean_std(base)
-    mean, std, _ = mean_std(other)
-    return mean - base_mean, math.sqrt((std**2 + base_std**2) / 2)
-
-
-def exceeds_noise(delta: float, pooled_std: float) -> Optional[bool]:
-    """|Δ| > 2 × the pooled std (None without a std): the noise rule of
-    every comparison in docs/benchmarks.md."""
-    if math.isnan(pooled_std):
-        return None
-    return abs(delta) > 2 * pooled_std
-
-
-def noise_verdict(beyond: Optional[bool]) -> str:
-    """The page's words for :func:`exceeds_noise`'s answer."""
-    return ('n/a (one seed)' if beyond is None else
-            'beyond noise' if beyond else 'within noise')
 
 
 @dataclass
@@ -199,3 +189,50 @@ def render_sign_table(rows: Sequence[SignRow]) -> str:
         lines.append(f'| {r.name} | {paper} | {source} | {r.delta:+.2f} | '
                      f'{std} | {r.seeds} | {_verdict(r)} |')
     return '\n'.join(lines)
+
+
+# the parts of the page whose planned sections compare methods with
+# cross-entropy on the protocol's data (not the group-lift data or the
+# controls): their rows make the sign table
+METHOD_PARTS = ('losses', 'samplers', 'heads', 'tricks', 'combinations')
+
+
+def long_tail_rows() -> List[str]:
+    """Rows of the planned sections of :data:`METHOD_PARTS`, in page
+    order, each once."""
+    names: List[str] = []
+    for s in SECTIONS:
+        if s.part in METHOD_PARTS and s.title:
+            names += [c.name for c in section_plan(s.name)[1]]
+    return list(dict.fromkeys(names))
+
+
+def render(results: Results) -> str:
+    """The ``paper-signs`` section body from the finished runs of the
+    long-tail sections' rows."""
+    per_row = {
+        name: [r['metrics'][BALANCED]
+               for _, r in sorted(results[name].items())]
+        for name in long_tail_rows() if results.get(name)
+    }
+    rows = sign_rows(per_row)
+    pending = [n for n in long_tail_rows() if not results.get(n)]
+    return '\n'.join([
+        '## Measured gains against the papers\' (converged protocol)',
+        '',
+        render_sign_table(rows),
+        '',
+        losses_line(rows),
+        '',
+        'Measured: test balanced accuracy of the row minus that of '
+        'cross-entropy (both mean over seeds, Fashion-MNIST-LT n_max 1,000, '
+        'ResNet-20); pooled std: sqrt((s_row² + s_ce²) / 2); beyond noise: '
+        '|Δ| > 2 × pooled std. Paper: the top-1 error reduction its source '
+        'reports on CIFAR-10-LT (IR 100, ResNet-32), in accuracy points; '
+        'the sources are listed in `benchmarks/paper_signs.py`. Another '
+        'data set and scale: a sign, not a size, is what should carry over.'
+        + (f' Not run yet (no finished runs): {", ".join(pending)}.'
+           if pending else ''),
+        f'- Code: {git_provenance()}',
+        '- Command: `python -m benchmarks.lt_evidence`',
+    ])

@@ -6,30 +6,15 @@
 # al., ICDAR 2003). Pads are black, the background of both groups (the rare
 # case's rotated images and the degraded case's low-contrast ones alike are
 # not inverted).
-_base_ = ['./ce_resnet20_1xb128_fashion-mnist-group-lift.py']
-group1_augment = [
-    dict(
-        type='Rotate',
-        magnitude_range=(0, 15),
-        # uniform in the range (MMPretrain's default is always its end)
-        magnitude_std='inf',
-        prob=0.5,
-        pad_val=0,
-        interpolation='bilinear'),
-    dict(
-        type='Shear',
-        magnitude_range=(0, 0.2),
-        # uniform in the range (MMPretrain's default is always its end)
-        magnitude_std='inf',
-        prob=0.5,
-        pad_val=0,
-        interpolation='bilinear'),
+_base_ = [
+    './ce_resnet20_1xb128_fashion-mnist-group-lift.py',
+    '../_base_/augment/group1_rotate_shear.py'
 ]
 train_pipeline = [
     dict(type='StrictLoadImageFromFile', color_type='grayscale'),
     dict(type='RandomCrop', crop_size=28, padding=4),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    dict(type='ApplyByGroup', pipelines={1: group1_augment}, default=[]),
+    dict(type='ApplyByGroup', pipelines={1: _base_.group1_augment}, default=[]),
     dict(type='PackInputs', algorithm_keys=['group_id']),
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))

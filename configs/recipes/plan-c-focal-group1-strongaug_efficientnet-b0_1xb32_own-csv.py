@@ -8,26 +8,16 @@
 #   the time, amounts uniform), and jittered in brightness and contrast by
 #   0.3: more varied views of the group the model sees least or finds
 #   hardest. For another group, change the key 1.
-_base_ = ['./v1-cb-resample-plateau_efficientnet-b0_1xb32_own-csv.py']
+_base_ = [
+    './v1-cb-resample-plateau_efficientnet-b0_1xb32_own-csv.py',
+    '../_base_/augment/group1_rotate_shear.py'
+]
 model = dict(
     head=dict(loss=dict(_delete_=True, type='SoftmaxFocalLoss', gamma=2.0)))
 group1_augment = [
-    dict(
-        type='Rotate',
-        magnitude_range=(0, 15),
-        magnitude_std='inf',
-        random_negative_prob=0.5,
-        prob=0.5,
-        pad_val=0,
-        interpolation='bilinear'),
-    dict(
-        type='Shear',
-        magnitude_range=(0, 0.2),
-        magnitude_std='inf',
-        random_negative_prob=0.5,
-        prob=0.5,
-        pad_val=0,
-        interpolation='bilinear'),
+    # the shared rotation and shear (configs/_base_/augment/), with
+    # random_negative_prob written out as this recipe always had it
+    *[dict(t, random_negative_prob=0.5) for t in _base_.group1_augment],
     dict(type='ColorJitter', brightness=0.3, contrast=0.3),
 ]
 train_pipeline = [

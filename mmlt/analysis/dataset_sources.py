@@ -98,7 +98,7 @@ def dataset_from_config(config: PathLike,
     from mmengine.config import Config
     from mmengine.registry import init_default_scope
 
-    import mmlt  # noqa: F401  (registers mmlt's datasets and transforms)
+    import mmlt.datasets  # noqa: F401  (registers datasets, transforms)
     from mmlt.registry import DATASETS
     config = _check_file(config, CONFIG_EXTENSIONS)
     if split not in SPLITS:

@@ -27,7 +27,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 __all__ = [
     'parse_annotation_file', 'parse_csv', 'parse_json', 'parse_txt',
     'parse_label', 'parse_group_id', 'infer_format', 'check_class_names',
-    'read_class_file'
+    'read_class_file', 'data_file_path'
 ]
 
 Row = Dict[str, Any]
@@ -60,6 +60,26 @@ def check_class_names(names: Sequence[Any], where: str) -> Tuple[str, ...]:
             f'{where}: duplicate class name(s) {duplicates} (each name must '
             'appear once: its position is its label index)')
     return tuple(names)
+
+
+def data_file_path(path: str, data_root: Optional[str], what: str) -> str:
+    """Where a file that a dataset option names is (a classes file, a
+    label-issue file): an absolute path as is; a relative one under
+    ``data_root`` (as ``ann_file``) if it is there, else as given (relative
+    to the working directory, as MMPretrain reads it).
+
+    Raises:
+        FileNotFoundError: Naming ``what`` and every place looked at.
+    """
+    path = osp.expanduser(path)
+    candidates = [path] if osp.isabs(path) or not data_root else \
+        [osp.join(data_root, path), path]
+    for candidate in candidates:
+        if osp.isfile(candidate):
+            return candidate
+    raise FileNotFoundError(
+        f'{what} {path!r} not found (looked for '
+        f'{" and ".join(map(repr, candidates))})')
 
 
 def read_class_file(path: str) -> Tuple[str, ...]:

@@ -7,8 +7,8 @@ from mmengine.fileio import get_file_backend, join_path
 from mmengine.fileio.backends import LocalBackend
 
 from mmlt.registry import DATASETS
-from .annotation_parsers import (check_class_names, parse_annotation_file,
-                                 read_class_file)
+from .annotation_parsers import (check_class_names, data_file_path,
+                                 parse_annotation_file, read_class_file)
 from .base_lt_dataset import BaseLTDataset
 from .label_issue_filter import apply_label_issues, check_label_issues_option
 
@@ -28,33 +28,19 @@ def _quoted_path(path: str) -> str:
     return text
 
 
-def class_file_path(path: str, data_root: Optional[str]) -> str:
-    """Where a classes file is: an absolute path as is; a relative one under
-    ``data_root`` (as ``ann_file``) if it is there, else as given (relative
-    to the working directory, as MMPretrain reads it)."""
-    path = osp.expanduser(path)
-    candidates = [path] if osp.isabs(path) or not data_root else \
-        [osp.join(data_root, path), path]
-    for candidate in candidates:
-        if osp.isfile(candidate):
-            return candidate
-    raise FileNotFoundError(
-        f'classes file {path!r} not found (looked for '
-        f'{" and ".join(map(repr, candidates))})')
-
-
 def resolve_classes(classes: Union[str, Sequence[str], None],
                     metainfo: Optional[dict],
                     data_root: Optional[str] = None) -> Optional[tuple]:
     """The class names of ``classes=`` / ``metainfo=``, validated.
 
-    A file (see :func:`class_file_path`) is read by
+    A file (found by :func:`~.annotation_parsers.data_file_path`) is read by
     :func:`read_class_file`; a list must hold each name once; ``classes``
     and ``metainfo['classes']`` given together must be identical
     (MMPretrain would silently let the metainfo win).
     """
     if isinstance(classes, str):
-        classes = read_class_file(class_file_path(classes, data_root))
+        classes = read_class_file(
+            data_file_path(classes, data_root, 'classes file'))
     elif classes is not None:
         classes = check_class_names(classes, 'classes=')
     meta_classes = (metainfo or {}).get('classes', None)

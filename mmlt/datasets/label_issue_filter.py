@@ -30,15 +30,16 @@ annotations; it logs how many rows it excluded or relabelled.
 """
 import csv
 import logging
-import os.path as osp
 from typing import Any, Dict, List, Optional, Sequence
 
 from mmengine.fileio import join_path
 from mmengine.logging import print_log
 
+from .annotation_parsers import data_file_path
+
 __all__ = [
     'LABEL_ISSUE_ACTIONS', 'LABEL_ISSUE_MATCH', 'check_label_issues_option',
-    'read_label_issue_file', 'apply_label_issues', 'label_issue_file_path'
+    'read_label_issue_file', 'apply_label_issues'
 ]
 
 LABEL_ISSUE_ACTIONS = ('exclude', 'relabel')
@@ -91,21 +92,6 @@ def check_label_issues_option(option: Any) -> Dict[str, Any]:
         raise ValueError(f'label_issues.match={match!r} is not one of '
                          f'{list(LABEL_ISSUE_MATCH)}')
     return dict(file=file, action=action, top=top, match=match)
-
-
-def label_issue_file_path(path: str, data_root: Optional[str]) -> str:
-    """Where the label-issue file is: an absolute path as is; a relative
-    one under ``data_root`` if it is there, else as given (relative to the
-    working directory), like a classes file."""
-    path = osp.expanduser(path)
-    candidates = [path] if osp.isabs(path) or not data_root else \
-        [osp.join(data_root, path), path]
-    for candidate in candidates:
-        if osp.isfile(candidate):
-            return candidate
-    raise FileNotFoundError(
-        f'label_issues file {path!r} not found (looked for '
-        f'{" and ".join(map(repr, candidates))})')
 
 
 def _int(text: str, column: str, where: str, required: bool) -> Optional[int]:
@@ -280,7 +266,7 @@ def apply_label_issues(rows: List[Row],
             suggested labels.
     """
     option = check_label_issues_option(option)
-    path = label_issue_file_path(option['file'], data_root)
+    path = data_file_path(option['file'], data_root, 'label_issues file')
     action, match = option['action'], option['match']
     issues = read_label_issue_file(path, match, action, option['top'])
     matched = _match_rows(rows, issues, match, img_prefix, path)

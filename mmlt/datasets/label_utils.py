@@ -16,9 +16,11 @@ from mmengine.dataset import (ClassBalancedDataset, ConcatDataset,
 from torch.utils.data import ConcatDataset as TorchConcatDataset
 from torch.utils.data import Subset
 
+from mmlt.structures.long_tail_context import LongTailContext
+
 __all__ = [
     'get_labels', 'get_group_ids', 'get_field', 'get_class_counts', 'get_classes',
-    'zero_count_classes'
+    'zero_count_classes', 'long_tail_context_from_dataset'
 ]
 
 
@@ -161,3 +163,34 @@ def zero_count_classes(counts: Sequence[int],
     if classes is None:
         return empty
     return [f'{i} ({classes[i]})' for i in empty]
+
+
+def long_tail_context_from_dataset(dataset,
+                                   num_classes: Optional[int] = None
+                                   ) -> LongTailContext:
+    """Count a training set once into a :class:`LongTailContext`: class
+    counts, group counts, the class x group table and the class names.
+
+    Labels and group ids are read through mmengine's wrappers, the Runner's
+    slicing and k-fold subsets; no image is decoded. The counting lives here,
+    beside the label readers it uses, so that ``mmlt.structures`` holds only
+    the data it describes.
+
+    Args:
+        dataset: The training set (any wrapper).
+        num_classes: Number of classes (default: from the class names,
+            else the largest label + 1).
+
+    Raises:
+        ValueError: If a label is outside ``[0, num_classes)``.
+    """
+    names = get_classes(dataset)
+    if num_classes is None and names is not None:
+        num_classes = len(names)
+    counts = get_class_counts(dataset, num_classes)  # validates labels
+    groups = get_group_ids(dataset)
+    if not len(groups):
+        return LongTailContext(counts, None, names)
+    table = np.zeros((len(counts), int(groups.max()) + 1), np.int64)
+    np.add.at(table, (get_labels(dataset), groups), 1)
+    return LongTailContext(counts, table.sum(0), names, table)

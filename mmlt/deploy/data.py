@@ -35,7 +35,7 @@ def build_loaded_dataset(dataset_cfg: Dict[str, Any],
                          loading: Sequence[dict]):
     """Build ``dataset_cfg`` with ``loading`` as its whole pipeline (the
     image dataset's, through dataset wrappers such as LongTailDataset)."""
-    import mmlt  # noqa: F401 - registers mmlt's datasets
+    import mmlt.datasets  # noqa: F401 - registers mmlt's datasets
     from mmpretrain.registry import DATASETS
     cfg = copy.deepcopy(
         dataset_cfg.to_dict() if hasattr(dataset_cfg, 'to_dict') else
@@ -70,7 +70,7 @@ def reference_inputs(images: Sequence[np.ndarray], transforms: Sequence[dict],
                      data_preprocessor) -> torch.Tensor:
     """The model's input batch as mmlt computes it: the test pipeline's
     transforms after loading, then the model's data preprocessor."""
-    import mmlt  # noqa: F401
+    import mmlt.datasets  # noqa: F401 - registers mmlt's transforms
     from mmcv.transforms import Compose
     from mmpretrain.registry import TRANSFORMS
     pipeline = Compose([TRANSFORMS.build(dict(t)) for t in transforms])

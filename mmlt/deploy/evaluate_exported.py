@@ -32,10 +32,10 @@ def evaluate_exported(cfg,
     """
     import torch
 
-    from mmlt.apis.exported_inferencer import ExportedInferencer
     from mmlt.datasets.label_utils import get_class_counts
     from mmlt.evaluation import LongTailMetric
     from .export_run import test_pipeline_of
+    from .exported_inferencer import ExportedInferencer
     inferencer = ExportedInferencer(model_path, preprocess)
     loading, _ = split_loading(test_pipeline_of(cfg))
     test = build_loaded_dataset(cfg.test_dataloader.dataset, loading)

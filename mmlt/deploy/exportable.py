@@ -134,7 +134,7 @@ def build_classifier(cfg: Config, checkpoint: str) -> nn.Module:
         ExportError: For an ensemble (see :func:`check_exportable`) or a
             checkpoint whose weights do not fit the model.
     """
-    import mmlt  # noqa: F401 - registers mmlt's modules
+    import mmlt.models  # noqa: F401 - registers mmlt's models
     from mmengine.runner import load_checkpoint
     from mmpretrain.registry import MODELS
     model_cfg = _model_config(cfg)

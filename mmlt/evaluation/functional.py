@@ -4,26 +4,19 @@ Every function here works on plain arrays, returns fractions in ``[0, 1]``
 (the metric turns them into percent) and has no state, so each can be
 checked against scikit-learn on its own.
 
-The many/medium/few split follows Liu et al., "Large-Scale Long-Tailed
-Recognition in an Open World" (OLTR), CVPR 2019: a class is *many-shot*
-with more than ``many_shot_thr`` training images, *few-shot* with fewer
-than ``few_shot_thr``, and *medium-shot* otherwise (both thresholds
-included in medium).
+The many/medium/few split (OLTR's shot bins) is defined in
+:mod:`mmlt.structures.shot_bins` and re-exported here, where the metric's
+callers have always found it.
 """
 from typing import Dict, NamedTuple, Sequence, Union
 
 import numpy as np
 
+# re-exported: the metric, the tau search and the analysis read them here
+from mmlt.structures.shot_bins import (  # noqa: F401
+    FEW_SHOT_THR, MANY_SHOT_THR, SHOT_NAMES, class_shots, shot_masks)
+
 ArrayLike = Union[np.ndarray, Sequence[int], Sequence[float]]
-
-SHOT_NAMES = ('many', 'medium', 'few')
-
-#: OLTR's many-shot threshold: a class with more training images than this is
-#: many-shot (the default of ``LongTailMetric`` and of the dataset statistics).
-MANY_SHOT_THR = 100
-#: OLTR's few-shot threshold: a class with fewer training images than this is
-#: few-shot.
-FEW_SHOT_THR = 20
 
 
 class PerClassScores(NamedTuple):
@@ -229,35 +222,37 @@ def weighted_mean(values: np.ndarray, support: np.ndarray) -> float:
     return float((np.asarray(values) * support).sum() / total)
 
 
-def shot_masks(class_counts: ArrayLike, many_shot_thr: float,
-               few_shot_thr: float) -> Dict[str, np.ndarray]:
-    """Split classes into many-, medium- and few-shot by training count.
-
-    Following OLTR (Liu et al., 2019): ``many = count > many_shot_thr``,
-    ``few = count < few_shot_thr`` and ``medium`` is the rest, i.e.
-    ``few_shot_thr <= count <= many_shot_thr``.
+def worst_validated_class(recall: np.ndarray, support: np.ndarray) -> int:
+    """Index of the validated class (with images in the evaluated set) with
+    the lowest recall; the lowest index on a tie.
 
     Args:
-        class_counts (ArrayLike): Training images per class, shape ``(C,)``.
-        many_shot_thr (float): Counts above this are many-shot.
-        few_shot_thr (float): Counts below this are few-shot. Must be
-            smaller than ``many_shot_thr``.
+        recall (np.ndarray): Per-class recall of shape ``(C,)``.
+        support (np.ndarray): Ground-truth count per class, shape ``(C,)``;
+            at least one must be positive.
+    """
+    return int(np.argmin(np.where(np.asarray(support) > 0, recall, np.inf)))
+
+
+def group_accuracies(gt_labels: ArrayLike, pred_labels: ArrayLike,
+                     group_ids: ArrayLike) -> Dict[int, float]:
+    """Top-1 accuracy of each group present, by ascending group id.
+
+    Args:
+        gt_labels (ArrayLike): Ground-truth labels of shape ``(N,)``.
+        pred_labels (ArrayLike): Predicted labels of shape ``(N,)``.
+        group_ids (ArrayLike): Group id of each sample, shape ``(N,)``.
 
     Returns:
-        Dict[str, np.ndarray]: Boolean masks of shape ``(C,)`` under the
-        keys ``'many'``, ``'medium'`` and ``'few'``; they partition the
-        classes.
-
-    Raises:
-        ValueError: If ``few_shot_thr >= many_shot_thr``.
+        Dict[int, float]: ``{group id: fraction of its samples predicted
+        right}``.
     """
-    if few_shot_thr >= many_shot_thr:
-        raise ValueError(f'few_shot_thr ({few_shot_thr}) must be smaller '
-                         f'than many_shot_thr ({many_shot_thr}).')
-    counts = np.asarray(class_counts)
-    many = counts > many_shot_thr
-    few = counts < few_shot_thr
-    return {'many': many, 'medium': ~(many | few), 'few': few}
+    gt, pred = np.asarray(gt_labels), np.asarray(pred_labels)
+    groups = np.asarray(group_ids)
+    return {
+        int(g): float(np.mean(pred[groups == g] == gt[groups == g]))
+        for g in np.unique(groups)
+    }
 
 
 def masked_mean_recall(recall: np.ndarray, support: np.ndarray,

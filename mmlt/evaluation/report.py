@@ -307,3 +307,50 @@ def write_per_class_json(summary: Mapping[str, Any],
     with open(out_file, 'w', encoding='utf-8') as f:
         json.dump(payload, f, indent=2, allow_nan=False)
     return out_file
+
+
+def write_per_class_files(out_dir: str, metrics: Mapping[str, Any],
+                          rows: Sequence[Mapping[str, Any]],
+                          many_shot_thr: float,
+                          few_shot_thr: float) -> List[str]:
+    """Write ``per_class.csv`` and ``per_class.json`` into ``out_dir``; the
+    JSON's summary is the scalar metrics (the per-class scalars of
+    ``log_per_class`` are in the rows) and the shot thresholds. Returns the
+    files written."""
+    summary = {
+        k: v
+        for k, v in metrics.items()
+        if not isinstance(v, list) and '/' not in k
+    }
+    summary.update(many_shot_thr=many_shot_thr, few_shot_thr=few_shot_thr)
+    return [
+        write_per_class_csv(rows, osp.join(out_dir, 'per_class.csv')),
+        write_per_class_json(summary, rows,
+                             osp.join(out_dir, 'per_class.json'))
+    ]
+
+
+def write_plots(out_dir: str, confusion: np.ndarray,
+                rows: Sequence[Mapping[str, Any]],
+                class_counts: Optional[np.ndarray], recall: np.ndarray,
+                support: np.ndarray, many_shot_thr: float,
+                few_shot_thr: float) -> List[str]:
+    """Write ``confusion_matrix.png`` and, when the training class counts
+    are known, ``accuracy_vs_count.png`` into ``out_dir``. Returns the
+    files written."""
+    # Imported here so that matplotlib loads only when plotting.
+    from mmlt.visualization.plots import (plot_accuracy_vs_count,
+                                          plot_confusion_matrix)
+    names = [r['class_name'] for r in rows]
+    written = [
+        plot_confusion_matrix(confusion, names,
+                              osp.join(out_dir, 'confusion_matrix.png'))
+    ]
+    if class_counts is not None:
+        accuracy = np.where(support > 0, 100 * recall, np.nan)
+        written.append(
+            plot_accuracy_vs_count(
+                class_counts, accuracy, names,
+                osp.join(out_dir, 'accuracy_vs_count.png'), many_shot_thr,
+                few_shot_thr))
+    return written

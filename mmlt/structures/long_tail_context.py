@@ -3,8 +3,9 @@ groups, computed once and handed to every consumer.
 
 :class:`LongTailContext` holds the training class counts, the group counts
 and the class names. ``LongTailContextHook`` builds it once when training
-starts (:meth:`LongTailContext.from_dataset`, labels read through any
-dataset wrapper without decoding an image), the constructor validates it
+starts (:func:`mmlt.datasets.long_tail_context_from_dataset`, labels read
+through any dataset wrapper without decoding an image; the counting lives
+with the datasets, so this module is pure data), the constructor validates it
 (the one validation of class statistics), and :func:`hand_over` gives it to
 every consumer that has a ``set_long_tail_context(context)`` method: the
 head (which keeps the counts in its checkpointed ``class_counts`` buffer and
@@ -89,24 +90,6 @@ class LongTailContext:
     @property
     def num_classes(self) -> int:
         return int(self.class_counts.size)
-
-    @classmethod
-    def from_dataset(cls, dataset: Any,
-                     num_classes: Optional[int] = None) -> 'LongTailContext':
-        """Count a training set once (through mmengine's wrappers, the
-        Runner's slicing, k-fold subsets; no image is decoded)."""
-        from mmlt.datasets.label_utils import (get_class_counts, get_classes,
-                                               get_group_ids, get_labels)
-        names = get_classes(dataset)
-        if num_classes is None and names is not None:
-            num_classes = len(names)
-        counts = get_class_counts(dataset, num_classes)  # validates labels
-        groups = get_group_ids(dataset)
-        if not len(groups):
-            return cls(counts, None, names)
-        table = np.zeros((len(counts), int(groups.max()) + 1), np.int64)
-        np.add.at(table, (get_labels(dataset), groups), 1)
-        return cls(counts, table.sum(0), names, table)
 
     def zero_count_classes(self) -> list:
         """Names (or indices) of the classes without a training image."""

@@ -52,3 +52,18 @@ def test_only_keeps_the_baseline_and_refuses_no_match(capsys):
     assert 'SoftmaxEQLLoss' not in printed
     with pytest.raises(SystemExit):
         bench_losses.main(['--only', 'NoSuchLoss'])
+
+
+def test_every_registered_loss_has_a_row():
+    """The rows come from mmlt's registry, not a list: each loss mmlt
+    registers is timed, in the order the lt-losses configs name them."""
+    from mmlt.registry import MODELS
+    registered = {name for name, cls in MODELS.module_dict.items()
+                  if cls.__module__.startswith('mmlt.models.losses.')}
+    rows = bench_losses.loss_configs()
+    assert rows[0][0] == bench_losses.BASELINE
+    assert {cfg['type'] for _, cfg in rows[1:]} == registered
+    assert len({name for name, _ in rows}) == len(rows)
+    order = list(dict.fromkeys(cfg['type'] for _, cfg in rows[1:]))
+    assert order[:3] == ['SoftmaxFocalLoss', 'ClassBalancedLoss',
+                         'CostSensitiveCELoss']

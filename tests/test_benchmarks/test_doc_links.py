@@ -7,15 +7,10 @@ import re
 
 import pytest
 
+from benchmarks.page import github_anchor
+
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 BENCH = osp.join(ROOT, 'docs', 'benchmarks.md')
-
-
-def github_anchor(heading: str) -> str:
-    """GitHub's anchor of a Markdown heading: lower case, punctuation but
-    hyphens and underscores dropped, spaces as hyphens."""
-    text = re.sub(r'[^\w\- ]', '', heading.strip().lower())
-    return text.replace(' ', '-')
 
 
 def test_github_anchor():

@@ -42,7 +42,7 @@ def test_section_takes_the_focal_loss_apart(tmp_path):
         'ce': (70.0, 80.0), 'softmax-focal': (70.0, 80.0),
         'sigmoid-ce': (69.0, 78.0),
         'focal-gamma0': (68.0, 75.0), 'focal': (30.0, 2.0)})
-    body = fd.focal_section(results)
+    body = fd.render(results)
     # per-bin table against ce, few-shot 30 vs 70 beyond the noise
     assert '| focal | 73.00 ± 0.00 (3) | -4.00 (beyond noise)' in body
     assert '31.00 ± 1.00 (3) | -40.00 (beyond noise) |' in body
@@ -74,4 +74,4 @@ def test_section_refuses_rows_short_of_seeds(tmp_path):
     with pytest.raises(FileNotFoundError,
                        match=r'softmax-focal \(0\), sigmoid-ce \(0\), '
                        r'focal-gamma0 \(0\), focal \(2\)'):
-        fd.focal_section(results)
+        fd.render(results)

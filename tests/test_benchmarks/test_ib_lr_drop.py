@@ -62,7 +62,7 @@ def test_a_run_without_validations_on_both_sides_is_named(tmp_path):
 
 
 def test_section_measures_the_switch(tmp_path):
-    body = ib_lr_drop.ib_section(_results(tmp_path))
+    body = ib_lr_drop.render(_results(tmp_path))
     # test figures against ce: ib +4 beyond the noise (std 1 each)
     assert '| ib | 84.00 ± 1.00 (3) | +4.00 (beyond noise)' in body
     assert '| ib-no-lr-drop | 79.00 ± 1.00 (3) | -1.00 (within noise)' \
@@ -78,4 +78,4 @@ def test_section_refuses_rows_short_of_seeds(tmp_path):
     results = _results(tmp_path)
     del results['ib'][1]
     with pytest.raises(FileNotFoundError, match=r'ib \(2\)'):
-        ib_lr_drop.ib_section(results)
+        ib_lr_drop.render(results)

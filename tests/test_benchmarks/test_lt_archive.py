@@ -7,7 +7,8 @@ import shutil
 
 import pytest
 
-from benchmarks import lt_archive, lt_benchmark, lt_evidence, lt_logs, lt_runs
+from benchmarks import (lt_archive, lt_benchmark, lt_logs, lt_results,
+                        lt_rows, lt_runs)
 
 
 def _finished_run(run_dir, name='ce', seed=0, top1=80.0, config='c.py',
@@ -129,7 +130,7 @@ def test_reuse_finds_a_record_and_records_a_work_dir_run(tmp_path,
     kept = lt_runs.kept_runs(ce, [0, 1], args)
     assert [r.seed for r in kept] == [0]
     # another config under the same row name is not this row's run
-    other = lt_runs.ConfigSpec(name='ce', path='other.py')
+    other = lt_rows.ConfigSpec(name='ce', path='other.py')
     assert lt_runs.find_kept(other, 0, args) is None
 
 
@@ -263,7 +264,7 @@ def test_evidence_reads_records_where_the_work_dir_lacks_the_run(tmp_path):
     _finished_run(str(tmp_path / 'rec' / 'ce' / 'seed0'), top1=80.0)
     _finished_run(str(tmp_path / 'rec' / 'ce' / 'seed1'), seed=1, top1=70.0)
     _finished_run(str(tmp_path / 'work' / 'ce' / 'seed1'), seed=1, top1=75.0)
-    results = lt_evidence.read_results(str(tmp_path / 'work'),
+    results = lt_results.read_results(str(tmp_path / 'work'),
                                        str(tmp_path / 'rec'))
     acc = {s: r['metrics']['long_tail/top1'] for s, r in results['ce'].items()}
     assert acc == {0: 80.0, 1: 75.0}

@@ -7,7 +7,7 @@ import os.path as osp
 import pytest
 
 from benchmarks import (common, lt_benchmark, lt_logs, lt_protocol,
-                        lt_recipes, lt_render, lt_runs)
+                        lt_recipes, lt_render, lt_rows, lt_runs)
 
 
 def _result(name, seed, top1, few=math.nan, spe=10.0, rss=1000.0):
@@ -29,17 +29,17 @@ def _result(name, seed, top1, few=math.nan, spe=10.0, rss=1000.0):
 
 
 def test_parse_config_spec():
-    spec = lt_runs.parse_config_spec('ce=configs/a_b.py')
+    spec = lt_rows.parse_config_spec('ce=configs/a_b.py')
     assert (spec.name, spec.path) == ('ce', 'configs/a_b.py')
-    spec = lt_runs.parse_config_spec('configs/baselines/x_ce_y.py')
+    spec = lt_rows.parse_config_spec('configs/baselines/x_ce_y.py')
     assert (spec.name, spec.path) == ('x_ce_y', 'configs/baselines/x_ce_y.py')
     with pytest.raises(ValueError, match='empty name'):
-        lt_runs.parse_config_spec('=configs/a.py')
+        lt_rows.parse_config_spec('=configs/a.py')
     with pytest.raises(ValueError, match='no path'):
-        lt_runs.parse_config_spec('ce=')
+        lt_rows.parse_config_spec('ce=')
 
 
-@pytest.mark.parametrize('section', sorted(lt_protocol.SECTIONS))
+@pytest.mark.parametrize('section', lt_protocol.planned_sections())
 def test_planned_sections_name_existing_configs_in_order(section):
     title, rows = lt_protocol.section_plan(section)
     assert title
@@ -58,7 +58,7 @@ def test_planned_sections_name_existing_configs_in_order(section):
                 if row.after:
                     ctx.update(stage1_config='c', stage1_checkpoint='k',
                                stage1_dir='d')
-                lt_runs.fill_placeholders(template, ctx, row.name)
+                lt_rows.fill_placeholders(template, ctx, row.name)
     if section == 'recipes':
         # the reference project's order (no baseline row: V1 is the
         # start), then the ablations
@@ -76,6 +76,25 @@ def test_planned_sections_name_existing_configs_in_order(section):
     # rows shared by sections are the same row (one run under converged)
     assert rows[0].name == 'ce' and rows[0].path.endswith(
         'resnet20_ce_1xb128_fashion-mnist-lt1k-ir100.py')
+
+
+def test_loss_rows_are_the_losses_metafile_models():
+    """A loss's benchmark row is its config's metafile model: every
+    protocol config of configs/losses is a row of lt-losses, in the
+    metafile's order, after the two baselines; post-hoc logit adjustment
+    tests cross-entropy's checkpoint."""
+    import glob
+    rows = lt_protocol.section_plan('lt-losses')[1]
+    assert [r.name for r in rows[:2]] == ['ce', 'focal']
+    on_disk = {osp.relpath(p, common.ROOT) for p in glob.glob(osp.join(
+        common.ROOT, 'configs', 'losses',
+        '*' + lt_protocol.PROTOCOL_STEM + '.py'))}
+    assert {r.path for r in rows[2:]} == on_disk
+    assert [r.path for r in rows[2:]] == [
+        r.path for r in lt_protocol.metafile_rows()]
+    posthoc = {r.name: r for r in rows}['ce-posthoc-la']
+    assert (posthoc.after, posthoc.test_only) == ('ce', '{stage1_checkpoint}')
+    assert all(r.after is None for r in rows if r.name != 'ce-posthoc-la')
 
 
 def test_section_plan_rows_are_fresh_and_unknown_sections_refused():
@@ -170,46 +189,6 @@ def test_render_section_has_context():
         assert text in body
 
 
-def test_replace_section_keeps_other_content():
-    start, end = common.section_markers('losses')
-    other_start, other_end = common.section_markers('baselines')
-    text = (f'# Intro\n\nhand text\n\n{other_start}\nB\n{other_end}\n\n'
-            f'{start}\nold\n{end}\n\ntrailing\n')
-    new = common.replace_section(text, 'losses', 'new body\n')
-    assert 'old' not in new
-    assert f'{start}\nnew body\n{end}' in new
-    assert new.startswith('# Intro\n\nhand text\n')
-    assert f'{other_start}\nB\n{other_end}' in new
-    assert new.endswith('\ntrailing\n')
-    # idempotent
-    assert common.replace_section(new, 'losses', 'new body') == new
-
-
-def test_replace_section_appends_and_starts_file():
-    new = common.replace_section('', 'losses', 'body', intro='# Intro\n')
-    start, end = common.section_markers('losses')
-    assert new == f'# Intro\n\n{start}\nbody\n{end}\n'
-    more = common.replace_section(new, 'baselines', 'other')
-    assert more.startswith(new.rstrip('\n'))
-    assert more.endswith('<!-- bench:baselines:end -->\n')
-
-
-def test_replace_section_rejects_broken_markers():
-    start, end = common.section_markers('losses')
-    with pytest.raises(ValueError, match='exactly one'):
-        common.replace_section(f'{start}\nx\n', 'losses', 'b')
-    with pytest.raises(ValueError, match='comes before'):
-        common.replace_section(f'{end}\nx\n{start}\n', 'losses', 'b')
-    with pytest.raises(ValueError, match='section name'):
-        common.section_markers('bad name')
-
-
-def test_default_intro_says_how_to_reproduce():
-    assert 'python tools/dataset/prepare_fashion_mnist.py' in common.DOC_INTRO
-    assert 'python -m benchmarks.lt_benchmark' in common.DOC_INTRO
-    assert 'CI does not run' in common.DOC_INTRO
-
-
 def test_schedule_overrides():
     # one checkpoint kept, the last, whether the run ends or stops early
     keep_last = ['default_hooks.checkpoint.interval=1',
@@ -270,7 +249,7 @@ def test_parse_args_validates(capsys):
 
 
 def test_load_result_round_trip(tmp_path):
-    spec = lt_runs.ConfigSpec(name='ce', path='configs/a.py')
+    spec = lt_rows.ConfigSpec(name='ce', path='configs/a.py')
     result = _result('old-name', 1, 80.0)
     path = tmp_path / 'result.json'
     path.write_text(
@@ -279,7 +258,7 @@ def test_load_result_round_trip(tmp_path):
     assert loaded.name == 'ce' and loaded.seed == 1
     assert loaded.metrics['long_tail/top1'] == 80.0
     assert lt_runs.load_result(str(path), spec, 5) is None
-    other = lt_runs.ConfigSpec(name='ce', path='configs/b.py')
+    other = lt_rows.ConfigSpec(name='ce', path='configs/b.py')
     assert lt_runs.load_result(str(path), other, 4) is None
     assert lt_runs.load_result(str(tmp_path / 'none.json'), spec, 4) is None
 
@@ -340,10 +319,10 @@ def test_two_stage_row_options_are_validated(extra, match, capsys):
 
 def test_fill_placeholders():
     ctx = dict(python='py', run_dir='/r', seed='1')
-    assert lt_runs.fill_placeholders('{python} x {run_dir}/{seed}', ctx,
+    assert lt_rows.fill_placeholders('{python} x {run_dir}/{seed}', ctx,
                                    '--prepare') == 'py x /r/1'
     with pytest.raises(ValueError, match='stage1_checkpoint'):
-        lt_runs.fill_placeholders('{stage1_checkpoint}', ctx, '--prepare')
+        lt_rows.fill_placeholders('{stage1_checkpoint}', ctx, '--prepare')
 
 
 # ------------------------------------------------------------- group lift
@@ -368,7 +347,7 @@ def test_group_lift_rows_read_their_case_data_for_train_and_test(case):
     assert routed.test_only == 'none'
     ctx = dict(python='py', run_dir='/r', seed='0',
                checkpoint={f'plan-c-{case}': '/c.pth', f'ce-{case}': '/b.pth'})
-    filled = [lt_runs.fill_placeholders(c, ctx, 'r') for c in routed.cfg]
+    filled = [lt_rows.fill_placeholders(c, ctx, 'r') for c in routed.cfg]
     assert 'model.members.0.checkpoint=/c.pth' in filled
     assert 'model.members.1.checkpoint=/b.pth' in filled
     from mmengine.config import Config
@@ -413,20 +392,20 @@ def test_earlier_checkpoint_placeholder(tmp_path):
     earlier = lt_runs.EarlierCheckpoints([a], args, 3)
     ctx = dict(python='py', run_dir='/r', seed='3', checkpoint=earlier)
     with pytest.raises(FileNotFoundError, match='no final checkpoint'):
-        lt_runs.fill_placeholders('{checkpoint[a]}', ctx, '--row-cfg')
+        lt_rows.fill_placeholders('{checkpoint[a]}', ctx, '--row-cfg')
     (tmp_path / 'gl' / 'a' / 'seed3').mkdir(parents=True)
     open(osp.join(run_a, 'epoch_2.pth'), 'w').close()
     # a checkpoint of a run that did not finish (no result) is not final
     with pytest.raises(FileNotFoundError, match='no final checkpoint'):
-        lt_runs.fill_placeholders('{checkpoint[a]}', ctx, '--row-cfg')
+        lt_rows.fill_placeholders('{checkpoint[a]}', ctx, '--row-cfg')
     open(osp.join(run_a, 'result.json'), 'w').close()
-    assert lt_runs.fill_placeholders('x={checkpoint[a]}', ctx, 'r') == \
+    assert lt_rows.fill_placeholders('x={checkpoint[a]}', ctx, 'r') == \
         f'x={run_a}/epoch_2.pth'
     # only rows before this one, and only with a row name
     with pytest.raises(ValueError, match="no row named 'b' before"):
-        lt_runs.fill_placeholders('{checkpoint[b]}', ctx, 'r')
+        lt_rows.fill_placeholders('{checkpoint[b]}', ctx, 'r')
     with pytest.raises(ValueError, match='placeholder {checkpoint}'):
-        lt_runs.fill_placeholders('{checkpoint}', ctx, 'r')
+        lt_rows.fill_placeholders('{checkpoint}', ctx, 'r')
 
 
 def test_planned_command_line_keeps_the_smoke_epochs():
@@ -503,6 +482,37 @@ def test_rows_render_kept_runs_and_name_the_rest(tmp_path, monkeypatch):
     assert table == ['| ce', '| drs']
     assert ('Not run yet (no kept runs for every seed): class-balanced-'
             'sampler (0 of 2 seeds), sqrt-sampler (1 of 2 seeds)') in text
+
+
+def test_render_only_trains_nothing_and_prints_the_reuse_command(
+        tmp_path, monkeypatch):
+    """``--render-only`` writes the section from the kept runs alone (a
+    row without them is named as not run yet) and prints the command that
+    renders it again, with --reuse."""
+    out = tmp_path / 'bench.md'
+    argv = ['--section', 'lt-samplers', '--work-dir', str(tmp_path),
+            '--records-dir', str(tmp_path / 'records'), '--out', str(out),
+            '--seeds', '0', '--render-only']
+    args = lt_benchmark.parse_args(argv)
+    d = lt_runs.run_dir_of(args, 'ce', 0)
+    __import__('os').makedirs(d)
+    with open(osp.join(d, lt_logs.RESULT_FILE), 'w') as f:
+        json.dump(dict(vars(_result('ce', 0, 70.0)), epochs=60,
+                       config=args.configs[0].path), f)
+
+    def no_training(*args, **kwargs):
+        raise AssertionError('--render-only trained a row')
+
+    monkeypatch.setattr(lt_benchmark, 'run_one', no_training)
+    monkeypatch.setattr(lt_runs, 'run_one', no_training)
+    monkeypatch.setattr(lt_runs, 'config_epochs', lambda path: 60)
+    monkeypatch.setattr(lt_benchmark, 'machine_info', lambda py: 'cpu')
+    assert lt_benchmark.main(argv) == 0
+    text = out.read_text()
+    assert '| ce | 1 | 70.00 |' in text
+    assert 'Not run yet (no kept runs for every seed): class-balanced-' \
+        'sampler (0 of 1 seeds)' in text
+    assert '--section lt-samplers --seeds 0 --reuse\n```' in text
 
 
 def test_schedule_line_takes_the_first_rows_options():

@@ -1,9 +1,12 @@
+"""The evidence sections (``python -m benchmarks.lt_evidence``) and the
+readers they share: runs, curves, the noise rule, the tables."""
 import json
 import math
 
 import pytest
 
-from benchmarks import lt_evidence, paper_signs
+from benchmarks import (convergence, group_lift, lt_curves, lt_results,
+                        lt_tables, noise, paper_signs, recipe_direction)
 
 
 def test_paper_gain_is_the_error_reduction():
@@ -41,6 +44,21 @@ def test_sign_rows_noise_and_agreement():
         paper_signs.sign_rows({'ldam': [1.0]})
 
 
+def test_a_row_without_a_paper_figure_needs_no_entry():
+    """A new method's row (no PAPER_FIGURES entry) is measured and shown
+    with a dash and 'no CIFAR-10-LT figure', as the page's rows without a
+    figure are: the papers' numbers are data, not a list to extend."""
+    assert 'new-loss' not in paper_signs.PAPER_FIGURES
+    rows = paper_signs.sign_rows({'ce': [80.0, 81.0, 82.0],
+                                  'new-loss': [85.0, 86.0, 87.0],
+                                  'other-loss': [80.5, 81.5, 82.5]})
+    table = paper_signs.render_sign_table(rows).splitlines()
+    assert table[2] == ('| new-loss | — | no CIFAR-10-LT figure | +5.00 | '
+                        '1.00 | 3 | beyond noise (no paper figure) |')
+    assert table[3] == ('| other-loss | — | no CIFAR-10-LT figure | +0.50 | '
+                        '1.00 | 3 | within noise |')
+
+
 def test_losses_line_names_the_investigation_or_its_absence():
     rows = paper_signs.sign_rows({
         'ce': [80.0, 81.0, 82.0],
@@ -59,11 +77,11 @@ def test_losses_line_names_the_investigation_or_its_absence():
 def test_change_over_last_fifth_is_the_fitted_line():
     # a line 0.1 per epoch: 2 points over the last 20 of 100 epochs
     curve = {e: 0.1 * e for e in range(0, 101, 5)}
-    assert lt_evidence.change_over_last_fifth(curve, 100) == \
+    assert lt_curves.change_over_last_fifth(curve, 100) == \
         pytest.approx(2.0)
     flat = {e: 81.0 + (0.3 if e % 2 else -0.3) for e in range(48, 61)}
-    assert abs(lt_evidence.change_over_last_fifth(flat, 60)) < 0.5
-    assert lt_evidence.change_over_last_fifth({60: 1.0}, 60) is None
+    assert abs(lt_curves.change_over_last_fifth(flat, 60)) < 0.5
+    assert lt_curves.change_over_last_fifth({60: 1.0}, 60) is None
 
 
 def test_epoch_curves_from_scalars():
@@ -73,7 +91,7 @@ def test_epoch_curves_from_scalars():
         dict(loss=0.2, epoch=2, iter=30, step=30),
         {'long_tail/balanced_accuracy': 70.0, 'step': 2},
     ]
-    loss, val = lt_evidence.epoch_curves(records)
+    loss, val = lt_curves.epoch_curves(records)
     assert loss == {1: 0.75, 2: 0.2} and val == {2: 70.0}
 
 
@@ -86,9 +104,9 @@ def test_read_results_and_signs_section(tmp_path):
         (d / 'result.json').write_text(json.dumps(dict(
             name=row, seed=seed,
             metrics={'long_tail/balanced_accuracy': acc})))
-    results = lt_evidence.read_results(str(tmp_path))
+    results = lt_results.read_results(str(tmp_path))
     assert sorted(results) == ['balanced-softmax', 'ce']
-    body = lt_evidence.signs_section(results)
+    body = paper_signs.render(results)
     assert '| balanced-softmax | +6.49' in body and '+8.00' in body
     assert 'same sign as the paper' in body
 
@@ -105,16 +123,16 @@ def test_read_results_refuses_a_run_whose_stage1_was_replaced(tmp_path):
 
     run('ce', '20260102_000000')
     run('crt', '20260103_000000', starts_from={'ce': '20260102_000000'})
-    assert sorted(lt_evidence.read_results(str(tmp_path))) == ['ce', 'crt']
+    assert sorted(lt_results.read_results(str(tmp_path))) == ['ce', 'crt']
     # ce trained again: crt's figures belong to the run it replaced
     run('crt', '20260103_000000', starts_from={'ce': '20260101_000000'})
     with pytest.raises(ValueError, match="crt seed 0 started from ce's run "
                        '20260101_000000, its kept run is 20260102_000000'):
-        lt_evidence.read_results(str(tmp_path))
+        lt_results.read_results(str(tmp_path))
 
 
 def test_mean_curve_keeps_common_epochs():
-    mean = lt_evidence._mean_curve([{5: 50.0, 10: 60.0}, {5: 52.0}])
+    mean = lt_curves.mean_curve([{5: 50.0, 10: 60.0}, {5: 52.0}])
     assert mean == {5: 51.0}
 
 
@@ -131,15 +149,16 @@ def test_convergence_section_reads_the_kept_runs(tmp_path):
                   for e in (2, 4, 6, 8, 10)]
         (d / '20260101_000000' / 'vis_data' / 'scalars.json').write_text(
             '\n'.join(json.dumps(x) for x in lines))
-    results = lt_evidence.read_results(str(tmp_path))
-    body = lt_evidence.convergence_section(
-        results, figure=str(tmp_path / 'fig.png'))
+    results = lt_results.read_results(str(tmp_path))
+    body = convergence.render(results)
+    convergence.draw(results, figure=str(tmp_path / 'fig.png'))
+    assert '(figures/ce_convergence.png)' in body
     # +1 point per epoch over the last fifth (epochs 8-10): +2 points
     assert '| mean | 10 | 0.1000 |' in body and '| +2.00 |' in body
     assert '**not met**' in body
     assert (tmp_path / 'fig.png').is_file()
     with pytest.raises(FileNotFoundError, match="no finished 'ce' run"):
-        lt_evidence.convergence_section({}, figure=str(tmp_path / 'x.png'))
+        convergence.render({})
 
 
 def _kept_run(root, row, seed, balanced, epochs, val_curve):
@@ -162,7 +181,7 @@ def _kept_run(root, row, seed, balanced, epochs, val_curve):
 ])
 def test_convergence_section_reads_the_longer_control(tmp_path, monkeypatch,
                                                       long_accs, verdict):
-    monkeypatch.setattr(lt_evidence, 'find_scalars',
+    monkeypatch.setattr(lt_results, 'find_scalars',
                         lambda d: str(tmp_path.joinpath(d, 'vis',
                                                         'scalars.json')))
     for seed, acc in enumerate((80.0, 81.0, 79.0)):
@@ -172,9 +191,9 @@ def test_convergence_section_reads_the_longer_control(tmp_path, monkeypatch,
         # flat over its last fifth (epochs 16-20)
         _kept_run(tmp_path, 'ce-100e', seed, acc, 20,
                   {e: 80.0 for e in (10, 16, 17, 18, 19, 20)})
-    results = lt_evidence.read_results(str(tmp_path))
-    body = lt_evidence.convergence_section(
-        results, figure=str(tmp_path / 'fig.png'))
+    results = lt_results.read_results(str(tmp_path))
+    body = convergence.render(results)
+    convergence.draw(results, figure=str(tmp_path / 'fig.png'))
     assert (tmp_path / 'fig.png').is_file()
     delta = sum(long_accs) / 3 - 80.0
     assert f'Δ {delta:+.2f}: {verdict}' in body
@@ -185,8 +204,7 @@ def test_convergence_section_reads_the_longer_control(tmp_path, monkeypatch,
             '3 validations per seed (epochs 8, 9, 10)') in body
     # without the control's runs the section says it has none
     del results['ce-100e']
-    body = lt_evidence.convergence_section(results,
-                                           figure=str(tmp_path / 'fig.png'))
+    body = convergence.render(results)
     assert ('Longer-schedule control (`ce-100e`): no kept runs to compare '
             'with') in body
     assert 'Δ' not in body
@@ -197,7 +215,7 @@ def test_sign_table_leaves_out_group_lift_rows_and_controls():
                                        80.0 + s})
                       for s in range(3)}
                for name in ('ce', 'ldam-drw', 'ce-rare', 'ce-100e')}
-    body = lt_evidence.signs_section(results)
+    body = paper_signs.render(results)
     assert '| ldam-drw |' in body
     assert 'ce-rare' not in body and 'ce-100e' not in body
     # the long-tail rows without runs are named
@@ -216,9 +234,9 @@ def _per_class(d, f1_by_count):
 def test_smallest_class_f1_reads_the_class_with_fewest_images(tmp_path):
     _per_class(tmp_path, [(100, 90.0), (5, 33.0), (5, 10.0), (50, 1.0)])
     # fewest training images, the lower index on a tie (not the worst F1)
-    assert lt_evidence.smallest_class_f1(str(tmp_path)) == 33.0
+    assert lt_results.smallest_class_f1(str(tmp_path)) == 33.0
     with pytest.raises(FileNotFoundError, match='save_per_class'):
-        lt_evidence.smallest_class_f1(str(tmp_path / 'none'))
+        lt_results.smallest_class_f1(str(tmp_path / 'none'))
 
 
 def test_recipe_direction_section(tmp_path):
@@ -232,7 +250,7 @@ def test_recipe_direction_section(tmp_path):
             results.setdefault(row, {})[seed] = dict(
                 run_dir=str(d), metrics={'long_tail/top1': top1[seed],
                                          'long_tail/macro_f1': 70.0 + seed})
-    body = lt_evidence.recipe_direction_section(results)
+    body = recipe_direction.render(results)
     lines = {line.split(' | ')[0][2:]: line for line in body.splitlines()
              if line.startswith('| ')}
     assert '85.2 → 91.5 (+6.3)' in lines['top-1']
@@ -242,7 +260,7 @@ def test_recipe_direction_section(tmp_path):
     assert '81 → not reported' in lines['macro-F1']
     del results['v4']
     with pytest.raises(FileNotFoundError, match=r"\['v4'\]"):
-        lt_evidence.recipe_direction_section(results)
+        recipe_direction.render(results)
 
 
 def _recipe_run(root, row, seed, sampler, top1, worst, recall0):
@@ -275,7 +293,7 @@ def test_ablation_lines_name_samplers_missed_classes_and_the_verdict(
         results['v2-cb-resample'][seed] = _recipe_run(
             tmp_path, 'v2-cb-resample', seed, cb, 62.5 + seed, 20.0 + seed,
             ())
-    body = '\n'.join(lt_evidence.ablation_lines(results))
+    body = '\n'.join(recipe_direction.ablation_lines(results))
     table = {line.split(' | ')[0][2:]: line for line in body.splitlines()
              if line.startswith('| v')}
     # the smallest class (boot, 33 training images) has recall = F1 0
@@ -296,7 +314,7 @@ def test_ablation_lines_name_samplers_missed_classes_and_the_verdict(
         'beyond noise.' in body
     # no lines before the ablation has runs
     del results['v2-cb-resample']
-    assert lt_evidence.ablation_lines(results) == []
+    assert recipe_direction.ablation_lines(results) == []
 
 
 def test_group_plan_lines_compare_each_plan_with_v1_per_group():
@@ -306,7 +324,7 @@ def test_group_plan_lines_compare_each_plan_with_v1_per_group():
                 for seed in range(3)}
     results = {'v1': runs(60.0, 75.0), 'plan-c': runs(70.0, 74.0),
                'plan-a': runs(60.5, 75.0)}
-    body = '\n'.join(lt_evidence.group_plan_lines(results))
+    body = '\n'.join(recipe_direction.group_plan_lines(results))
     rows = {line.split(' | ')[0][2:]: line for line in body.splitlines()
             if line.startswith('| v1') or line.startswith('| plan')}
     assert list(rows) == ['v1', 'plan-a', 'plan-c']  # plan-b: no runs
@@ -314,7 +332,7 @@ def test_group_plan_lines_compare_each_plan_with_v1_per_group():
                               'noise) | 74.00 ± 0.00 (3) | -1.00 (beyond '
                               'noise) |')
     assert '| +0.50 (within noise) |' in rows['plan-a']
-    assert lt_evidence.group_plan_lines({'v1': runs(60.0, 75.0)}) == []
+    assert recipe_direction.group_plan_lines({'v1': runs(60.0, 75.0)}) == []
 
 
 def _group_runs(g1, g0, balanced=70.0, few=50.0):
@@ -327,9 +345,9 @@ def _group_runs(g1, g0, balanced=70.0, few=50.0):
 
 
 def test_noise_verdict_words():
-    assert paper_signs.noise_verdict(None) == 'n/a (one seed)'
-    assert paper_signs.noise_verdict(True) == 'beyond noise'
-    assert paper_signs.noise_verdict(False) == 'within noise'
+    assert noise.noise_verdict(None) == 'n/a (one seed)'
+    assert noise.noise_verdict(True) == 'beyond noise'
+    assert noise.noise_verdict(False) == 'within noise'
 
 
 def test_group_lift_section_names_the_lift_and_its_cost():
@@ -343,7 +361,7 @@ def test_group_lift_section_names_the_lift_and_its_cost():
         # two seeds only: not in the table, named as not measured
         'plan-a-rare': _group_runs((70.0, 71.0), (80.0, 81.0)),
     }
-    body = lt_evidence.group_lift_section(results)
+    body = group_lift.render(results)
     rows = {line.split(' | ')[0][2:]: line for line in body.splitlines()
             if line.startswith('| ') and not line.startswith('| row')}
     assert list(rows) == ['ce-rare', 'g1-weight2-rare', 'plan-c-rare']
@@ -359,7 +377,7 @@ def test_group_lift_section_names_the_lift_and_its_cost():
     # the degraded case has no baseline yet: no table for it
     assert '### Degraded' not in body and '### Rare group 1' in body
     with pytest.raises(FileNotFoundError, match='no group-lift baseline'):
-        lt_evidence.group_lift_section({'ce-rare': results['plan-a-rare']})
+        group_lift.render({'ce-rare': results['plan-a-rare']})
 
 
 def test_val_curve_lines_read_the_validation_scalars(tmp_path):
@@ -377,7 +395,7 @@ def test_val_curve_lines_read_the_validation_scalars(tmp_path):
                                                      epochs=40)
     # a test-only row (no training, epochs 0) has no curve
     results['routed-rare'] = {0: dict(run_dir='none', epochs=0)}
-    body = '\n'.join(lt_evidence.val_curve_lines(
+    body = '\n'.join(lt_tables.val_curve_lines(
         results, ['ce-rare', 'plan-c-rare', 'routed-rare']))
     assert '| row | epoch 10 | epoch 20 | epoch 30 | epoch 40 |' in body
     assert '| ce-rare | 10.50 | 20.50 | 30.50 | 40.50 |' in body

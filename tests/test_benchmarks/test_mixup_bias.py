@@ -63,7 +63,7 @@ def _results(tmp_path, rows):
 def _section(tmp_path, mixup_posthoc_la):
     """ce 80 -> 84 with the adjustment, mixup 74 -> ``mixup_posthoc_la``
     (balanced, few-shot recall)."""
-    return mb.mixup_section(_results(tmp_path, {
+    return mb.render(_results(tmp_path, {
         'ce': (80.0, 40.0), 'ce-posthoc-la': (84.0, 60.0),
         'mixup': (74.0, 20.0), 'mixup-posthoc-la': mixup_posthoc_la}))
 
@@ -100,4 +100,4 @@ def test_section_refuses_rows_short_of_seeds(tmp_path):
         'mixup': (74.0, 20.0)})
     with pytest.raises(FileNotFoundError, match=r'mixup-posthoc-la \(0\).*'
                        'lt-bag-of-tricks'):
-        mb.mixup_section(results)
+        mb.render(results)

@@ -10,6 +10,9 @@ import pytest
 from mmlt.datasets import group_lift as gl
 from mmlt.datasets.lt_profiles import (long_tail_counts,
                                        sample_long_tail_indices)
+
+from data_helpers import needs_fashion_mnist
+
 from .group_lift_helpers import write_fake_fashion_mnist
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -239,9 +242,7 @@ def test_bad_arguments_are_refused_before_reading(tmp_path):
 
 
 # ------------------------------------------------------- the real data set
-@pytest.mark.skipif(
-    not osp.isfile(osp.join(FASHION_MNIST, 'train-labels-idx1-ubyte')),
-    reason='Fashion-MNIST not unpacked in data/fashion_mnist')
+@needs_fashion_mnist
 def test_splits_are_those_of_the_protocol_config():
     from mmengine.registry import init_default_scope
 

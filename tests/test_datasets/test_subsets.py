@@ -111,15 +111,16 @@ def test_rebalanced_sampler_on_a_kfold_training_fold(ann_file):
 def test_a_training_subset_gets_its_own_counts_in_its_pipeline(ann_file):
     """The long-tail context of a subset is the subset's (what
     LongTailContextHook counts and hands to the subset's pipeline)."""
-    from mmlt.structures import LongTailContext, hand_over
+    from mmlt.datasets import long_tail_context_from_dataset
+    from mmlt.structures import hand_over
     pipeline = [dict(type='ApplyByClassFrequency', count_threshold=10,
                      tail_pipeline=[])]
     ds = DATASETS.build(_cfg(ann_file) | dict(pipeline=pipeline))
     transform = ds.pipeline.transforms[0]
-    hand_over(LongTailContext.from_dataset(ds), [transform])
+    hand_over(long_tail_context_from_dataset(ds), [transform])
     assert [transform.is_tail(c) for c in range(3)] == [False, False, True]
     sub = ds.get_subset(list(range(5)) + list(range(40, 60)))  # 5/15/5
-    context = LongTailContext.from_dataset(sub)
+    context = long_tail_context_from_dataset(sub)
     assert context.class_counts.tolist() == [5, 15, 5]
     hand_over(context, [sub.pipeline.transforms[0]])
     assert [sub.pipeline.transforms[0].is_tail(c)

@@ -20,6 +20,8 @@ from mmlt.cam.generation import (ANN_FILE, generate_cam_samples,
                                  strip_pipelines)
 from mmlt.datasets import get_class_counts
 
+from data_helpers import needs_fashion_mnist
+
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TOOL = osp.join(ROOT, 'tools', 'dataset', 'generate_cam_samples.py')
 CAM_CONFIGS = osp.join(ROOT, 'configs', 'cam_sampling')
@@ -315,10 +317,7 @@ def test_cifar_resnet32_has_an_8x8_cam():
     assert cams.shape == (2, 8, 8)
 
 
-@pytest.mark.skipif(
-    not osp.isfile(osp.join(ROOT, 'data', 'fashion_mnist',
-                            'train-images-idx3-ubyte')),
-    reason='needs Fashion-MNIST in data/fashion_mnist')
+@needs_fashion_mnist
 @pytest.mark.filterwarnings('ignore::DeprecationWarning')  # MMPretrain's
 def test_fashion_mnist_stage2_concat_dataset_builds(tmp_path):
     from mmpretrain.registry import DATASETS

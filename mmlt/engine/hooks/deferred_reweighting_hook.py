@@ -6,7 +6,8 @@ import torch
 from mmpretrain.models.losses import CrossEntropyLoss, LabelSmoothLoss
 
 from mmlt.models.heads import find_head
-from mmlt.models.losses import check_class_counts, effective_number_weights
+from mmlt.models.losses import (check_class_counts, class_weighted_losses,
+                                effective_number_weights)
 from mmlt.registry import HOOKS
 from .single_instance_hook import SingleInstanceHook
 from .schedule_utils import (EpochLike, check_epoch_like, find_loss,
@@ -49,11 +50,13 @@ class DeferredReweightingHook(SingleInstanceHook):
     paper (and its code) switches at epoch 160 of 200 with
     ``beta=0.9999``; epoch 160 is the first re-weighted one.
 
-    The weights go to any loss with ``set_class_weight`` (mmlt's
-    ``LDAMLoss``, ``SoftmaxFocalLoss``, ``LogitAdjustedLoss``,
-    ``BalancedSoftmaxLoss``, ``CDTLoss``) and to ``class_weight`` of
-    MMPretrain's ``CrossEntropyLoss`` / ``LabelSmoothLoss``; any other loss is
-    refused when training starts. The state follows ``runner.epoch`` at
+    The weights go to any loss with ``set_class_weight`` (mmlt's losses on
+    :class:`~mmlt.models.losses.ClassWeightMixin`, which
+    :func:`~mmlt.models.losses.class_weighted_losses` lists from the
+    registry) and to ``class_weight`` of MMPretrain's ``CrossEntropyLoss`` /
+    ``LabelSmoothLoss`` (handled here: they are not mmlt's); any other loss
+    is refused when training starts, with the error naming those it can
+    re-weight. The state follows ``runner.epoch`` at
     every epoch, so a resumed run re-weights exactly when the uninterrupted
     one would; the loss is reached through a DDP wrapper.
 
@@ -133,8 +136,7 @@ class DeferredReweightingHook(SingleInstanceHook):
             raise TypeError(
                 f'{type(self).__name__} cannot re-weight '
                 f'{type(loss).__name__}: use a loss with set_class_weight '
-                "(mmlt's LDAMLoss, SoftmaxFocalLoss, LogitAdjustedLoss, "
-                "BalancedSoftmaxLoss, CDTLoss) or MMPretrain's "
+                f"({', '.join(class_weighted_losses())}) or MMPretrain's "
                 'CrossEntropyLoss / LabelSmoothLoss')
 
     def before_train_epoch(self, runner) -> None:

@@ -6,7 +6,8 @@ from typing import Optional, Sequence
 import numpy as np
 from mmengine.dist import is_main_process
 
-from mmlt.datasets.label_utils import get_classes
+from mmlt.datasets.label_utils import (get_classes,
+                                       long_tail_context_from_dataset)
 from mmlt.models.heads import find_head
 from mmlt.registry import HOOKS
 from mmlt.structures.long_tail_context import (LongTailContext, hand_over,
@@ -71,7 +72,7 @@ class LongTailContextHook(SingleInstanceHook):
     """Build the training set's long-tail context once and hand it over.
 
     When training starts it counts the training set once
-    (:meth:`~mmlt.structures.LongTailContext.from_dataset`: labels and
+    (:func:`~mmlt.datasets.long_tail_context_from_dataset`: labels and
     groups through any dataset wrapper, without decoding images), checks
     that the head's ``num_classes`` matches the dataset's classes, warns
     about every class with zero training images (naming it), and hands the
@@ -145,7 +146,7 @@ class LongTailContextHook(SingleInstanceHook):
         self.train_classes = classes
         num_classes = len(classes) if classes is not None else head_classes
         # the one count of the training set; every consumer gets this
-        self.context = LongTailContext.from_dataset(dataset, num_classes)
+        self.context = long_tail_context_from_dataset(dataset, num_classes)
         counts = self.context.class_counts
         empty = self.context.zero_count_classes()
         if empty:

@@ -1,107 +1,65 @@
 """Long-tailed classification metric: top-k, balanced and shot accuracies."""
 import os
-import os.path as osp
-import re
-from numbers import Integral, Real
 from typing import Any, Dict, List, Optional, Sequence, Union
 
 import numpy as np
-import torch
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger
 
 from mmlt.registry import METRICS
-from mmlt.structures.long_tail_context import check_counts
-from mmlt.structures import (PACK_GROUP_ID, GroupIdError, has_group_id,
-                             read_optional_group_ids)
+from mmlt.structures import read_optional_group_ids
 from ..functional import (FEW_SHOT_THR, MANY_SHOT_THR, SHOT_NAMES,
-                          balanced_accuracy, confusion_matrix,
-                          group_class_recall, gt_rank, masked_mean_recall,
+                          GroupClassRecall, PerClassScores,
+                          balanced_accuracy, class_shots,
+                          confusion_matrix, group_accuracies,
+                          group_class_recall, masked_mean_recall,
                           per_class_scores, shot_masks, topk_accuracy,
                           validated_mean, validated_min, validated_std,
-                          weighted_mean)
-from ..report import (format_report, per_class_rows, write_per_class_csv,
-                      write_per_class_json)
+                          weighted_mean, worst_validated_class)
+from ..report import (format_report, per_class_rows, write_per_class_files,
+                      write_plots)
+from .long_tail_records import (Records, check_class_counts, check_threshold,
+                                check_topk, class_keys, reduce_sample,
+                                stack_records)
+
+__all__ = ['LongTailMetric', 'class_keys', 'class_average_metrics',
+           'shot_metrics']
 
 PathLike = Union[str, 'os.PathLike[str]']
 
 
-def _check_class_counts(counts: Any) -> Optional[np.ndarray]:
-    """Validate training images per class; return an int64 array or None."""
-    if counts is None:
-        return None
-    if isinstance(counts, torch.Tensor):
-        counts = counts.detach().cpu().numpy()
-    return check_counts(counts, 'class_counts')
+def class_average_metrics(scores: PerClassScores) -> Dict[str, Any]:
+    """The class-average metrics in percent (over the validated classes):
+    ``num_not_validated``, balanced accuracy, macro and weighted F1, the
+    worst class's F1, the F1 spread, and the worst class with its
+    accuracy."""
+    support = scores.support
+    worst = worst_validated_class(scores.recall, support)
+    return {
+        'num_not_validated': int((support == 0).sum()),
+        'balanced_accuracy': 100 * balanced_accuracy(scores.recall, support),
+        'macro_f1': 100 * validated_mean(scores.f1, support),
+        'weighted_f1': 100 * weighted_mean(scores.f1, support),
+        'worst_class_f1': 100 * validated_min(scores.f1, support),
+        'per_class_f1_std': 100 * validated_std(scores.f1, support),
+        'worst_class_accuracy': 100 * float(scores.recall[worst]),
+        'worst_class': worst,
+    }
 
 
-def _check_threshold(value: Any, name: str) -> float:
-    """Validate a shot threshold (a non-negative number)."""
-    if isinstance(value, bool) or not isinstance(value, Real) or value < 0:
-        raise ValueError(f'{name} must be a non-negative number, got '
-                         f'{value!r}.')
-    return value
-
-
-def _check_topk(topk: Any) -> tuple:
-    """Validate ``topk`` (a positive int or a sequence of them)."""
-    ks = (topk, ) if isinstance(topk, Integral) else topk
-    if not isinstance(ks, Sequence) or isinstance(ks, str) or not ks or \
-            any(isinstance(k, bool) or not isinstance(k, Integral) or k < 1
-                for k in ks):
-        raise ValueError('topk must be a positive int or a non-empty '
-                         f'sequence of positive ints, got {topk!r}.')
-    return tuple(int(k) for k in ks)
-
-
-def _to_int(value: Any, name: str) -> int:
-    """Read an int from an int, or a tensor/array/list of one element."""
-    if isinstance(value, torch.Tensor):
-        value = value.detach().cpu().numpy()
-    array = np.asarray(value)
-    if array.size != 1 or not np.issubdtype(array.dtype, np.integer):
-        raise ValueError(f'{name} must be one integer, got {value!r}.')
-    return int(array.reshape(-1)[0])
-
-
-def class_keys(class_names: Sequence[str]) -> List[str]:
-    """One result-key segment per class name, safe for loggers and
-    TensorBoard.
-
-    Every run of characters other than letters, digits, ``_``, ``.`` and
-    ``-`` (spaces, slashes...) becomes one ``_``, so a name never adds a
-    level to the key (``long_tail/recall/<key>``) and TensorBoard does not
-    rewrite the tag (it replaces the same characters, with a warning). A
-    name left empty becomes its class index; a key that another class
-    already has gets ``_<class index>`` appended, so every class keeps its
-    own key.
-
-    Args:
-        class_names (Sequence[str]): The C class names, in label order.
-
-    Returns:
-        List[str]: C distinct keys.
-    """
-    keys: List[str] = []
-    for index, name in enumerate(class_names):
-        key = re.sub(r'[^\w.\-]+', '_', str(name)).strip('_') or str(index)
-        if key in keys:
-            key = f'{key}_{index}'
-        keys.append(key)
-    return keys
-
-
-def _group_prediction(sample: dict) -> Optional[int]:
-    """The predicted group of a sample with a group prediction and a
-    ``group_id``, else None."""
-    if not has_group_id(sample):
-        return None
-    if 'pred_group_score' in sample:
-        score = torch.as_tensor(sample['pred_group_score']).detach()
-        return int(score.float().cpu().reshape(-1).argmax())
-    if 'pred_group_label' in sample:
-        return _to_int(sample['pred_group_label'], 'pred_group_label')
-    return None
+def shot_metrics(scores: PerClassScores,
+                 masks: Dict[str, np.ndarray]) -> Dict[str, Any]:
+    """Each shot bin's mean recall over its validated classes (percent,
+    ``nan`` if none), then each bin's number of classes."""
+    metrics: Dict[str, Any] = {
+        f'{name}_shot': 100 * masked_mean_recall(scores.recall,
+                                                 scores.support, masks[name])
+        for name in SHOT_NAMES
+    }
+    metrics.update(
+        {f'num_{name}': int(masks[name].sum())
+         for name in SHOT_NAMES})
+    return metrics
 
 
 @METRICS.register_module()
@@ -222,9 +180,9 @@ class LongTailMetric(BaseMetric):
             collect_device=collect_device,
             prefix=prefix,
             collect_dir=collect_dir)
-        self.topk = _check_topk(topk)
-        self.many_shot_thr = _check_threshold(many_shot_thr, 'many_shot_thr')
-        self.few_shot_thr = _check_threshold(few_shot_thr, 'few_shot_thr')
+        self.topk = check_topk(topk)
+        self.many_shot_thr = check_threshold(many_shot_thr, 'many_shot_thr')
+        self.few_shot_thr = check_threshold(few_shot_thr, 'few_shot_thr')
         if self.few_shot_thr >= self.many_shot_thr:
             raise ValueError(f'few_shot_thr ({few_shot_thr}) must be smaller '
                              f'than many_shot_thr ({many_shot_thr}).')
@@ -259,7 +217,7 @@ class LongTailMetric(BaseMetric):
             ValueError: If ``counts`` is not a non-empty 1-D sequence of
                 non-negative integers.
         """
-        self.class_counts = _check_class_counts(counts)
+        self.class_counts = check_class_counts(counts)
 
     def set_out_dir(self, path: Optional[PathLike]) -> None:
         """Set the folder that files are written to (None to write none).
@@ -295,25 +253,8 @@ class LongTailMetric(BaseMetric):
         """
         groups = read_optional_group_ids(data_samples, 'LongTailMetric')
         for i, sample in enumerate(data_samples):
-            for key in ('pred_score', 'gt_label'):
-                if key not in sample:
-                    raise ValueError(f'LongTailMetric needs {key!r} in each '
-                                     f'data sample, got keys {list(sample)}.')
-            score = torch.as_tensor(sample['pred_score']).detach()
-            score = score.float().cpu().reshape(-1).numpy()
-            label = _to_int(sample['gt_label'], 'gt_label')
-            if not 0 <= label < score.size:
-                raise ValueError(f'gt_label {label} is outside [0, '
-                                 f'{score.size}).')
-            self.results.append({
-                'pred_label': int(score.argmax()),
-                'gt_label': label,
-                'gt_rank': int(gt_rank(score, label)),
-                'num_classes': int(score.size),
-                'group_id': 0 if groups is None else groups[i],
-                'has_group_id': groups is not None,
-                'pred_group': _group_prediction(sample),
-            })
+            self.results.append(
+                reduce_sample(sample, None if groups is None else groups[i]))
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, Any]:
         """Compute all metrics from the per-sample results of all ranks.
@@ -332,30 +273,47 @@ class LongTailMetric(BaseMetric):
         """
         if not results:
             return {}
-        num_classes = {r['num_classes'] for r in results}
-        if len(num_classes) != 1:
-            raise ValueError('All pred_score must have the same number of '
-                             f'classes, got {sorted(num_classes)}.')
-        num = num_classes.pop()
-        gt = np.array([r['gt_label'] for r in results], dtype=np.int64)
-        pred = np.array([r['pred_label'] for r in results], dtype=np.int64)
-        ranks = np.array([r['gt_rank'] for r in results], dtype=np.int64)
-        groups = np.array([r['group_id'] for r in results], dtype=np.int64)
-        with_group = sum(bool(r.get('has_group_id', True)) for r in results)
-        if 0 < with_group < len(results):
-            raise GroupIdError(
-                f'LongTailMetric: {with_group} of the {len(results)} '
-                'evaluated samples have a group_id and the others not: '
-                f'{PACK_GROUP_ID} for every sample, or for none (then all '
-                'are group 0)')
-        bad = gt[(gt < 0) | (gt >= num)]
-        if bad.size:
-            raise ValueError(f'gt_label {bad[0]} is outside [0, {num}).')
-        counts = self.class_counts
-        if counts is not None and counts.size != num:
-            raise ValueError(f'class_counts has {counts.size} entries but '
-                             f'the scores have {num} classes.')
+        records = stack_records(results, self.class_counts)
+        num = records.num_classes
+        confusion = confusion_matrix(records.gt, records.pred, num)
+        scores = per_class_scores(confusion)
+        metrics = self._topk_metrics(records.ranks, num)
+        metrics.update(class_average_metrics(scores))
+        shots = None
+        if self.class_counts is not None:
+            masks = shot_masks(self.class_counts, self.many_shot_thr,
+                               self.few_shot_thr)
+            metrics.update(shot_metrics(scores, masks))
+            shots = class_shots(masks)
+        else:
+            self._warn_once(
+                'no_counts', 'LongTailMetric: training class counts are '
+                'unknown, so many/medium/few-shot accuracies are skipped. '
+                'Pass `class_counts` to the metric or add mmlt\'s '
+                "`dict(type='LongTailContextHook')` to `custom_hooks`.")
+        metrics.update(self._group_metrics(records))
+        # percent; nan for a class not validated (no recall to report)
+        validated = scores.support > 0
+        recall_pct = np.where(validated, 100 * scores.recall, np.nan)
+        f1_pct = np.where(validated, 100 * scores.f1, np.nan)
+        by_group = group_class_recall(records.gt, records.pred,
+                                      records.groups, num)
+        names = self._class_names(num)
+        metrics.update(
+            self._per_class_metrics(names, scores, recall_pct, f1_pct,
+                                    by_group))
+        if self.print_report or self.out_dir is not None:
+            rows = per_class_rows(
+                names, scores.support, 100 * scores.precision, recall_pct,
+                f1_pct, self.class_counts, shots, by_group.group_ids.tolist(),
+                by_group.support, 100 * by_group.recall)
+            self._report(metrics, rows, by_group.group_ids.tolist(),
+                         confusion, scores)
+        return metrics
 
+    def _topk_metrics(self, ranks: np.ndarray, num: int) -> Dict[str, Any]:
+        """``top{k}`` in percent for each k of ``topk`` up to the number of
+        classes (a larger k is skipped with a warning, once)."""
         metrics: Dict[str, Any] = {}
         for k in self.topk:
             if k > num:
@@ -364,56 +322,29 @@ class LongTailMetric(BaseMetric):
                     f'there are only {num} classes.')
                 continue
             metrics[f'top{k}'] = 100 * topk_accuracy(ranks, k)
-        confusion = confusion_matrix(gt, pred, num)
-        scores = per_class_scores(confusion)
-        support = scores.support
-        validated = support > 0
-        # percent; nan for a class not validated (no recall to report)
-        recall_pct = np.where(validated, 100 * scores.recall, np.nan)
-        f1_pct = np.where(validated, 100 * scores.f1, np.nan)
-        metrics['num_not_validated'] = int((~validated).sum())
-        metrics['balanced_accuracy'] = 100 * balanced_accuracy(
-            scores.recall, support)
-        metrics['macro_f1'] = 100 * validated_mean(scores.f1, support)
-        metrics['weighted_f1'] = 100 * weighted_mean(scores.f1, support)
-        metrics['worst_class_f1'] = 100 * validated_min(scores.f1, support)
-        metrics['per_class_f1_std'] = 100 * validated_std(scores.f1, support)
-        present_recall = np.where(support > 0, scores.recall, np.inf)
-        worst = int(np.argmin(present_recall))
-        metrics['worst_class_accuracy'] = 100 * float(scores.recall[worst])
-        metrics['worst_class'] = worst
+        return metrics
 
-        shots = None
-        if counts is not None:
-            masks = shot_masks(counts, self.many_shot_thr, self.few_shot_thr)
-            for name in SHOT_NAMES:
-                metrics[f'{name}_shot'] = 100 * masked_mean_recall(
-                    scores.recall, support, masks[name])
-            for name in SHOT_NAMES:
-                metrics[f'num_{name}'] = int(masks[name].sum())
-            shots = [
-                next(n for n in SHOT_NAMES if masks[n][c])
-                for c in range(num)
-            ]
-        else:
-            self._warn_once(
-                'no_counts', 'LongTailMetric: training class counts are '
-                'unknown, so many/medium/few-shot accuracies are skipped. '
-                'Pass `class_counts` to the metric or add mmlt\'s '
-                "`dict(type='LongTailContextHook')` to `custom_hooks`.")
-        for g in np.unique(groups):
-            in_group = groups == g
-            metrics[f'group{g}_accuracy'] = 100 * float(
-                np.mean(pred[in_group] == gt[in_group]))
-        group_hits = [
-            r['pred_group'] == r['group_id'] for r in results
-            if r.get('pred_group') is not None
-        ]
-        if group_hits:
-            metrics['group_head_accuracy'] = 100 * float(np.mean(group_hits))
-        by_group = group_class_recall(gt, pred, groups, num)
-        group_ids = by_group.group_ids.tolist()
-        names = self._class_names(num)
+    @staticmethod
+    def _group_metrics(records: Records) -> Dict[str, Any]:
+        """``group{g}_accuracy`` for each group present and, when samples
+        carry a group prediction, ``group_head_accuracy`` (percent)."""
+        metrics: Dict[str, Any] = {
+            f'group{g}_accuracy': 100 * accuracy
+            for g, accuracy in group_accuracies(
+                records.gt, records.pred, records.groups).items()
+        }
+        if records.group_hits:
+            metrics['group_head_accuracy'] = 100 * float(
+                np.mean(records.group_hits))
+        return metrics
+
+    def _per_class_metrics(self, names: List[str], scores: PerClassScores,
+                           recall_pct: np.ndarray, f1_pct: np.ndarray,
+                           by_group: GroupClassRecall) -> Dict[str, Any]:
+        """The per-class results the flags ask for: scalars per class
+        (``log_per_class``) and lists over the classes
+        (``per_class_in_results``)."""
+        metrics: Dict[str, Any] = {}
         if self.log_per_class:
             keys = class_keys(names)
             for kind, values in (('recall', recall_pct), ('f1', f1_pct)):
@@ -424,23 +355,23 @@ class LongTailMetric(BaseMetric):
                                               scores.precision).tolist()
             metrics['per_class_recall'] = recall_pct.tolist()
             metrics['per_class_f1'] = f1_pct.tolist()
-            for g, recall in zip(group_ids, by_group.recall):
+            for g, recall in zip(by_group.group_ids.tolist(),
+                                 by_group.recall):
                 metrics[f'group{g}_per_class_recall'] = (100 *
                                                          recall).tolist()
-
-        if self.print_report or self.out_dir is not None:
-            rows = per_class_rows(
-                names, support, 100 * scores.precision, recall_pct, f1_pct,
-                counts, shots, group_ids, by_group.support,
-                100 * by_group.recall)
-            if self.print_report:
-                MMLogger.get_current_instance().info(
-                    '\n' + format_report(metrics, rows, self.many_shot_thr,
-                                         self.few_shot_thr, group_ids))
-            if self.out_dir is not None:
-                self._write_files(metrics, rows, confusion, scores.recall,
-                                  support)
         return metrics
+
+    def _report(self, metrics: Dict[str, Any], rows: List[dict],
+                group_ids: List[int], confusion: np.ndarray,
+                scores: PerClassScores) -> None:
+        """Log the text report and write the files the flags ask for."""
+        if self.print_report:
+            MMLogger.get_current_instance().info(
+                '\n' + format_report(metrics, rows, self.many_shot_thr,
+                                     self.few_shot_thr, group_ids))
+        if self.out_dir is not None:
+            self._write_files(metrics, rows, confusion, scores.recall,
+                              scores.support)
 
     def _class_names(self, num_classes: int) -> List[str]:
         """Class names from ``dataset_meta``, else the indices as str."""
@@ -458,39 +389,15 @@ class LongTailMetric(BaseMetric):
                      confusion: np.ndarray, recall: np.ndarray,
                      support: np.ndarray) -> None:
         """Write the files asked for by the flags into ``out_dir``."""
-        out_dir = self.out_dir
-        names = [r['class_name'] for r in rows]
         written = []
         if self.save_per_class:
-            # the per-class scalars of log_per_class are in the rows
-            summary = {
-                k: v
-                for k, v in metrics.items()
-                if not isinstance(v, list) and '/' not in k
-            }
-            summary.update(
-                many_shot_thr=self.many_shot_thr,
-                few_shot_thr=self.few_shot_thr)
-            written.append(
-                write_per_class_csv(rows, osp.join(out_dir, 'per_class.csv')))
-            written.append(
-                write_per_class_json(summary, rows,
-                                     osp.join(out_dir, 'per_class.json')))
+            written += write_per_class_files(self.out_dir, metrics, rows,
+                                             self.many_shot_thr,
+                                             self.few_shot_thr)
         if self.save_confusion_matrix:
-            # Imported here so that matplotlib loads only when plotting.
-            from mmlt.visualization.plots import (plot_accuracy_vs_count,
-                                                  plot_confusion_matrix)
-            written.append(
-                plot_confusion_matrix(
-                    confusion, names,
-                    osp.join(out_dir, 'confusion_matrix.png')))
-            if self.class_counts is not None:
-                accuracy = np.where(support > 0, 100 * recall, np.nan)
-                written.append(
-                    plot_accuracy_vs_count(
-                        self.class_counts, accuracy, names,
-                        osp.join(out_dir, 'accuracy_vs_count.png'),
-                        self.many_shot_thr, self.few_shot_thr))
+            written += write_plots(self.out_dir, confusion, rows,
+                                   self.class_counts, recall, support,
+                                   self.many_shot_thr, self.few_shot_thr)
         if written:
             MMLogger.get_current_instance().info(
                 'LongTailMetric wrote ' + ', '.join(written))

@@ -221,7 +221,7 @@ class CosineClsHead(LTLinearClsHead):
         cls_score = self._scale(
             cosine_margin_logits(cosine, label, self.s, self.m,
                                  self.margin_type))
-        if 'feats' in self._loss_kwargs:
+        if 'feats' in self._extra_inputs:
             kwargs['feats'] = pre_logits
         return self._get_loss(cls_score, data_samples, **kwargs)
 

@@ -2,15 +2,16 @@
 import inspect
 import math
 from numbers import Real
-from typing import Dict, List, Mapping, Optional, Sequence
+from typing import (Dict, FrozenSet, List, Mapping, Optional, Sequence,
+                    Tuple)
 
-import numpy as np
 import torch
 from mmpretrain.models.heads import LinearClsHead
 from mmpretrain.structures import DataSample
 
+from mmlt.models.losses import check_extra_inputs, describe_logits
 from mmlt.registry import MODELS
-from mmlt.structures import gather_group_ids, parse_group_weight
+from mmlt.structures import check_counts, gather_group_ids, parse_group_weight
 from .tau_norm import check_tau, tau_normalize
 
 __all__ = [
@@ -18,25 +19,29 @@ __all__ = [
     'check_logit_adjust_tau', 'logit_adjustment_refusal'
 ]
 
-# Per-batch inputs a loss may take from the head besides MMPretrain's
-# arguments (the class counts are handed over once, by set_class_counts).
-LOSS_CONTEXT_KEYS = ('group_id', 'feats')
 
-
-def accepted_loss_kwargs(loss_module: torch.nn.Module,
-                         keys: Sequence[str] = LOSS_CONTEXT_KEYS
-                         ) -> frozenset:
-    """Which of ``keys`` the loss's ``forward`` names as parameters (read
-    once, when the head is built).
-
-    A ``**kwargs`` catch-all does not count: MMPretrain's
+def loss_extra_inputs(loss_module: torch.nn.Module) -> FrozenSet[str]:
+    """The per-batch inputs besides MMPretrain's arguments (``group_id``,
+    ``feats``) that the head passes to ``loss_module``: those its class
+    declares in ``extra_inputs`` (see
+    :class:`~mmlt.models.losses.BaseLTLoss`), read once, when the head is
+    built. A loss without the attribute gets none of them: MMPretrain's
     ``CrossEntropyLoss`` and ``LabelSmoothLoss`` take ``**kwargs`` and hand
-    them to functions that reject unknown names.
-    """
-    params = inspect.signature(loss_module.forward).parameters
+    them to functions that reject unknown names. (The class counts are
+    handed over once, by ``set_class_counts``.)"""
     return frozenset(
-        k for k in keys
-        if k in params and params[k].kind is not params[k].VAR_KEYWORD)
+        check_extra_inputs(getattr(loss_module, 'extra_inputs', ()),
+                           type(loss_module).__name__))
+
+
+def takes_sample_weight(loss_module: torch.nn.Module) -> bool:
+    """Whether the loss's ``forward`` names a ``weight`` parameter, the
+    per-sample weight of MMPretrain's loss signature (MMPretrain's losses
+    and :class:`~mmlt.models.losses.BaseLTLoss` have it), which
+    ``group_weight`` fills."""
+    params = inspect.signature(loss_module.forward).parameters
+    return 'weight' in params and \
+        params['weight'].kind is not params['weight'].VAR_KEYWORD
 
 
 def group_sample_weights(group_id: torch.Tensor,
@@ -63,48 +68,16 @@ def check_logit_adjust_tau(tau) -> float:
     return float(tau)
 
 
-# Why the post-hoc adjustment does not follow a loss, by class name (a loss
-# is looked up by its class, then by its base classes). The adjustment
-# assumes logits whose softmax estimates p(y|x) under the training prior π.
-_PRIOR_ALREADY_USED = ('so the model already corrects for the training '
-                       'prior: the post-hoc adjustment would correct for it '
-                       'a second time')
-_REWEIGHTED = ('so the logits reflect a re-weighted class distribution, '
-               'not the training prior π the adjustment removes')
-_SIGMOID = ('trains one-vs-rest sigmoid scores, not a softmax estimate of '
-            'p(y|x)')
-_NOT_CALIBRATED = ('its minimiser is not log p(y|x): the logits are not '
-                   'softmax-calibrated estimates under the training prior')
-_LOSS_REFUSALS: Dict[str, str] = {
-    'BalancedSoftmaxLoss': 'trains on z + log π (balanced softmax), '
-    + _PRIOR_ALREADY_USED,
-    'LogitAdjustedLoss': 'trains on z + τ·log π (the loss form of the same '
-    'adjustment), ' + _PRIOR_ALREADY_USED,
-    'SeesawLoss': 'scales the other classes\' terms of the softmax by '
-    'ratios of the class counts while training, ' + _PRIOR_ALREADY_USED,
-    'LDAMLoss': 'takes a class-dependent margin (larger for rare classes) '
-    'off the target logit while training, so the logits already favour '
-    'rare classes, by another amount than τ·log π',
-    'CDTLoss': 'divides each logit by a class-dependent temperature while '
-    'training, so the logits already favour rare classes, by another '
-    'amount than τ·log π',
-    'SoftmaxEQLLoss': 'drops the rare classes\' negative terms while '
-    'training, so the logits already favour rare classes, by another '
-    'amount than τ·log π',
-    'ClassBalancedLoss': 'weights each class by its effective number of '
-    'samples, ' + _REWEIGHTED,
-    'CostSensitiveCELoss': 'weights each class by a power of its count, '
-    + _REWEIGHTED,
-    'InfluenceBalancedLoss': 'weights each sample by its class and its '
-    'influence, ' + _REWEIGHTED,
-    'SoftmaxFocalLoss': 'down-weights well-classified samples by (1 − p)^γ '
-    '(and weights classes by alpha): ' + _NOT_CALIBRATED,
-    'JointFocalCELoss': 'adds a focal term, (1 − p)^γ times the '
-    'cross-entropy: ' + _NOT_CALIBRATED,
-    'FocalLoss': 'trains one-vs-rest sigmoid scores with a focal term and '
-    'alpha, not a softmax estimate of p(y|x)',
-    'AsymmetricLoss': _SIGMOID,
-    'FocalHeatmapLoss': _SIGMOID,
+# What MMPretrain's losses that the post-hoc adjustment does not follow
+# leave in their logits, as (kind of mmlt.models.losses.LOGIT_KINDS, how),
+# by class name (looked up by the class, then by its base classes). mmlt's
+# losses declare the same in their own class (``logit_kind``,
+# ``logit_kind_how``); MMPretrain's cannot, so they are listed here.
+_MMPRETRAIN_LOGIT_KINDS: Dict[str, Tuple[str, str]] = {
+    'SeesawLoss': ('uses_prior', 'scales the other classes\' terms of the '
+                   'softmax by ratios of the class counts while training'),
+    'FocalLoss': ('sigmoid', ' with a focal term and alpha'),
+    'AsymmetricLoss': ('sigmoid', ''),
 }
 
 
@@ -121,27 +94,37 @@ def logit_adjustment_refusal(loss: torch.nn.Module) -> Optional[str]:
     τ = 1 is then no longer the exact Bayes correction, but the logits still
     carry the training prior and nothing else removes it. Subclasses of
     these two are not trusted (their forward may do anything). Every other
-    loss, mmlt's included, gets its reason (``_LOSS_REFUSALS``, looked up
-    by the loss's class and then its base classes; a loss not listed is
-    refused as not being softmax cross-entropy).
+    loss is refused with the reason its class declares (mmlt's losses:
+    ``logit_kind`` and ``logit_kind_how``, see
+    :class:`~mmlt.models.losses.BaseLTLoss`; MMPretrain's:
+    ``_MMPRETRAIN_LOGIT_KINDS``, looked up by the loss's class and then its
+    base classes); a loss that declares nothing is refused as not being
+    softmax cross-entropy.
     """
     from mmpretrain.models.losses import CrossEntropyLoss, LabelSmoothLoss
     name = type(loss).__name__
     ce = loss
     if type(loss) is LabelSmoothLoss:
         if loss.mode == 'multi_label':
-            return f"LabelSmoothLoss(mode='multi_label') {_SIGMOID}"
+            return ("LabelSmoothLoss(mode='multi_label') "
+                    + describe_logits('sigmoid'))
         ce = loss.ce
     if type(ce) is CrossEntropyLoss:
         if ce.use_sigmoid:
-            return f'{name}(use_sigmoid=True) {_SIGMOID}'
+            return f'{name}(use_sigmoid=True) ' + describe_logits('sigmoid')
         if ce.class_weight is not None:
-            return (f'{name}(class_weight={ce.class_weight!r}) weights the '
-                    f'classes while training, {_REWEIGHTED}')
+            return f'{name}(class_weight={ce.class_weight!r}) ' + \
+                describe_logits('reweighted',
+                                'weights the classes while training')
         return None
+    kind = getattr(loss, 'logit_kind', None)
+    if kind is not None:
+        return f'{name} ' + describe_logits(
+            kind, getattr(loss, 'logit_kind_how', ''))
     for cls in type(loss).__mro__:
-        if cls.__name__ in _LOSS_REFUSALS:
-            return f'{name} {_LOSS_REFUSALS[cls.__name__]}'
+        if cls.__name__ in _MMPRETRAIN_LOGIT_KINDS:
+            return f'{name} ' + describe_logits(
+                *_MMPRETRAIN_LOGIT_KINDS[cls.__name__])
     return (f'{name} is not softmax cross-entropy, which the adjustment '
             'assumes (its logits estimate log p(y|x) under the training '
             'prior π up to a constant)')
@@ -163,9 +146,10 @@ class LTLinearClsHead(LinearClsHead):
     Per batch, the loss may also take ``group_id`` (a long tensor with each
     sample's group; a batch without group ids is then an error, see
     :mod:`mmlt.structures.group_id`) and ``feats`` (the classifier's input
-    ``h``): the head passes exactly those the loss's ``forward`` names as
-    parameters (a ``**kwargs`` catch-all gets none of them), so MMPretrain's
-    own losses work unchanged.
+    ``h``): the head passes exactly those the loss's class declares in
+    ``extra_inputs`` (e.g. ``extra_inputs = ('feats', )``, see
+    :class:`~mmlt.models.losses.BaseLTLoss`), so MMPretrain's own losses,
+    which declare none, work unchanged.
 
     Args:
         num_classes: Number of classes.
@@ -223,7 +207,7 @@ class LTLinearClsHead(LinearClsHead):
             num_classes=num_classes, in_channels=in_channels, **kwargs)
         self.register_buffer(
             'class_counts', torch.zeros(num_classes, dtype=torch.long))
-        self._loss_kwargs = accepted_loss_kwargs(self.loss_module)
+        self._extra_inputs = loss_extra_inputs(self.loss_module)
         self.logit_adjust_tau = check_logit_adjust_tau(logit_adjust_tau)
         if not isinstance(logit_adjust_any_loss, bool):
             raise TypeError(f'logit_adjust_any_loss={logit_adjust_any_loss!r}'
@@ -265,16 +249,14 @@ class LTLinearClsHead(LinearClsHead):
             'model.head.logit_adjust_any_loss=True.')
 
     def set_class_counts(self, counts: Sequence[int]) -> None:
-        """Set the training set's images per class (validated) and hand
-        them to the loss."""
-        counts = np.asarray(counts)
-        if counts.ndim != 1 or len(counts) != self.num_classes:
+        """Set the training set's images per class (validated as every class
+        statistic is, by :func:`mmlt.structures.check_counts`, and against
+        ``num_classes``) and hand them to the loss."""
+        counts = check_counts(counts, f'{type(self).__name__} class counts')
+        if len(counts) != self.num_classes:
             raise ValueError(
                 f'{type(self).__name__} has num_classes={self.num_classes} '
                 f'but got class counts for {counts.size} classes')
-        if (counts < 0).any() or not np.issubdtype(counts.dtype, np.integer):
-            raise ValueError(f'class counts must be non-negative integers, '
-                             f'got {counts.tolist()}')
         self.class_counts.copy_(torch.as_tensor(counts, dtype=torch.long))
         self._hand_counts_to_loss()
 
@@ -303,8 +285,8 @@ class LTLinearClsHead(LinearClsHead):
                          group_weight: Optional[Mapping[int, float]]) -> None:
         """Set (or with None remove) the per-group loss weights."""
         group_weight = parse_group_weight(group_weight)
-        if group_weight is not None and not accepted_loss_kwargs(
-                self.loss_module, ('weight', )):
+        if group_weight is not None and not takes_sample_weight(
+                self.loss_module):
             raise ValueError(
                 f'group_weight needs a loss that takes a per-sample weight; '
                 f'{type(self.loss_module).__name__}.forward has no weight '
@@ -352,17 +334,18 @@ class LTLinearClsHead(LinearClsHead):
     def loss(self, feats, data_samples: List[DataSample], **kwargs) -> dict:
         pre_logits = self.pre_logits(feats)
         cls_score = self.classify(pre_logits)
-        if 'feats' in self._loss_kwargs:
+        if 'feats' in self._extra_inputs:
             kwargs['feats'] = pre_logits
         return self._get_loss(cls_score, data_samples, **kwargs)
 
     def _get_loss(self, cls_score: torch.Tensor,
                   data_samples: List[DataSample], **kwargs) -> dict:
         group_id = None
-        if 'group_id' in self._loss_kwargs or self.group_weight is not None:
+        if 'group_id' in self._extra_inputs or \
+                self.group_weight is not None:
             group_id = gather_group_ids(data_samples, self._group_feature(),
                                         cls_score.device)
-        if 'group_id' in self._loss_kwargs:
+        if 'group_id' in self._extra_inputs:
             kwargs['group_id'] = group_id
         if self.group_weight is not None:
             weight = group_sample_weights(group_id, self.group_weight)
@@ -377,7 +360,7 @@ class LTLinearClsHead(LinearClsHead):
         if self.group_weight is not None:
             return f'{type(self).__name__}(group_weight={self.group_weight})'
         return (f'{type(self).__name__} with '
-                f'{type(self.loss_module).__name__} (its forward takes '
+                f'{type(self.loss_module).__name__} (its extra_inputs name '
                 'group_id)')
 
     def _get_predictions(self, cls_score: torch.Tensor, data_samples):

@@ -30,6 +30,9 @@ class BalancedSoftmaxLoss(LogitAdjustedLoss):
             ``reduction``, ``loss_weight``).
     """
 
+    logit_kind = 'uses_prior'
+    logit_kind_how = 'trains on z + log π (balanced softmax)'
+
     def __init__(self, **kwargs) -> None:
         super().__init__(tau=1.0, **kwargs)
 

@@ -15,16 +15,29 @@ buffers, which follow the module to its device. mmlt's heads call it when
 they receive the counts (``LongTailContextHook`` when training starts, and
 after loading a checkpoint whose head knows them); ``forward`` only reads the
 buffers.
+
+A loss declares what else it is in its own class, as attributes that the
+rest of mmlt reads instead of keeping lists of losses: the per-batch inputs
+it takes from the head (:attr:`BaseLTLoss.extra_inputs`), what training with
+it leaves in the logits (:attr:`BaseLTLoss.logit_kind`, for the head's
+refusal of post-hoc logit adjustment), and, through
+:class:`ClassWeightMixin`, that a schedule hook may switch its class weights
+(deferred re-weighting).
 """
-from typing import Dict, Optional
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
 from torch import Tensor, nn
 
+from mmlt.registry import MODELS
 from .utils import (CountsLike, check_class_counts, one_hot_target,
                     reduce_loss_with_weight, upcast)
 
-__all__ = ['BaseLTLoss', 'ClassWeightMixin', 'CLASS_WEIGHT_NORMS']
+__all__ = [
+    'BaseLTLoss', 'ClassWeightMixin', 'CLASS_WEIGHT_NORMS', 'EXTRA_INPUTS',
+    'LOGIT_KINDS', 'check_extra_inputs', 'class_weighted_losses',
+    'describe_logits'
+]
 
 REDUCTIONS = ('none', 'mean', 'sum')
 # What 'mean' divides a class-weighted loss by: the number of samples
@@ -32,6 +45,55 @@ REDUCTIONS = ('none', 'mean', 'sum')
 # (torch's F.cross_entropy(weight=...), the official LDAM-DRW and
 # Bag-of-Tricks-LT code).
 CLASS_WEIGHT_NORMS = ('num_samples', 'weight_sum')
+# The per-batch inputs mmlt's heads can pass a loss besides MMPretrain's
+# arguments, when the loss names them in its ``extra_inputs``: each sample's
+# group id (a long tensor) and the classifier's input ``h``.
+EXTRA_INPUTS = ('group_id', 'feats')
+# What training with a loss leaves in its logits, by kind, as the clause
+# that follows the loss's name in the head's refusal of the post-hoc logit
+# adjustment z − τ·log π, which assumes softmax cross-entropy's logits (their
+# softmax estimates p(y|x) under the training prior π). ``{how}`` is the
+# loss's own words for what it does (:attr:`BaseLTLoss.logit_kind_how`).
+LOGIT_KINDS: Dict[str, str] = {
+    # the loss already corrects for the prior π while training
+    'uses_prior': '{how}, so the model already corrects for the training '
+    'prior: the post-hoc adjustment would correct for it a second time',
+    # margins, temperatures or dropped terms that favour rare classes
+    'favours_rare': '{how}, so the logits already favour rare classes, by '
+    'another amount than τ·log π',
+    # class (or sample) weights
+    'reweighted': '{how}, so the logits reflect a re-weighted class '
+    'distribution, not the training prior π the adjustment removes',
+    # a softmax loss whose minimiser is not log p(y|x) (focal terms)
+    'not_calibrated': '{how}: its minimiser is not log p(y|x): the logits '
+    'are not softmax-calibrated estimates under the training prior',
+    # one-vs-rest sigmoid scores
+    'sigmoid': 'trains one-vs-rest sigmoid scores{how}, not a softmax '
+    'estimate of p(y|x)',
+}
+
+
+def check_extra_inputs(extra_inputs: Sequence[str],
+                       owner: str) -> Tuple[str, ...]:
+    """``extra_inputs`` as a tuple of names from :data:`EXTRA_INPUTS`; a
+    TypeError naming ``owner`` otherwise (a bare string, which would be
+    read letter by letter, or a misspelt name, which the head would never
+    pass)."""
+    if isinstance(extra_inputs, str) or not all(
+            isinstance(k, str) and k in EXTRA_INPUTS for k in extra_inputs):
+        raise TypeError(
+            f'{owner}.extra_inputs={extra_inputs!r} must be a tuple of '
+            f'names from {EXTRA_INPUTS}, e.g. extra_inputs = (\'feats\', )')
+    return tuple(extra_inputs)
+
+
+def describe_logits(kind: str, how: str = '') -> str:
+    """The clause of :data:`LOGIT_KINDS` for ``kind`` with ``how`` in it
+    (a ValueError naming the kinds for an unknown one)."""
+    if kind not in LOGIT_KINDS:
+        raise ValueError(f'logit_kind={kind!r} must be one of '
+                         f'{sorted(LOGIT_KINDS)}')
+    return LOGIT_KINDS[kind].format(how=how)
 
 
 class BaseLTLoss(nn.Module):
@@ -56,10 +118,36 @@ class BaseLTLoss(nn.Module):
 
     #: Whether the loss derives per-class tensors from the class counts.
     needs_class_counts: bool = False
+    #: Which of :data:`EXTRA_INPUTS` the head passes to ``forward`` per
+    #: batch, e.g. ``('feats', )``; they reach :meth:`per_sample_loss` and
+    #: :meth:`mean_denominator` as keyword arguments. A loss without the
+    #: attribute (MMPretrain's) gets none of them.
+    extra_inputs: Tuple[str, ...] = ()
+    #: What training with the loss leaves in its logits, a key of
+    #: :data:`LOGIT_KINDS`; the head quotes it when it refuses post-hoc
+    #: logit adjustment after this loss. None: not declared (the head then
+    #: refuses the adjustment as after any loss that is not softmax
+    #: cross-entropy).
+    logit_kind: Optional[str] = None
+    #: What the loss does that makes its logits so, in a few words that fit
+    #: the kind's clause (e.g. ``'takes a class-dependent margin off the
+    #: target logit while training'``).
+    logit_kind_how: str = ''
     #: What ``'mean'`` divides a class-weighted loss by (one of
     #: :data:`CLASS_WEIGHT_NORMS`); losses with class weights let the
     #: config choose (:meth:`_set_class_weight_norm`).
     class_weight_norm: str = 'num_samples'
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        """Check a loss's declarations when its class is defined, so that a
+        misspelt input or kind fails on import, not silently in training."""
+        super().__init_subclass__(**kwargs)
+        cls.extra_inputs = check_extra_inputs(cls.extra_inputs, cls.__name__)
+        if cls.logit_kind is not None:
+            try:
+                describe_logits(cls.logit_kind, cls.logit_kind_how)
+            except ValueError as error:
+                raise TypeError(f'{cls.__name__}.{error}') from None
 
     def __init__(self, reduction: str = 'mean',
                  loss_weight: float = 1.0) -> None:
@@ -239,3 +327,12 @@ class ClassWeightMixin:
 
     def class_weight_in_effect(self) -> Optional[Tensor]:
         return self.class_weight
+
+
+def class_weighted_losses() -> List[str]:
+    """The registered losses on :class:`ClassWeightMixin`, by name: those
+    whose class weights a schedule hook may switch (what
+    ``DeferredReweightingHook`` names when it refuses another loss)."""
+    return sorted(
+        name for name, cls in MODELS.module_dict.items()
+        if isinstance(cls, type) and issubclass(cls, ClassWeightMixin))

@@ -54,6 +54,10 @@ class CDTLoss(ClassWeightMixin, BaseLTLoss):
             :class:`~mmlt.models.losses.base_loss.ClassWeightMixin`).
     """
 
+    logit_kind = 'favours_rare'
+    logit_kind_how = ('divides each logit by a class-dependent temperature '
+                      'while training')
+
     needs_class_counts = True
 
     def __init__(self,

@@ -94,6 +94,9 @@ class ClassBalancedLoss(BaseLTLoss):
             :class:`~mmlt.models.losses.base_loss.BaseLTLoss`).
     """
 
+    logit_kind = 'reweighted'
+    logit_kind_how = 'weights each class by its effective number of samples'
+
     needs_class_counts = True
 
     def __init__(self,

@@ -39,6 +39,9 @@ class CostSensitiveCELoss(BaseLTLoss):
             :class:`~mmlt.models.losses.base_loss.BaseLTLoss`).
     """
 
+    logit_kind = 'reweighted'
+    logit_kind_how = 'weights each class by a power of its count'
+
     needs_class_counts = True
 
     def __init__(self,

@@ -90,6 +90,11 @@ class InfluenceBalancedLoss(BaseLTLoss):
             :class:`~mmlt.models.losses.base_loss.BaseLTLoss`).
     """
 
+    # the head passes the final layer's input h
+    extra_inputs = ('feats', )
+    logit_kind = 'reweighted'
+    logit_kind_how = 'weights each sample by its class and its influence'
+
     def __init__(self,
                  alpha: float = 1000.0,
                  epsilon: float = 1e-3,
@@ -121,14 +126,6 @@ class InfluenceBalancedLoss(BaseLTLoss):
 
     def class_weight_in_effect(self) -> Optional[Tensor]:
         return self.ib_weight if self.class_reweight else None
-
-    def forward(self, cls_score: Tensor, label: Tensor,
-                weight: Optional[Tensor] = None, *args,
-                feats: Optional[Tensor] = None, **kwargs) -> Tensor:
-        """:meth:`BaseLTLoss.forward`, naming ``feats`` (the final layer's
-        input ``h``) so that mmlt's head passes it."""
-        return super().forward(cls_score, label, weight, *args, feats=feats,
-                               **kwargs)
 
     def per_sample_loss(self, logits: Tensor, label: Tensor,
                         feats: Optional[Tensor] = None) -> Tensor:

@@ -47,6 +47,9 @@ class JointFocalCELoss(BaseLTLoss):
             :class:`~mmlt.models.losses.base_loss.BaseLTLoss`).
     """
 
+    logit_kind = 'not_calibrated'
+    logit_kind_how = 'adds a focal term, (1 − p)^γ times the cross-entropy'
+
     def __init__(self,
                  gamma: float = 2.0,
                  focal_weight: float = 1.0,

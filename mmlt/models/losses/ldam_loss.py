@@ -77,6 +77,10 @@ class LDAMLoss(ClassWeightMixin, BaseLTLoss):
             :class:`~mmlt.models.losses.base_loss.ClassWeightMixin`).
     """
 
+    logit_kind = 'favours_rare'
+    logit_kind_how = ('takes a class-dependent margin (larger for rare '
+                      'classes) off the target logit while training')
+
     needs_class_counts = True
 
     def __init__(self,

@@ -60,6 +60,10 @@ class LogitAdjustedLoss(ClassWeightMixin, BaseLTLoss):
             :class:`~mmlt.models.losses.base_loss.ClassWeightMixin`).
     """
 
+    logit_kind = 'uses_prior'
+    logit_kind_how = ('trains on z + τ·log π (the loss form of the same '
+                      'adjustment)')
+
     needs_class_counts = True
 
     def __init__(self,

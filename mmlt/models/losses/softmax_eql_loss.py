@@ -70,6 +70,9 @@ class SoftmaxEQLLoss(BaseLTLoss):
             :class:`~mmlt.models.losses.base_loss.BaseLTLoss`).
     """
 
+    logit_kind = 'favours_rare'
+    logit_kind_how = "drops the rare classes' negative terms while training"
+
     needs_class_counts = True
 
     def __init__(self,

@@ -77,6 +77,10 @@ class SoftmaxFocalLoss(ClassWeightMixin, BaseLTLoss):
             :class:`~mmlt.models.losses.base_loss.ClassWeightMixin`).
     """
 
+    logit_kind = 'not_calibrated'
+    logit_kind_how = ('down-weights well-classified samples by (1 − p)^γ '
+                      '(and weights classes by alpha)')
+
     def __init__(self,
                  gamma: float = 2.0,
                  alpha: Union[None, str, Sequence[float]] = None,

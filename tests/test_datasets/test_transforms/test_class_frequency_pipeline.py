@@ -10,7 +10,8 @@ from mmengine.dataset import Compose
 from mmengine.runner import set_random_seed
 
 import mmlt  # noqa: F401
-from mmlt.datasets import DigitsLT, LongTailDataset
+from mmlt.datasets import (DigitsLT, LongTailDataset,
+                           long_tail_context_from_dataset)
 from mmlt.datasets.transforms import ApplyByClassFrequency, ApplyByGroup
 from mmlt.engine.hooks import LongTailContextHook
 from mmlt.registry import TRANSFORMS
@@ -22,7 +23,7 @@ def _hand_over(dataset) -> int:
     training set once, hand the context to its pipelines' transforms."""
     transforms = LongTailContextHook._transforms_of(
         SimpleNamespace(dataset=dataset))
-    return hand_over(LongTailContext.from_dataset(dataset), transforms)
+    return hand_over(long_tail_context_from_dataset(dataset), transforms)
 
 TO_16 = [dict(type='Resize', scale=(16, 16))]
 TO_8 = [dict(type='Resize', scale=(8, 8))]

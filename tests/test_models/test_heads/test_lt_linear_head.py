@@ -18,6 +18,8 @@ class _RecordingLoss(nn.Module):
     """Records the counts the head hands over and what it passes per batch
     (test helper)."""
 
+    extra_inputs = ('group_id', )
+
     def __init__(self):
         super().__init__()
         self.counts = []
@@ -34,6 +36,8 @@ class _RecordingLoss(nn.Module):
 
 @MODELS.register_module(force=True)
 class _FeatsLoss(nn.Module):
+
+    extra_inputs = ('feats', )
 
     def __init__(self):
         super().__init__()
@@ -59,7 +63,22 @@ def build(loss):
         dict(type='LTLinearClsHead', num_classes=3, in_channels=4, loss=loss))
 
 
-def test_head_hands_counts_once_and_passes_groups_the_loss_names():
+@MODELS.register_module(force=True)
+class _UndeclaredLoss(nn.Module):
+    """Names ``feats`` and ``group_id`` in ``forward`` but declares no
+    ``extra_inputs``: it gets neither (test helper)."""
+
+    def __init__(self):
+        super().__init__()
+        self.seen = None
+
+    def forward(self, cls_score, label, weight=None, avg_factor=None,
+                reduction_override=None, feats='unset', group_id='unset'):
+        self.seen = (feats, group_id)
+        return cls_score.sum() * 0
+
+
+def test_head_hands_counts_once_and_passes_groups_the_loss_declares():
     head = build(dict(type='_RecordingLoss'))
     assert head.loss_module.counts == []  # unknown counts are not handed
     head.set_class_counts([5, 3, 1])
@@ -74,13 +93,14 @@ def test_head_hands_counts_once_and_passes_groups_the_loss_names():
     assert seen['group_id'].tolist() == [1, 0, 2]
     assert seen['group_id'].dtype == torch.long
     # a sample without group id is an error, not group 0
-    with pytest.raises(ValueError, match=r'_RecordingLoss \(its forward '
-                       r'takes group_id\) needs the group_id of every '
+    with pytest.raises(ValueError, match=r'_RecordingLoss \(its '
+                       r'extra_inputs name group_id\) needs the group_id of '
+                       'every '
                        'sample, but sample 1 of the batch has no group_id'):
         head.loss(feats, samples([0, 1, 2], [1, None, 2]))
 
 
-def test_head_passes_only_named_context_to_var_keyword_losses():
+def test_head_passes_only_declared_inputs_to_var_keyword_losses():
     head = build(dict(type='_FeatsLoss'))
     head.set_class_counts([1, 1, 1])
     x = torch.randn(2, 4)
@@ -89,6 +109,23 @@ def test_head_passes_only_named_context_to_var_keyword_losses():
     assert torch.equal(feats, x)
     # **kwargs gets none of class_counts / group_id
     assert keys == ['avg_factor']
+
+
+def test_inputs_named_in_forward_but_not_declared_are_not_passed():
+    head = build(dict(type='_UndeclaredLoss'))
+    head.loss((torch.randn(2, 4), ), samples([0, 2], [1, 0]))
+    assert head.loss_module.seen == ('unset', 'unset')
+
+
+@pytest.mark.parametrize('extra_inputs', ['feats', ('feat', ), ('labels', )])
+def test_misspelt_extra_inputs_are_refused_when_the_head_is_built(
+        extra_inputs):
+    loss = MODELS.build(dict(type='_UndeclaredLoss'))
+    loss.extra_inputs = extra_inputs
+    with pytest.raises(TypeError, match=re.escape(
+            f'_UndeclaredLoss.extra_inputs={extra_inputs!r} must be a tuple '
+            "of names from ('group_id', 'feats')")):
+        build(loss)
 
 
 @pytest.mark.parametrize('loss', [
@@ -398,17 +435,20 @@ def test_logit_adjustment_on_another_loss_is_refused_at_build(loss, reason):
 
 
 def _mmlt_loss_names():
-    from mmlt.models import losses
+    """Every loss class mmlt registers (its own classes, not test
+    helpers)."""
+    from mmlt.models.losses import BaseLTLoss
     return sorted(
-        name for name in losses.__all__
-        if inspect.isclass(getattr(losses, name))
-        and issubclass(getattr(losses, name), nn.Module))
+        name for name, cls in MODELS.module_dict.items()
+        if inspect.isclass(cls) and issubclass(cls, BaseLTLoss)
+        and cls.__module__.startswith('mmlt.'))
 
 
 @pytest.mark.parametrize('name', _mmlt_loss_names())
 def test_every_mmlt_loss_is_refused(name):
     """mmlt's losses re-weight, put margins or use the prior: none of them
-    trains the softmax-calibrated logits the adjustment assumes."""
+    trains the softmax-calibrated logits the adjustment assumes, and each
+    says so in its own class (``logit_kind``)."""
     reason = logit_adjustment_refusal(MODELS.build(dict(type=name)))
     assert reason is not None and reason.startswith(name)
     assert 'not softmax cross-entropy' not in reason  # a reason of its own

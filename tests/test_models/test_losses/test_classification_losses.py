@@ -2,9 +2,11 @@
 
 References are direct float64 evaluations of each paper's formula, written
 independently of the implementation (explicit exp/log/sum, no
-log-softmax helper, no shared code with mmlt).
+log-softmax helper, no shared code with mmlt). ``CASES`` is the one list of
+losses here: every registered mmlt classification loss must have a case
+(``test_loss_registry.py`` fails otherwise), and the lists of particular
+losses below are derived from it.
 """
-import inspect
 from typing import Callable, NamedTuple
 
 import pytest
@@ -12,6 +14,7 @@ import torch
 import torch.nn.functional as F
 
 import mmlt  # noqa: F401
+from mmlt.models.losses import ClassWeightMixin
 from mmlt.registry import MODELS
 
 COUNTS = torch.tensor([40, 20, 9, 4, 2])
@@ -168,9 +171,9 @@ CASES = {
 
 def call(loss, z, y, counts=COUNTS, h=None, **kwargs):
     """As mmlt's head uses a loss: counts handed over once, ``feats`` passed
-    when ``forward`` names it."""
+    when the loss declares it in ``extra_inputs``."""
     loss.set_class_counts(counts)
-    if 'feats' in inspect.signature(loss.forward).parameters:
+    if 'feats' in loss.extra_inputs:
         kwargs['feats'] = h
     return loss(z, y, **kwargs)
 
@@ -320,21 +323,39 @@ def test_class_balanced_sigmoid_beta0_is_mmpretrain_sigmoid_loss(loss_type):
         call(loss, z, y, avg_factor=6), expected)
 
 
-def test_drw_weights_reach_losses_with_set_class_weight():
+def _reweightable():
+    """One default config per loss type of ``CASES`` on ClassWeightMixin
+    (whose class weights deferred re-weighting switches)."""
+    types = {c.cfg['type'] for c in CASES.values()
+             if issubclass(MODELS.get(c.cfg['type']), ClassWeightMixin)}
+    return [dict(type=t) for t in sorted(types)]
+
+
+REWEIGHTABLE = _reweightable()
+
+
+def test_reweightable_cases_are_mmlts_class_weighted_losses():
+    # what DeferredReweightingHook names as the losses it re-weights
+    from mmlt.models.losses import class_weighted_losses
+    ours = {n for n in class_weighted_losses()
+            if MODELS.get(n).__module__.startswith('mmlt.')}
+    assert {c['type'] for c in REWEIGHTABLE} == ours
+    assert 'LDAMLoss' in ours
+
+
+@pytest.mark.parametrize('cfg', REWEIGHTABLE, ids=lambda c: c['type'])
+def test_drw_weights_reach_losses_with_set_class_weight(cfg):
     z, y, h = inputs()
     w = torch.tensor([0.2, 0.5, 1.0, 1.3, 2.0])
-    for cfg in (dict(type='LDAMLoss'), dict(type='SoftmaxFocalLoss'),
-                dict(type='LogitAdjustedLoss'), dict(type='CDTLoss'),
-                dict(type='BalancedSoftmaxLoss')):
-        loss = MODELS.build(cfg)
-        plain = call(loss, z, y, reduction_override='none')
-        loss.set_class_weight(w)
-        torch.testing.assert_close(
-            call(loss, z, y, reduction_override='none'),
-            plain * w.double()[y])
-        loss.set_class_weight(None)
-        torch.testing.assert_close(
-            call(loss, z, y, reduction_override='none'), plain)
+    loss = MODELS.build(cfg)
+    plain = call(loss, z, y, reduction_override='none')
+    loss.set_class_weight(w)
+    torch.testing.assert_close(
+        call(loss, z, y, reduction_override='none'),
+        plain * w.double()[y])
+    loss.set_class_weight(None)
+    torch.testing.assert_close(
+        call(loss, z, y, reduction_override='none'), plain)
 
 
 def test_counts_from_the_constructor_for_standalone_use():
@@ -384,9 +405,6 @@ def test_bad_reduction_override_is_named():
 
 # a weight vector float32 cannot hold exactly
 W64 = torch.tensor([0.1, 0.3, 0.7, 1.1, 2.9], dtype=torch.float64)
-REWEIGHTABLE = [dict(type='LDAMLoss'), dict(type='SoftmaxFocalLoss'),
-                dict(type='LogitAdjustedLoss'), dict(type='CDTLoss'),
-                dict(type='BalancedSoftmaxLoss')]
 
 
 @pytest.mark.parametrize('cfg', REWEIGHTABLE, ids=lambda c: c['type'])

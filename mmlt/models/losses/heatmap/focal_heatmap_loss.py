@@ -1,4 +1,9 @@
-"""Penalty-reduced focal loss for Gaussian heatmaps (CornerNet/CenterNet)."""
+"""Penalty-reduced focal loss for Gaussian heatmaps (CornerNet/CenterNet).
+
+A heatmap loss (keypoints, centres; also soft ``N x C`` targets), not one of
+the long-tail classification losses beside this folder: it lives apart so
+the classification losses read as one family, and shares their
+``BaseLTLoss`` template."""
 from typing import Optional, Tuple
 
 import torch
@@ -6,8 +11,8 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from mmlt.registry import MODELS
-from .base_loss import BaseLTLoss
-from .utils import upcast
+from ..base_loss import BaseLTLoss
+from ..utils import upcast
 
 __all__ = ['FocalHeatmapLoss', 'focal_heatmap_loss']
 
@@ -96,6 +101,8 @@ class FocalHeatmapLoss(BaseLTLoss):
         **kwargs: ``reduction``, ``loss_weight`` (see
             :class:`~mmlt.models.losses.base_loss.BaseLTLoss`).
     """
+
+    logit_kind = 'sigmoid'
 
     def __init__(self,
                  alpha: float = 2.0,
