@@ -17,7 +17,6 @@ Targets (issue 3): < 2 s, < 500 MB extra per rank, <= 1.5x multinomial.
 """
 import argparse
 import multiprocessing as mp
-import os
 import resource
 import sys
 import time

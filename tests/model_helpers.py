@@ -65,3 +65,30 @@ class LogRecords(logging.Handler):
 
     def at(self, level):
         return [m for lv, m in self.records if lv == level]
+
+
+def toy_runner(work_dir, name, max_epochs, *, optimizer=None,
+               default_hooks=None, **kwargs):
+    """An MMEngine Runner that trains :class:`ToyModel` on
+    :class:`ToyDataset` (batch 4, SGD lr 0.1, seed 0) and saves a
+    checkpoint every epoch; ``default_hooks`` are merged over that
+    ``checkpoint`` hook, ``kwargs`` go to the Runner (``resume``,
+    ``param_scheduler``, ``custom_hooks``, ``load_from``...)."""
+    from mmengine.runner import Runner
+    hooks = dict(checkpoint=dict(type='CheckpointHook', interval=1))
+    hooks.update(default_hooks or {})
+    return Runner(
+        model=ToyModel(),
+        work_dir=str(work_dir),
+        experiment_name=name,
+        train_dataloader=dict(
+            dataset=ToyDataset(),
+            sampler=dict(type='DefaultSampler', shuffle=True),
+            batch_size=4,
+            collate_fn=dict(type='default_collate')),
+        optim_wrapper=dict(
+            optimizer=optimizer or dict(type='SGD', lr=0.1)),
+        train_cfg=dict(by_epoch=True, max_epochs=max_epochs),
+        default_hooks=hooks,
+        randomness=dict(seed=0),
+        **kwargs)

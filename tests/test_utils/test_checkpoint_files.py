@@ -15,10 +15,9 @@ import os.path as osp
 import pytest
 import torch
 from mmengine.hooks import Hook
-from mmengine.runner import Runner
 from mmengine.runner.checkpoint import _load_checkpoint
 
-from model_helpers import LogRecords, ToyDataset, ToyModel
+from model_helpers import LogRecords, toy_runner
 
 import mmlt  # noqa: F401  (applies the patches)
 from mmlt.utils import (CorruptCheckpointError, checkpoint_problem,
@@ -199,20 +198,7 @@ class _StartEpoch(Hook):
 
 
 def _runner(work_dir, name, max_epochs, **kwargs):
-    return Runner(
-        model=ToyModel(),
-        work_dir=str(work_dir),
-        experiment_name=name,
-        train_dataloader=dict(
-            dataset=ToyDataset(),
-            sampler=dict(type='DefaultSampler', shuffle=True),
-            batch_size=4,
-            collate_fn=dict(type='default_collate')),
-        optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.1)),
-        train_cfg=dict(by_epoch=True, max_epochs=max_epochs),
-        default_hooks=dict(checkpoint=dict(type='CheckpointHook', interval=1)),
-        randomness=dict(seed=0),
-        **kwargs)
+    return toy_runner(work_dir, name, max_epochs, **kwargs)
 
 
 @pytest.fixture

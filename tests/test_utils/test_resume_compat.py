@@ -6,10 +6,9 @@ import pytest
 import torch
 from mmengine.hooks import Hook
 from mmengine.logging import HistoryBuffer
-from mmengine.runner import Runner
 from mmengine.runner.checkpoint import _load_checkpoint
 
-from model_helpers import ToyDataset, ToyModel
+from model_helpers import toy_runner
 
 import mmlt  # noqa: F401  (applies the patches)
 from mmlt.utils import TRUSTED_DIRS_ENV, is_trusted_checkpoint
@@ -42,23 +41,12 @@ def _clean_env(monkeypatch):
 
 
 def _runner(work_dir, name, max_epochs, probe=None, **kwargs):
-    return Runner(
-        model=ToyModel(),
-        work_dir=str(work_dir),
-        experiment_name=name,
-        train_dataloader=dict(
-            dataset=ToyDataset(),
-            sampler=dict(type='DefaultSampler', shuffle=True),
-            batch_size=4,
-            collate_fn=dict(type='default_collate')),
-        optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.1, momentum=0.9)),
+    return toy_runner(
+        work_dir, name, max_epochs,
+        optimizer=dict(type='SGD', lr=0.1, momentum=0.9),
         param_scheduler=dict(type='MultiStepLR', milestones=[1]),
-        train_cfg=dict(by_epoch=True, max_epochs=max_epochs),
-        default_hooks=dict(
-            checkpoint=dict(type='CheckpointHook', interval=1),
-            logger=dict(type='LoggerHook', interval=1)),
+        default_hooks=dict(logger=dict(type='LoggerHook', interval=1)),
         custom_hooks=[probe] if probe else None,
-        randomness=dict(seed=0),
         **kwargs)
 
 

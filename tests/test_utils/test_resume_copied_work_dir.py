@@ -15,9 +15,8 @@ import shutil
 
 import pytest
 import torch
-from mmengine.runner import Runner
 
-from model_helpers import LogRecords, ToyDataset, ToyModel
+from model_helpers import LogRecords, toy_runner
 
 import mmlt  # noqa: F401  (applies the patches)
 from mmlt.utils import find_resume_checkpoint
@@ -195,21 +194,9 @@ def test_remote_pointer_is_taken_as_before(tmp_path):
 
 
 def _runner(work_dir, name, max_epochs, **kwargs):
-    return Runner(
-        model=ToyModel(),
-        work_dir=str(work_dir),
-        experiment_name=name,
-        train_dataloader=dict(
-            dataset=ToyDataset(),
-            sampler=dict(type='DefaultSampler', shuffle=True),
-            batch_size=4,
-            collate_fn=dict(type='default_collate')),
-        optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.1)),
-        train_cfg=dict(by_epoch=True, max_epochs=max_epochs),
-        default_hooks=dict(checkpoint=dict(
-            type='CheckpointHook', interval=1, max_keep_ckpts=2)),
-        randomness=dict(seed=0),
-        **kwargs)
+    return toy_runner(work_dir, name, max_epochs, default_hooks=dict(
+        checkpoint=dict(type='CheckpointHook', interval=1,
+                        max_keep_ckpts=2)), **kwargs)
 
 
 def _train(work_dir, name, max_epochs, resume=False):

@@ -1,7 +1,6 @@
 import os.path as osp
 from types import SimpleNamespace
 
-import numpy as np
 import pytest
 from mmengine.config import Config
 from mmengine.hooks import Hook

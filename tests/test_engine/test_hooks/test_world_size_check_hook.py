@@ -12,8 +12,7 @@ from types import SimpleNamespace
 import pytest
 import torch
 from mmengine.config import Config
-from mmengine.runner import Runner
-from model_helpers import LogRecords, ToyDataset, ToyModel
+from model_helpers import LogRecords, toy_runner
 
 import mmlt  # noqa: F401
 from mmlt.engine.hooks import WorldSizeCheckHook, world_size_change
@@ -83,22 +82,8 @@ def test_registered_in_the_default_runtime():
 
 
 def _runner(work_dir, name, max_epochs, **kwargs):
-    return Runner(
-        model=ToyModel(),
-        work_dir=str(work_dir),
-        experiment_name=name,
-        train_dataloader=dict(
-            dataset=ToyDataset(),
-            sampler=dict(type='DefaultSampler', shuffle=True),
-            batch_size=4,
-            collate_fn=dict(type='default_collate')),
-        optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.1)),
-        train_cfg=dict(by_epoch=True, max_epochs=max_epochs),
-        default_hooks=dict(
-            checkpoint=dict(type='CheckpointHook', interval=1),
-            world_size_check=WorldSizeCheckHook()),
-        randomness=dict(seed=0),
-        **kwargs)
+    return toy_runner(work_dir, name, max_epochs, default_hooks=dict(
+        world_size_check=WorldSizeCheckHook()), **kwargs)
 
 
 @pytest.fixture(scope='module')
