@@ -13,11 +13,11 @@ PYTEST_ARGS ?= -q
 .PHONY: venv demo test fashion-mnist clean-demo
 
 # The supported ranges (requirements/*.txt, read by setup.py) at the exact
-# versions of requirements/constraints.txt; extras (tensorboard, noise, deploy)
-# included, so the tests cover them.
+# versions of requirements/constraints.txt; extras (tensorboard, noise, deploy,
+# pretrained) included, so the tests cover them.
 REQUIREMENTS := requirements/runtime.txt requirements/tests.txt \
 	requirements/tensorboard.txt requirements/noise.txt \
-	requirements/deploy.txt
+	requirements/deploy.txt requirements/pretrained.txt
 CONSTRAINTS := requirements/constraints.txt
 
 $(STAMP): $(REQUIREMENTS) $(CONSTRAINTS) setup.py

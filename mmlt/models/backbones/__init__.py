@@ -1,3 +1,12 @@
+from .efficientnet_lite_convert import (backbone_checkpoint_state,
+                                       build_backbone_checkpoint,
+                                       convert_efficientnet_state_dict,
+                                       lite_weights_file,
+                                       map_efficientnet_keys)
 from .resnet32_cifar import ResNetCIFARLT, ZeroPadShortcut
 
-__all__ = ['ResNetCIFARLT', 'ZeroPadShortcut']
+__all__ = [
+    'ResNetCIFARLT', 'ZeroPadShortcut', 'map_efficientnet_keys',
+    'convert_efficientnet_state_dict', 'backbone_checkpoint_state',
+    'build_backbone_checkpoint', 'lite_weights_file'
+]
