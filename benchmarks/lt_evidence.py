@@ -41,9 +41,6 @@ from typing import List, Optional, Sequence
 
 from benchmarks.common import ROOT
 from benchmarks.lt_archive import DEFAULT_RECORDS_DIR, DEFAULT_WORK_DIR
-# the curve maths lived here before the package was split; the names other
-# scripts imported from here stay importable
-from benchmarks.lt_curves import change_over_last_fifth, is_flat  # noqa: F401
 from benchmarks.lt_results import Results, read_results
 from benchmarks.page import DEFAULT_OUT, SECTIONS, section, write_report
 
