@@ -92,3 +92,15 @@ def toy_runner(work_dir, name, max_epochs, *, optimizer=None,
         default_hooks=hooks,
         randomness=dict(seed=0),
         **kwargs)
+
+
+def train_logged(runner):
+    """``runner.train()`` with a :class:`LogRecords` on its logger; the
+    records (the handler is removed afterwards, also on an error)."""
+    records = LogRecords()
+    runner.logger.addHandler(records)
+    try:
+        runner.train()
+    finally:
+        runner.logger.removeHandler(records)
+    return records

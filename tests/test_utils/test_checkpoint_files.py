@@ -17,7 +17,7 @@ import torch
 from mmengine.hooks import Hook
 from mmengine.runner.checkpoint import _load_checkpoint
 
-from model_helpers import LogRecords, toy_runner
+from model_helpers import toy_runner, train_logged
 
 import mmlt  # noqa: F401  (applies the patches)
 from mmlt.utils import (CorruptCheckpointError, checkpoint_problem,
@@ -213,12 +213,7 @@ def _resume(work_dir, name, max_epochs=3):
     probe = _StartEpoch()
     runner = _runner(work_dir, name, max_epochs, resume=True,
                      custom_hooks=[probe])
-    records = LogRecords()
-    runner.logger.addHandler(records)
-    try:
-        runner.train()
-    finally:
-        runner.logger.removeHandler(records)
+    records = train_logged(runner)
     return probe, records
 
 

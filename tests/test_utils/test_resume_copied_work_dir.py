@@ -16,7 +16,7 @@ import shutil
 import pytest
 import torch
 
-from model_helpers import LogRecords, toy_runner
+from model_helpers import toy_runner, train_logged
 
 import mmlt  # noqa: F401  (applies the patches)
 from mmlt.utils import find_resume_checkpoint
@@ -201,12 +201,7 @@ def _runner(work_dir, name, max_epochs, **kwargs):
 
 def _train(work_dir, name, max_epochs, resume=False):
     runner = _runner(work_dir, name, max_epochs, resume=resume)
-    records = LogRecords()
-    runner.logger.addHandler(records)
-    try:
-        runner.train()
-    finally:
-        runner.logger.removeHandler(records)
+    records = train_logged(runner)
     return runner, records
 
 

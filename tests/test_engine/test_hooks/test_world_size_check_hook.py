@@ -12,7 +12,7 @@ from types import SimpleNamespace
 import pytest
 import torch
 from mmengine.config import Config
-from model_helpers import LogRecords, toy_runner
+from model_helpers import LogRecords, toy_runner, train_logged
 
 import mmlt  # noqa: F401
 from mmlt.engine.hooks import WorldSizeCheckHook, world_size_change
@@ -110,12 +110,7 @@ def test_resume_warns_on_another_world_size(saved, tmp_path, recorded):
     torch.save(checkpoint, resumed)
     runner = _runner(tmp_path, f'resume_{tmp_path.name}', 2,
                      resume=True, load_from=resumed)
-    records = LogRecords()
-    runner.logger.addHandler(records)
-    try:
-        runner.train()
-    finally:
-        runner.logger.removeHandler(records)
+    records = train_logged(runner)
     assert 'resumed epoch: 1, iter: 2' in records.at(logging.INFO)
     warnings = [m for m in records.at(logging.WARNING) if 'world size' in m]
     if recorded == 2:
