@@ -26,7 +26,8 @@ its 30-epoch schedule, validated every 2 epochs) trained on all the training ima
 ``ensemble_config.py`` (the mean of the K fold models' scores) tested with
 ``tools/test.py``. Each run's test metrics are kept under
 ``benchmarks/results/own-data-kfold/`` (``--reuse`` skips a run whose
-record exists). Writes section ``own-data-kfold`` of ``--out``; not run
+record exists; ``--render-only`` writes the section from the records alone,
+as tests/test_benchmarks/test_own_data_kfold.py does to check the page). Writes section ``own-data-kfold`` of ``--out``; not run
 in CI.
 """
 import argparse
@@ -236,9 +237,29 @@ def render(results: Dict[str, List[Dict[str, float]]], counts: List[int],
         'trains on (K-1)/K of every class: a class of 5 images gives a '
         'fold model 2 or 3 of them with K = 2), then `tools/test.py` of '
         'its `ensemble_config.py` (the mean of the fold models\' scores).',
-        f'Machine: {machine_info(sys.executable)}; code: {git_provenance()}.',
-        f'Command: `{command}`', '']
+        f'- Machine: {machine_info(sys.executable)}',
+        f'- Code: {git_provenance()}', f'- Command: `{command}`', '']
     return '\n'.join(lines)
+
+
+def read_records(rows: Sequence[str], seeds: Sequence[int]
+                 ) -> Dict[str, List[Dict[str, float]]]:
+    """The kept test metrics of ``rows`` × ``seeds`` (a run without a
+    record is left out), row by row in seed order."""
+    results: Dict[str, List[Dict[str, float]]] = {}
+    for row in rows:
+        for seed in seeds:
+            record = osp.join(RECORDS, f'{row}_seed{seed}.json')
+            if osp.isfile(record):
+                with open(record) as f:
+                    results.setdefault(row, []).append(json.load(f))
+    return results
+
+
+def training_counts() -> List[int]:
+    """The data set's images per class (what :func:`write_data` draws)."""
+    from mmlt.datasets.lt_profiles import long_tail_counts
+    return [int(c) for c in long_tail_counts(10, MAX_COUNT, IMBALANCE)]
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -253,9 +274,21 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument('--rows', nargs='+',
                         help='run only these rows (full, kfold-K); the '
                         'section is written from every kept record')
+    parser.add_argument('--render-only', action='store_true',
+                        help='write the section from the kept records alone '
+                        '(no data, no training)')
     parser.add_argument('--out', help='write the section into this file')
     args = parser.parse_args(argv)
     rows = ['full'] + [f'kfold-{k}' for k in args.folds]
+    command = 'python -m benchmarks.own_data_kfold ' + ' '.join(
+        shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))
+    if args.render_only:
+        body = render(read_records(rows, args.seeds), training_counts(),
+                      command.strip(), args.epochs)
+        print(body)
+        if args.out:
+            write_report(args.out, SECTION, body)
+        return 0
     data = osp.join(args.work_dir, 'data')
     counts = write_data(data, args.data_root)['train_counts']
     config = write_config(args.work_dir, data, args.epochs)
@@ -273,8 +306,6 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                                   args.reuse)
             results.setdefault(row, []).append(metrics)
             print(row, seed, json.dumps(metrics), flush=True)
-    command = 'python -m benchmarks.own_data_kfold ' + ' '.join(
-        shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))
     body = render(results, counts, command.strip(), args.epochs)
     print(body)
     if args.out:
