@@ -40,7 +40,7 @@ def test_page_section_equals_its_records():
     assert _figures(rendered) == _figures(shown)
 
 
-def test_a_changed_record_changes_the_section(monkeypatch):
+def test_a_changed_record_changes_the_section():
     """The comparison can fail: one figure moved is another section."""
     rows = ['full', 'kfold-2', 'kfold-3']
     results = odk.read_records(rows, [0, 1, 2])
