@@ -1,7 +1,5 @@
 """Linear classification head that gives its loss class counts and groups."""
 import inspect
-import math
-from numbers import Real
 from typing import (Dict, FrozenSet, List, Mapping, Optional, Sequence,
                     Tuple)
 
@@ -57,15 +55,11 @@ def group_sample_weights(group_id: torch.Tensor,
 
 
 def check_logit_adjust_tau(tau) -> float:
-    """``tau`` of the post-hoc logit adjustment as a float; a ValueError
-    naming it unless it is a finite real number >= 0 (a bool or a string is
-    refused, not read as 1 or parsed)."""
-    if isinstance(tau, bool) or not isinstance(tau, Real) or \
-            not math.isfinite(tau) or tau < 0:
-        raise ValueError(
-            f'logit_adjust_tau={tau!r} must be a finite real number >= 0: '
-            'the τ of z − τ·log π (0 is off, 1 is the paper\'s value)')
-    return float(tau)
+    """``tau`` of the post-hoc logit adjustment as a float: a finite real
+    number >= 0, checked by :func:`check_tau` (None refused)."""
+    return check_tau(tau, 'logit_adjust_tau',
+                     "the τ of z − τ·log π: 0 is off, 1 is the paper's "
+                     'value', allow_none=False)
 
 
 # What MMPretrain's losses that the post-hoc adjustment does not follow

@@ -24,14 +24,20 @@ __all__ = ['DEFAULT_TAUS', 'check_tau', 'tau_normalize']
 DEFAULT_TAUS = tuple(round(0.1 * i, 1) for i in range(21))
 
 
-def check_tau(tau: Optional[float], what: str = 'tau_norm') -> Optional[float]:
-    """``tau`` as a float (None stays None); ValueError unless finite >= 0."""
-    if tau is None:
+def check_tau(tau: Optional[float],
+              what: str = 'tau_norm',
+              meaning: str = 'the exponent τ of w_c / ||w_c||^τ',
+              allow_none: bool = True) -> Optional[float]:
+    """``tau`` as a float (None stays None where ``allow_none``); a
+    ValueError naming ``what`` and the value unless it is a finite real
+    number >= 0 (a bool or a string is refused, not read as 1 or parsed).
+    ``meaning`` says in the message what the τ is."""
+    if tau is None and allow_none:
         return None
     if isinstance(tau, bool) or not isinstance(tau, Real) or \
             not math.isfinite(tau) or tau < 0:
-        raise ValueError(f'{what}={tau!r} must be a finite number >= 0 '
-                         '(the exponent τ of w_c / ||w_c||^τ)')
+        raise ValueError(f'{what}={tau!r} must be a finite real number >= 0 '
+                         f'({meaning})')
     return float(tau)
 
 
