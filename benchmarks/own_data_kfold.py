@@ -69,14 +69,13 @@ def write_data(out_dir: str, fashion_root: str) -> Dict[str, List[int]]:
 
     from mmlt.datasets.group_lift import (FASHION_MNIST_CLASSES,
                                           degrade_style, load_fashion_mnist)
-    from mmlt.datasets.lt_profiles import long_tail_counts
     manifest = osp.join(out_dir, 'manifest.json')
     if osp.isfile(manifest):
         with open(manifest) as f:
             return json.load(f)
     rng = np.random.default_rng(0)
     data = load_fashion_mnist(fashion_root)
-    counts = long_tail_counts(10, MAX_COUNT, IMBALANCE)
+    counts = training_counts()
     os.makedirs(osp.join(out_dir, 'images'), exist_ok=True)
     names = [c.replace('/', '-') for c in FASHION_MNIST_CLASSES]
     plan = {'train': [], 'val': [], 'test': []}
@@ -87,7 +86,7 @@ def write_data(out_dir: str, fashion_root: str) -> Dict[str, List[int]]:
         plan['val'] += [('train', i, c) for i in
                         pool[counts[c]:counts[c] + VAL_PER_CLASS]]
         plan['test'] += [('test', i, c) for i in test[:TEST_PER_CLASS]]
-    summary: Dict[str, List[int]] = {'train_counts': list(map(int, counts))}
+    summary: Dict[str, List[int]] = {'train_counts': counts}
     for split, items in plan.items():
         rows = []
         for n, (source, i, c) in enumerate(items):
@@ -140,6 +139,15 @@ def _tool(*args: str) -> None:
                            f'{proc.stdout[-2000:]}{proc.stderr[-4000:]}')
 
 
+def _record_path(row: str, seed: int) -> str:
+    return osp.join(RECORDS, f'{row}_seed{seed}.json')
+
+
+def _read_record(path: str) -> Dict[str, float]:
+    with open(path) as f:
+        return json.load(f)
+
+
 def val_curve(run_dir: str) -> Dict[str, float]:
     """``{epoch: validation balanced accuracy}`` of a training run."""
     return {str(r['step']): float(r['long_tail/balanced_accuracy'])
@@ -150,10 +158,9 @@ def val_curve(run_dir: str) -> Dict[str, float]:
 def run_row(row: str, seed: int, config: str, work: str,
             reuse: bool) -> Dict[str, float]:
     """Train and test one row for one seed; its test metrics (kept)."""
-    record = osp.join(RECORDS, f'{row}_seed{seed}.json')
+    record = _record_path(row, seed)
     if reuse and osp.isfile(record):
-        with open(record) as f:
-            return json.load(f)
+        return _read_record(record)
     run_dir = osp.join(work, f'{row}_seed{seed}')
     seed_opt = ['--cfg-options', f'randomness.seed={seed}']
     out = osp.join(run_dir, 'test_metrics.json')
@@ -249,10 +256,9 @@ def read_records(rows: Sequence[str], seeds: Sequence[int]
     results: Dict[str, List[Dict[str, float]]] = {}
     for row in rows:
         for seed in seeds:
-            record = osp.join(RECORDS, f'{row}_seed{seed}.json')
+            record = _record_path(row, seed)
             if osp.isfile(record):
-                with open(record) as f:
-                    results.setdefault(row, []).append(json.load(f))
+                results.setdefault(row, []).append(_read_record(record))
     return results
 
 
@@ -282,36 +288,24 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     rows = ['full'] + [f'kfold-{k}' for k in args.folds]
     command = 'python -m benchmarks.own_data_kfold ' + ' '.join(
         shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))
-    if args.render_only:
-        body = render(read_records(rows, args.seeds), training_counts(),
-                      command.strip(), args.epochs)
-        print(body)
-        if args.out:
-            write_report(args.out, SECTION, body)
-        return 0
-    data = osp.join(args.work_dir, 'data')
-    counts = write_data(data, args.data_root)['train_counts']
-    config = write_config(args.work_dir, data, args.epochs)
-    results: Dict[str, List[Dict[str, float]]] = {}
-    for row in rows:
-        for seed in args.seeds:
+    if not args.render_only:
+        data = osp.join(args.work_dir, 'data')
+        write_data(data, args.data_root)
+        config = write_config(args.work_dir, data, args.epochs)
+        for row in rows:
             if args.rows and row not in args.rows:
-                record = osp.join(RECORDS, f'{row}_seed{seed}.json')
-                if not osp.isfile(record):
-                    continue
-                with open(record) as f:
-                    metrics = json.load(f)
-            else:
+                continue
+            for seed in args.seeds:
                 metrics = run_row(row, seed, config, args.work_dir,
                                   args.reuse)
-            results.setdefault(row, []).append(metrics)
-            print(row, seed, json.dumps(metrics), flush=True)
-    body = render(results, counts, command.strip(), args.epochs)
+                print(row, seed, json.dumps(metrics), flush=True)
+    # the section comes from the kept records, whichever runs made them
+    body = render(read_records(rows, args.seeds), training_counts(),
+                  command.strip(), args.epochs)
     print(body)
     if args.out:
         write_report(args.out, SECTION, body)
     return 0
-
 
 if __name__ == '__main__':
     sys.exit(main())
