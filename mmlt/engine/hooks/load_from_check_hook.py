@@ -13,7 +13,7 @@ are trained on top of the loaded representation) any mismatch stops.
 """
 import re
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import (Any, Callable, Dict, List, Mapping, Optional, Sequence,
                     Tuple)
 
@@ -78,14 +78,10 @@ class LoadMismatch:
         """``(the tensors inside, those outside)``, split by key with
         ``inside`` (allowed misses go with the part they belong to)."""
         parts = (LoadMismatch(), LoadMismatch())
-        for entry in self.shape:
-            parts[not inside(entry[0])].shape.append(entry)
-        for missing in self.missing:
-            parts[not inside(missing[0])].missing.append(missing)
-        for unexpected in self.unexpected:
-            parts[not inside(unexpected[0])].unexpected.append(unexpected)
-        for name in self.allowed:
-            parts[not inside(name)].allowed.append(name)
+        for kind in fields(self):
+            for entry in getattr(self, kind.name):
+                key = entry if isinstance(entry, str) else entry[0]
+                getattr(parts[not inside(key)], kind.name).append(entry)
         return parts
 
     def lines(self) -> List[str]:
