@@ -4,7 +4,7 @@ What a practitioner checks first on their own data (e.g. 44 classes, the
 largest with 12,341 images and the smallest with 5, two sources as
 ``group_id``): images per class and per group (a class x group table), the
 imbalance ratio, the shot bins ``LongTailMetric`` will report (its own
-thresholds and split, :func:`mmlt.evaluation.functional.shot_masks`), the
+thresholds and split, :func:`mmlt.structures.shot_masks`), the
 classes with fewer images than the folds of a stratified k-fold (they cannot
 be validated in every fold), and the image sizes and aspect ratios (from
 the headers, :mod:`mmlt.analysis.image_sizes`). Output: markdown, CSV and
@@ -26,8 +26,8 @@ from typing import Any, List, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from mmlt.datasets.label_utils import get_classes, get_group_ids, get_labels
-from mmlt.evaluation.functional import (FEW_SHOT_THR, MANY_SHOT_THR,
-                                        SHOT_NAMES, shot_masks)
+from mmlt.structures import (FEW_SHOT_THR, MANY_SHOT_THR, SHOT_NAMES,
+                             class_shots, shot_masks)
 from .image_sizes import (ImageSize, aspect_ratio_histogram,
                           read_image_sizes, size_histogram)
 
@@ -106,12 +106,9 @@ def shot_bins(counts: Sequence[int],
               many_shot_thr: float = MANY_SHOT_THR,
               few_shot_thr: float = FEW_SHOT_THR) -> List[str]:
     """Shot bin of each class, as ``LongTailMetric`` splits its classes
-    (:func:`mmlt.evaluation.functional.shot_masks`)."""
-    masks = shot_masks(counts, many_shot_thr, few_shot_thr)
-    return [
-        next(name for name in SHOT_NAMES if masks[name][c])
-        for c in range(len(counts))
-    ]
+    (:func:`mmlt.structures.shot_masks`,
+    :func:`mmlt.structures.class_shots`)."""
+    return class_shots(shot_masks(counts, many_shot_thr, few_shot_thr))
 
 
 def classes_below_folds(counts: Sequence[int], num_splits: int) -> np.ndarray:
