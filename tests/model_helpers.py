@@ -94,10 +94,11 @@ def toy_runner(work_dir, name, max_epochs, *, optimizer=None,
         **kwargs)
 
 
-def train_logged(runner):
-    """``runner.train()`` with a :class:`LogRecords` on its logger; the
-    records (the handler is removed afterwards, also on an error)."""
-    records = LogRecords()
+def train_logged(runner, records_cls=None):
+    """``runner.train()`` with a :class:`LogRecords` (or ``records_cls``, a
+    subclass) on its logger; the records (the handler is removed
+    afterwards, also on an error)."""
+    records = (records_cls or LogRecords)()
     runner.logger.addHandler(records)
     try:
         runner.train()

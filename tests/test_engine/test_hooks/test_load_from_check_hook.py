@@ -19,7 +19,7 @@ import torch
 import torch.distributed as torch_dist
 from mmengine.config import Config
 from mmengine.runner import Runner
-from model_helpers import LogRecords, tiny_convnext
+from model_helpers import LogRecords, tiny_convnext, train_logged
 
 import mmlt  # noqa: F401
 from mmlt.engine.hooks import (LoadFromCheckHook, LoadMismatch,
@@ -153,13 +153,7 @@ def _cfg(work_dir, load_from=None, check=None, head=None, epochs=1,
 
 def _train(cfg):
     runner = Runner.from_cfg(cfg)
-    records = _Records()
-    runner.logger.addHandler(records)
-    try:
-        runner.train()
-    finally:
-        runner.logger.removeHandler(records)
-    return runner, records
+    return runner, train_logged(runner, _Records)
 
 
 @pytest.fixture(scope='module')
