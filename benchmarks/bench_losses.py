@@ -123,7 +123,7 @@ def make_step(cfg: dict, logits: torch.Tensor, label: torch.Tensor,
               counts: torch.Tensor, feats: torch.Tensor
               ) -> Callable[[], None]:
     """One forward+backward of the loss, called as mmlt's head calls it."""
-    import inspect
+    from mmlt.models.heads.lt_linear_head import loss_extra_inputs
     loss = build_loss(cfg, counts)
     if cfg['type'] == 'LDAMLoss':
         # LDAM's logits are cosines (LTNormedLinearClsHead), scaled by s=30
@@ -131,11 +131,9 @@ def make_step(cfg: dict, logits: torch.Tensor, label: torch.Tensor,
         logits = (torch.rand(logits.shape, generator=torch.Generator(
         ).manual_seed(1)) * 2 - 1).requires_grad_()
     kwargs = dict(avg_factor=logits.shape[0])
-    # the head passes the classifier input to a loss that asks for it: by
-    # its class's ``extra_inputs`` or, in mmlt versions before them, by
-    # naming ``feats`` in ``forward``
-    if 'feats' in getattr(loss, 'extra_inputs', ()) or \
-            'feats' in inspect.signature(loss.forward).parameters:
+    # the classifier input, for a loss whose class declares it in
+    # ``extra_inputs`` (the head's own rule)
+    if 'feats' in loss_extra_inputs(loss):
         kwargs['feats'] = feats
 
     def step() -> None:
