@@ -1,4 +1,5 @@
 from .batch_augment_off_hook import BatchAugmentOffHook, batch_augments_on
+from .channels_last_hook import ChannelsLastHook
 from .check_finite_loss_hook import CheckFiniteLossHook
 from .classifier_retrain_hook import ClassifierRetrainHook
 from .deferred_resampling_hook import DeferredResamplingHook
@@ -16,7 +17,8 @@ from .swa_hook import (SWAHook, recompute_bn_statistics, swa_anneal_factor,
 from .world_size_check_hook import WorldSizeCheckHook, world_size_change
 
 __all__ = [
-    'BatchAugmentOffHook', 'CheckFiniteLossHook', 'DeferredResamplingHook',
+    'BatchAugmentOffHook', 'ChannelsLastHook', 'CheckFiniteLossHook',
+    'DeferredResamplingHook',
     'DeferredReweightingHook', 'GroupWeightCurriculumHook',
     'IBWarmStartHook', 'LongTailContextHook', 'batch_augments_on',
     'check_num_classes', 'drw_class_weight', 'ib_active', 'parse_schedule',
