@@ -19,7 +19,8 @@ imports a section module):
   ``lt_render`` (a section's table and header);
 - one module per evidence section: ``convergence``, ``paper_signs``,
   ``group_lift``, ``recipe_direction``, ``focal_decomposition``
-  (focal-tail), ``ib_lr_drop`` (ib-switch), ``mixup_bias``;
+  (focal-tail), ``ib_lr_drop`` (ib-switch), ``mixup_bias``, ``regimes``
+  (also the README's table of it);
 - the commands: ``lt_benchmark`` (train, test and render a table section),
   ``lt_evidence`` (render the evidence sections), ``bench_losses``,
   ``bench_sampler``, ``bench_overhead``, ``bench_export``,
@@ -30,6 +31,8 @@ imports a section module):
 A new section is an entry in ``page.SECTIONS`` at the place a reader should
 meet it, and the module that renders it: an evidence section a module with
 ``render(results) -> str`` named as the entry's ``renderer`` (and
-``lt_evidence --sections`` offers it), a planned table section a title in
-the entry and its rows in ``lt_protocol.ROWS``.
+``lt_evidence --sections`` offers it; a module that reads several
+protocols' runs names them in ``PROTOCOLS`` and takes one results each), a
+planned table section a title in the entry and its rows in
+``lt_protocol.ROWS``.
 """

@@ -50,7 +50,8 @@ from benchmarks.lt_render import (command_line, describe_data, describe_row,
 from benchmarks.lt_rows import (PLACEHOLDERS, attach_row_options,
                                 parse_config_spec, rows_to_train)
 from benchmarks.lt_runs import kept_runs, run_one
-from benchmarks.page import DEFAULT_OUT, check_section_name, write_report
+from benchmarks.page import (DEFAULT_OUT, SECTIONS, check_section_name,
+                             write_report)
 
 DEFAULT_SEEDS = (0, 1, 2)
 # the smoke protocol's fixed schedule
@@ -66,9 +67,10 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument(
         '--protocol',
         choices=sorted(PROTOCOLS),
-        default=DEFAULT_PROTOCOL,
-        help='; '.join(f'{p.name}: {p.description}'
-                       for p in PROTOCOLS.values()))
+        help='default: the protocol of --section in the page\'s registry '
+        f'(benchmarks/page.py), else {DEFAULT_PROTOCOL}; a section of one '
+        'of the trained protocols refuses the other. ' +
+        '; '.join(f'{p.name}: {p.description}' for p in PROTOCOLS.values()))
     parser.add_argument(
         '--configs',
         nargs='+',
@@ -154,6 +156,10 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         help='ROW is not trained: its config is tested with CHECKPOINT '
         '(placeholders as --prepare), e.g. a checkpoint --prepare wrote')
     args = parser.parse_args(argv)
+    try:
+        args.protocol = section_protocol(args.section, args.protocol)
+    except ValueError as e:
+        parser.error(str(e))
     protocol = PROTOCOLS[args.protocol]
     if protocol.epochs is None:
         if args.epochs is not None:
@@ -196,6 +202,29 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         parser.error(str(e))
     return args
 
+
+
+def section_protocol(name: str, protocol: Optional[str]) -> str:
+    """The protocol a run of section ``name`` uses: ``protocol`` when
+    given, else the section's in the page's registry (``converged`` for a
+    section not in it). A registered section refuses the other protocol
+    with shared rows (its rows are kept under their protocol's name, so
+    ``finetune`` rows under ``converged`` would mix two protocols on one
+    page); ``smoke``, a check of the configs, goes with any section.
+
+    Raises:
+        ValueError: Naming the section, both protocols and the fix.
+    """
+    registered = {s.name: s.protocol for s in SECTIONS}.get(name)
+    if protocol is None:
+        return registered or DEFAULT_PROTOCOL
+    if registered and protocol != registered and \
+            PROTOCOLS[protocol].epochs is None:
+        raise ValueError(
+            f'section {name!r} is a section of the {registered} protocol '
+            f'(benchmarks/page.py), not of --protocol {protocol}: use '
+            f'--protocol {registered} (or leave --protocol out)')
+    return protocol
 
 
 def render(args: argparse.Namespace, machine: str) -> str:

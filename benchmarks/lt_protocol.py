@@ -25,11 +25,12 @@ no line here.
 """
 import os.path as osp
 from dataclasses import dataclass
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from benchmarks.common import ROOT
 from benchmarks.lt_logs import GROUP_COLUMNS, RECIPE_COLUMNS
-from benchmarks.lt_recipes import RECIPES_DATA, recipe_rows
+from benchmarks.lt_recipes import (FINETUNE_RECIPES_DATA, RECIPES_DATA,
+                                   finetune_recipe_rows, recipe_rows)
 from benchmarks.lt_rows import ConfigSpec
 from benchmarks.page import SECTIONS, section
 
@@ -53,6 +54,15 @@ PROTOCOLS: Dict[str, Protocol] = {
         'LT n_max 1,000, SGD with warm-up and cosine decay, 60 epochs; '
         'two-stage rows their own stage 2), validation on the held-out '
         'split, the final checkpoint tested'),
+    'finetune': Protocol(
+        name='finetune',
+        epochs=None,
+        keep_validation=True,
+        description='each config\'s own schedule (EfficientNet-Lite0 from '
+        'ImageNet-1k weights, fine-tuned on Fashion-MNIST-LT n_max 1,000 at '
+        '80x60, three equal channels, SGD with warm-up and cosine decay, 15 '
+        'epochs; two-stage rows their own stage 2), validation on the '
+        'held-out split, the final checkpoint tested'),
     'smoke': Protocol(
         name='smoke',
         epochs=4,
@@ -128,6 +138,16 @@ def _samplers() -> List[ConfigSpec]:
     ]
 
 
+# τ picked on the held-out validation split by the search tool, which writes
+# the τ-normalised checkpoint that is then tested
+TAU_NORM_TEST = dict(
+    prepare='{python} tools/analysis_tools/tau_norm_search.py '
+    '{stage1_config} {stage1_checkpoint} --split val '
+    '--out {run_dir}/tau_search.json '
+    '--save-checkpoint {run_dir}/tau_norm.pth',
+    test_only='{run_dir}/tau_norm.pth')
+
+
 def _heads_two_stage() -> List[ConfigSpec]:
     return [
         _ce(),
@@ -136,14 +156,8 @@ def _heads_two_stage() -> List[ConfigSpec]:
         _row('deep-supervision', 'heads', 'deep-supervision'),
         _row('crt', 'two_stage', 'crt', after='ce'),
         _row('lws', 'two_stage', 'lws', after='ce'),
-        # τ picked on the held-out validation split by the search tool,
-        # which writes the τ-normalised checkpoint that is then tested
         _row('tau-norm', 'two_stage', 'tau-norm', after='ce',
-             prepare='{python} tools/analysis_tools/tau_norm_search.py '
-             '{stage1_config} {stage1_checkpoint} --split val '
-             '--out {run_dir}/tau_search.json '
-             '--save-checkpoint {run_dir}/tau_norm.pth',
-             test_only='{run_dir}/tau_norm.pth'),
+             **TAU_NORM_TEST),
     ]
 
 
@@ -173,46 +187,116 @@ def _bag_of_tricks() -> List[ConfigSpec]:
 
 _GL = 'resnet20_1xb128_fashion-mnist-group-lift'
 GROUP_LIFT_CASES = ('rare', 'degraded')
+# (row, config method) of the group-lift sections, in their order; the
+# fine-tuning protocol runs the first five (cross-entropy, the loss weight
+# and plans A, B, C)
+GROUP_LIFT_METHODS: Tuple[Tuple[str, str], ...] = (
+    ('ce', 'ce'),
+    ('g1-weight2', 'ce-group1x2'),
+    ('plan-a', 'ce-group1x2-groupsampler'),
+    ('plan-b', 'ce-group1-curriculum'),
+    ('plan-c', 'focal-group1-strongaug'),
+    ('focal', 'softmax-focal'),
+    ('g1-aug', 'ce-group1-strongaug'),
+    ('multitask', 'group-multitask'),
+)
 
 
-def _group_lift(case: str) -> List[ConfigSpec]:
+def _group_lift(case: str, folder: str = 'group_lift', model: str = _GL,
+                rows: Optional[Sequence[str]] = None) -> List[ConfigSpec]:
     """The group plans on Fashion-MNIST-LT with a ``case`` group 1: every
     row first writes the case's data into ``data/group_lift_<case>`` (once:
     the generator leaves a folder holding the same data alone; data seed 0
     for every run seed, as the long-tailed subset) and reads it there, for
     training and test. Row names carry the case, so the two sections' runs
-    never share a folder."""
+    never share a folder.
+
+    The rows are the configs ``configs/<folder>/<method>_<model>.py`` of
+    :data:`GROUP_LIFT_METHODS` (those named in ``rows``, else all of them
+    and the routed ensemble of the ResNet-20 rows)."""
+    unknown = set(rows or ()) - {name for name, _ in GROUP_LIFT_METHODS}
+    if unknown:
+        raise ValueError(f'rows {sorted(unknown)} are not group-lift rows '
+                         f'({[name for name, _ in GROUP_LIFT_METHODS]})')
     root = f'data/group_lift_{case}'
     prepare = ('{python} tools/dataset/make_group_lift_data.py --case '
                f'{case} --out-dir {root} --seed 0')
     data = [f'{split}_dataloader.dataset.data_root={root}'
             for split in ('train', 'val', 'test')]
-
-    def row(name: str, method: str) -> ConfigSpec:
-        return ConfigSpec(f'{name}-{case}',
-                          f'configs/group_lift/{method}_{_GL}.py',
-                          prepare=prepare, cfg=list(data),
-                          cfg_note=f'train, val and test data_root {root}')
-
-    rows = [
-        row('ce', 'ce'),
-        row('g1-weight2', 'ce-group1x2'),
-        row('plan-a', 'ce-group1x2-groupsampler'),
-        row('plan-b', 'ce-group1-curriculum'),
-        row('plan-c', 'focal-group1-strongaug'),
-        row('focal', 'softmax-focal'),
-        row('g1-aug', 'ce-group1-strongaug'),
-        row('multitask', 'group-multitask'),
+    specs = [
+        ConfigSpec(f'{name}-{case}',
+                   f'configs/{folder}/{method}_{model}.py',
+                   prepare=prepare, cfg=list(data),
+                   cfg_note=f'train, val and test data_root {root}')
+        for name, method in GROUP_LIFT_METHODS
+        if rows is None or name in rows
     ]
+    if rows is not None:
+        return specs
     # not trained: group 1 to plan C's model, the rest to the baseline's
-    rows.append(ConfigSpec(
+    specs.append(ConfigSpec(
         f'routed-{case}', 'configs/ensemble/'
         'group-routed_resnet20_1xb256_fashion-mnist-group-lift.py',
         prepare=prepare, test_only='none',
         cfg=[f'test_dataloader.dataset.data_root={root}',
              f'model.members.0.checkpoint={{checkpoint[plan-c-{case}]}}',
              f'model.members.1.checkpoint={{checkpoint[ce-{case}]}}']))
-    return rows
+    return specs
+
+
+# ------------------------------------------------- the fine-tuning rows
+_FT_DATA = '1xb64_fashion-mnist-lt1k-ir100-80x60'
+_FT = f'efficientnet-lite0_{_FT_DATA}'
+
+
+def _ft_ce() -> ConfigSpec:
+    return ConfigSpec(
+        'ce', f'configs/baselines/efficientnet-lite0_ce_{_FT_DATA}.py')
+
+
+def _ft(name: str, method: Optional[str] = None, **kw) -> ConfigSpec:
+    return ConfigSpec(name, f'configs/finetune/{method or name}_{_FT}.py',
+                      **kw)
+
+
+def _finetune_methods() -> List[ConfigSpec]:
+    """The fine-tuning protocol's rows (configs/finetune/, the ResNet-20
+    rows' method blocks on the pretrained EfficientNet-Lite0): cross-
+    entropy, the same network from scratch, then the losses, samplers,
+    decoupled classifiers and mixup, two-stage and test-only rows chained
+    to the cross-entropy row."""
+    return [
+        _ft_ce(),
+        ConfigSpec('ce-scratch', 'configs/baselines/'
+                   f'efficientnet-lite0-scratch_ce_{_FT_DATA}.py'),
+        _ft('ce-posthoc-la', after='ce', test_only='{stage1_checkpoint}'),
+        _ft('logit-adjusted'),
+        _ft('balanced-softmax'),
+        _ft('ldam-drw'),
+        _ft('ce-drw'),
+        _ft('class-balanced-sampler'),
+        _ft('drs'),
+        _ft('crt', after='ce'),
+        _ft('lws', after='ce'),
+        _ft('tau-norm', after='ce', **TAU_NORM_TEST),
+        _ft('softmax-focal'),
+        _ft('focal', 'sigmoid-focal'),
+        _ft('mixup'),
+    ]
+
+
+# the group-lift rows of the fine-tuning protocol: the ResNet-20 rows'
+# method blocks on the pretrained EfficientNet-Lite0 at 80x60
+# (configs/finetune/<method>_<_FT_GL>.py)
+_FT_GL = 'efficientnet-lite0_1xb64_fashion-mnist-group-lift-80x60'
+FINETUNE_GROUP_LIFT_ROWS = ('ce', 'g1-weight2', 'plan-a', 'plan-b', 'plan-c')
+
+
+def _finetune_group_lift(case: str) -> List[ConfigSpec]:
+    """Cross-entropy, group 1's loss weight 2 and plans A, B, C on the
+    fine-tuned EfficientNet-Lite0, with the data, prepare command and row
+    names of the converged sections (:func:`_group_lift`)."""
+    return _group_lift(case, 'finetune', _FT_GL, FINETUNE_GROUP_LIFT_ROWS)
 
 
 # the rows of each planned section; its title is its entry in
@@ -226,17 +310,27 @@ ROWS: Dict[str, Callable[[], List[ConfigSpec]]] = {
     'group-lift-rare': lambda: _group_lift('rare'),
     'group-lift-degraded': lambda: _group_lift('degraded'),
     'recipes': recipe_rows,
+    'finetune-methods': _finetune_methods,
+    'finetune-group-lift-rare': lambda: _finetune_group_lift('rare'),
+    'finetune-group-lift-degraded': lambda: _finetune_group_lift('degraded'),
+    'finetune-recipes': finetune_recipe_rows,
 }
 # planned sections whose table has its own columns (else
 # lt_logs.METRIC_COLUMNS) and whose data the header describes in words
 # (else lt_render.describe_data reads the first row's config)
-SECTION_COLUMNS = {f'group-lift-{case}': GROUP_COLUMNS
+SECTION_COLUMNS = {f'{prefix}group-lift-{case}': GROUP_COLUMNS
+                   for prefix in ('', 'finetune-')
                    for case in GROUP_LIFT_CASES}
 SECTION_COLUMNS['recipes'] = RECIPE_COLUMNS
-SECTION_DATA = {
-    f'group-lift-{case}': (
+SECTION_COLUMNS['finetune-recipes'] = RECIPE_COLUMNS
+
+
+def _group_lift_data(case: str, images: str = "the protocol's images") -> str:
+    """The data line of a group-lift section of ``case``, its images
+    described as ``images``."""
+    return (
         f'`tools/dataset/make_group_lift_data.py --case {case} --seed 0` '
-        '(configs/group_lift/README.md): the protocol\'s images, training = '
+        f'(configs/group_lift/README.md): {images}, training = '
         'the long-tailed Fashion-MNIST subset (IR 100, n_max 1,000, 2,478 '
         'images) with a seeded '
         + ('10% of each class in group 1, rotated by 90 degrees (as easy, '
@@ -247,11 +341,29 @@ SECTION_DATA = {
         'test images, each twice, as group 0 (as is) and as group 1 '
         '(styled), so group 0 and group 1 are measured on the same images; '
         'balanced and few-shot accuracy over both copies')
-    for case in GROUP_LIFT_CASES
-}
 
 
+SECTION_DATA = {f'group-lift-{case}': _group_lift_data(case)
+                for case in GROUP_LIFT_CASES}
+SECTION_DATA.update({
+    f'finetune-group-lift-{case}': _group_lift_data(
+        case, "the protocol's 28x28 grey images resized (bilinear) to 80x60 "
+        '(width x height) and repeated into three equal channels, '
+        'normalised with the ImageNet mean/std (configs/_base_/datasets/'
+        'fashion_mnist_group_lift_80x60_rgb_bs64.py)')
+    for case in GROUP_LIFT_CASES})
 SECTION_DATA['recipes'] = RECIPES_DATA
+SECTION_DATA['finetune-recipes'] = FINETUNE_RECIPES_DATA
+SECTION_DATA['finetune-methods'] = (
+    'FashionMNIST long-tailed by LongTailDataset (imbalance ratio 100, '
+    'profile \'exp\', n_max 1000, subset seed 0, the same subset for every '
+    'run seed: the converged protocol\'s draw), each 28x28 grey image '
+    'resized (bilinear) to 80x60 and repeated into three equal channels, '
+    'ImageNet mean/std (configs/_base_/datasets/'
+    'fashion_mnist_lt1k_80x60_rgb_bs64.py); validated on 100 images per '
+    'class held out of the training images the subset does not use; tested '
+    'on the balanced 10,000 test images')
+SECTION_DATA['finetune-protocol-30e'] = SECTION_DATA['finetune-methods']
 
 
 def planned_sections() -> List[str]:

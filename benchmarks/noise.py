@@ -33,3 +33,17 @@ def noise_verdict(beyond: Optional[bool]) -> str:
     """The page's words for :func:`exceeds_noise`'s answer."""
     return ('n/a (one seed)' if beyond is None else
             'beyond noise' if beyond else 'within noise')
+
+
+# the words of :func:`gain_verdict`: a difference's direction class
+HELPS, WITHIN, HURTS = 'helps', 'within noise', 'hurts'
+
+
+def gain_verdict(delta: float, pooled_std: float) -> str:
+    """A method's difference over its baseline in the page's words: 'helps'
+    (beyond the noise, positive), 'hurts' (beyond it, negative), 'within
+    noise', or :func:`noise_verdict`'s 'n/a (one seed)' without a std."""
+    beyond = exceeds_noise(delta, pooled_std)
+    if not beyond:
+        return noise_verdict(beyond)
+    return HELPS if delta > 0 else HURTS

@@ -62,6 +62,7 @@ PARTS: Tuple[Tuple[str, str], ...] = (
     ('combinations', 'Combinations'),
     ('groups', 'Groups'),
     ('recipes', 'Recipes'),
+    ('finetune', 'Fine-tuning an ImageNet-pretrained backbone'),
     ('explanations', 'Explanations'),
     ('cost', 'Cost'),
     ('label-issues', 'Label issues'),
@@ -83,11 +84,17 @@ class Section:
     # rendered from the run records in benchmarks/results alone (no
     # training, no checkpoint), so the tests re-render it and compare
     records: bool = False
+    # lt_benchmark's sections: the protocol their rows are trained under
+    # (benchmarks/lt_protocol.py's PROTOCOLS)
+    protocol: str = 'converged'
 
 
 _LT = 'benchmarks.lt_benchmark'
 _EV = 'benchmarks.lt_evidence'
 _FM = 'Fashion-MNIST-LT (n_max 1,000, IR 100), converged protocol: '
+_FT_PROTOCOL = ('fine-tuning protocol (EfficientNet-Lite0 from ImageNet-1k '
+                'weights)')
+_FT = f'Fashion-MNIST-LT (n_max 1,000, IR 100) at 80x60, {_FT_PROTOCOL}: '
 
 # the page's order: parts as PARTS, a section's explanation after its runs
 SECTIONS: Tuple[Section, ...] = (
@@ -126,6 +133,38 @@ SECTIONS: Tuple[Section, ...] = (
     Section('recipe-direction', 'recipes',
             'V1 to V4 against the reference project', _EV,
             renderer='benchmarks.recipe_direction'),
+    Section('finetune-methods', 'finetune',
+            'the methods on a fine-tuned EfficientNet-Lite0', _LT,
+            title=_FT + 'the methods against cross-entropy, and the same '
+            'network from scratch', records=True, protocol='finetune'),
+    Section('finetune-group-lift-rare', 'finetune',
+            'the group plans on a fine-tuned EfficientNet-Lite0, rare group 1',
+            _LT, title='Group lift, rare group 1 (Fashion-MNIST-LT at 80x60, '
+            '10% of each class rotated by 90 degrees), ' + _FT_PROTOCOL +
+            ': the group plans', records=True, protocol='finetune'),
+    Section('finetune-group-lift-degraded', 'finetune',
+            'the group plans on a fine-tuned EfficientNet-Lite0, degraded '
+            'group 1', _LT,
+            title='Group lift, degraded group 1 (Fashion-MNIST-LT at 80x60, '
+            '30% of each class with low contrast, blur and noise), '
+            + _FT_PROTOCOL + ': the group plans', records=True,
+            protocol='finetune'),
+    Section('finetune-recipes', 'finetune',
+            'V1 to V4 on a fine-tuned EfficientNet-Lite0', _LT,
+            title='The recipes (configs/recipes/): V1 to V4 on the degraded '
+            'group-lift data, ' + _FT_PROTOCOL + ', the '
+            "recipes' own image size and learning rates", records=True,
+            protocol='finetune'),
+    Section('finetune-convergence', 'finetune',
+            "fine-tuned cross-entropy's convergence", _EV,
+            renderer='benchmarks.finetune_convergence', records=True,
+            protocol='finetune'),
+    Section('finetune-protocol-30e', 'finetune',
+            'fine-tuning for 30 epochs against 15', _LT, records=True,
+            protocol='finetune'),
+    Section('regimes', 'finetune',
+            'from scratch against fine-tuned, method by method', _EV,
+            renderer='benchmarks.regimes', records=True, protocol='finetune'),
     Section('paper-signs', 'explanations',
             "measured gains against the papers'", _EV,
             renderer='benchmarks.paper_signs', records=True),

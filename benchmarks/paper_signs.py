@@ -5,8 +5,13 @@ sign the paper reports.
 The rows are those of the planned sections of the method parts of the page
 (:data:`METHOD_PARTS`: losses, samplers, heads and two-stage classifiers,
 bag of tricks, combinations), each against cross-entropy on test balanced
-accuracy with the page's noise rule (:mod:`benchmarks.noise`). Written by
-``python -m benchmarks.lt_evidence`` (with ``convergence``).
+accuracy with the page's noise rule (:mod:`benchmarks.noise`). Beside it,
+the same difference under the fine-tuning protocol (EfficientNet-Lite0 from
+ImageNet-1k weights, the ``finetune-methods`` rows) for the rows that
+protocol trains: the results of both protocols (:data:`PROTOCOLS`) are
+``render``'s arguments, the fine-tuned ones optional (none: the column says
+"not run yet"). Written by ``python -m benchmarks.lt_evidence`` (with
+``convergence``).
 
 The reference figures are top-1 errors on CIFAR-10-LT (imbalance ratio 100)
 with ResNet-32, each against the cross-entropy baseline of its own source:
@@ -32,7 +37,7 @@ so a new method needs no entry here to be benchmarked.
 """
 import math
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Mapping, Optional, Sequence
 
 from benchmarks.common import git_provenance
 from benchmarks.lt_curves import BALANCED
@@ -40,6 +45,15 @@ from benchmarks.lt_protocol import section_plan
 from benchmarks.lt_results import Results
 from benchmarks.noise import difference, exceeds_noise, noise_verdict
 from benchmarks.page import SECTIONS
+
+# the results render() reads: the converged protocol's, then the fine-tuning
+# protocol's
+PROTOCOLS = ('converged', 'finetune')
+# the fine-tuning protocol's section of methods, and the finished seeds its
+# column waits for
+FINETUNE_SECTION = 'finetune-methods'
+FINETUNE_SEEDS = 3
+NOT_RUN = 'not run yet'
 
 BOT = ('Bag of Tricks (Zhang et al., AAAI 2021), official trick gallery, '
        'CIFAR-10-LT-100')
@@ -175,20 +189,62 @@ def _verdict(row: SignRow) -> str:
         '**opposite sign to the paper**'
 
 
-def render_sign_table(rows: Sequence[SignRow]) -> str:
-    """Markdown table: paper gain, measured gain, pooled std, verdict."""
+def _finetuned_cell(name: str,
+                    finetuned: Mapping[str, Optional[SignRow]]) -> str:
+    if name not in finetuned:
+        return '—'
+    r = finetuned[name]
+    return NOT_RUN if r is None else f'{r.delta:+.2f} ({_verdict(r)})'
+
+
+def render_sign_table(
+        rows: Sequence[SignRow],
+        finetuned: Optional[Mapping[str, Optional[SignRow]]] = None) -> str:
+    """Markdown table: paper gain, measured gain, pooled std, verdict; with
+    ``finetuned`` (:func:`finetune_sign_rows`), the fine-tuned gain and its
+    verdict too ('not run yet' for a row without its runs, '—' for a row
+    the fine-tuning protocol does not train)."""
+    extra = finetuned is not None
     lines = [
         '| row | paper: gain over CE (points) | source | measured: Δ '
-        'balanced accuracy | pooled std | seeds | verdict |',
-        '|---|---:|---|---:|---:|---:|---|',
+        'balanced accuracy | pooled std | seeds | verdict |' +
+        (' fine-tuned: Δ (verdict) |' if extra else ''),
+        '|---|---:|---|---:|---:|---:|---|' + ('---|' if extra else ''),
     ]
     for r in rows:
         paper = f'{r.paper.gain:+.2f} ({r.paper.what})' if r.paper else '—'
         source = r.paper.source if r.paper else 'no CIFAR-10-LT figure'
         std = 'n/a' if math.isnan(r.pooled_std) else f'{r.pooled_std:.2f}'
         lines.append(f'| {r.name} | {paper} | {source} | {r.delta:+.2f} | '
-                     f'{std} | {r.seeds} | {_verdict(r)} |')
+                     f'{std} | {r.seeds} | {_verdict(r)} |' +
+                     (f' {_finetuned_cell(r.name, finetuned)} |'
+                      if extra else ''))
     return '\n'.join(lines)
+
+
+def finetune_sign_rows(finetuned: Results,
+                       baseline: str = 'ce') -> Dict[str, Optional[SignRow]]:
+    """``{row: SignRow}`` of the fine-tuning protocol's method rows against
+    its ``baseline``; None for a row until it and
+    the baseline have :data:`FINETUNE_SEEDS` finished runs."""
+    def done(row: str) -> bool:
+        return len(finetuned.get(row, {})) >= FINETUNE_SEEDS
+
+    def balanced(row: str) -> List[float]:
+        return [r['metrics'][BALANCED]
+                for _, r in sorted(finetuned[row].items())]
+
+    out: Dict[str, Optional[SignRow]] = {}
+    for c in section_plan(FINETUNE_SECTION)[1]:
+        if c.name == baseline:
+            continue
+        if done(c.name) and done(baseline):
+            out[c.name] = sign_rows(
+                {baseline: balanced(baseline),
+                 c.name: balanced(c.name)}, baseline)[0]
+        else:
+            out[c.name] = None
+    return out
 
 
 # the parts of the page whose planned sections compare methods with
@@ -207,9 +263,10 @@ def long_tail_rows() -> List[str]:
     return list(dict.fromkeys(names))
 
 
-def render(results: Results) -> str:
+def render(results: Results, finetuned: Optional[Results] = None) -> str:
     """The ``paper-signs`` section body from the finished runs of the
-    long-tail sections' rows."""
+    long-tail sections' rows (``results``, the converged protocol's), with
+    the fine-tuning protocol's (``finetuned``; none: not run yet)."""
     per_row = {
         name: [r['metrics'][BALANCED]
                for _, r in sorted(results[name].items())]
@@ -220,7 +277,7 @@ def render(results: Results) -> str:
     return '\n'.join([
         '## Measured gains against the papers\' (converged protocol)',
         '',
-        render_sign_table(rows),
+        render_sign_table(rows, finetune_sign_rows(finetuned or {})),
         '',
         losses_line(rows),
         '',
@@ -233,6 +290,14 @@ def render(results: Results) -> str:
         'data set and scale: a sign, not a size, is what should carry over.'
         + (f' Not run yet (no finished runs): {", ".join(pending)}.'
            if pending else ''),
+        '',
+        'Fine-tuned: the same difference and verdict under the fine-tuning '
+        'protocol (EfficientNet-Lite0 from ImageNet-1k weights, fine-tuned '
+        'at 80x60 on the same long-tailed draw, against its own '
+        f'cross-entropy), once the row and cross-entropy have '
+        f'{FINETUNE_SEEDS} finished seeds there ({NOT_RUN} until then); a '
+        'dash: a row the fine-tuning protocol does not train. The `regimes` '
+        'section sets the two protocols side by side.',
         f'- Code: {git_provenance()}',
         '- Command: `python -m benchmarks.lt_evidence`',
     ])

@@ -50,7 +50,8 @@ NO_ROWS = 'docs/benchmarks.md has no row for these configs yet.'
 # copied into the README, with the section's footer, but not given to the
 # metafile model as its Results
 NOT_THE_METAFILE_MODEL = ('recipes', 'protocol-100e', 'focal-decomposition',
-                          'ib-lr-drop')
+                          'ib-lr-drop', 'finetune-recipes',
+                          'finetune-protocol-30e')
 
 
 @dataclass
@@ -124,11 +125,13 @@ def model_results(model: dict, sections: Sequence[Section]) -> List[dict]:
 
 def group_lift_case(key: str) -> Optional[str]:
     """The case (``rare``, ``degraded``) of a group-lift section's key
-    (``group-lift-<case>``, the planned sections of
-    :mod:`benchmarks.lt_protocol`); None for another section."""
+    (``group-lift-<case>`` or, fine-tuned, ``finetune-group-lift-<case>``,
+    the planned sections of :mod:`benchmarks.lt_protocol`); None for
+    another section."""
     from benchmarks.lt_protocol import GROUP_LIFT_CASES
     return next((case for case in GROUP_LIFT_CASES
-                 if key == f'group-lift-{case}'), None)
+                 if key in (f'group-lift-{case}',
+                            f'finetune-group-lift-{case}')), None)
 
 
 def baseline_row(key: str) -> str:

@@ -24,7 +24,8 @@ from mmengine.logging import print_log
 
 from mmlt.structures import read_optional_group_ids
 
-__all__ = ['ImageScores', 'score_checkpoint', 'split_dataloader_cfg']
+__all__ = ['ImageScores', 'score_checkpoint', 'split_dataloader_cfg',
+           'first_pipeline']
 
 SPLITS = ('train', 'val', 'test')
 
@@ -55,7 +56,7 @@ class ImageScores:
     classes: Tuple[str, ...]
 
 
-def _first_pipeline(dataset_cfg: Any) -> Optional[list]:
+def first_pipeline(dataset_cfg: Any) -> Optional[list]:
     """The ``pipeline`` of a dataset config, looked for through wrappers
     (``dataset=``, ``datasets=``)."""
     if not isinstance(dataset_cfg, dict):
@@ -64,9 +65,9 @@ def _first_pipeline(dataset_cfg: Any) -> Optional[list]:
         return dataset_cfg['pipeline']
     inner = dataset_cfg.get('dataset')
     if inner is not None:
-        return _first_pipeline(inner)
+        return first_pipeline(inner)
     for part in dataset_cfg.get('datasets', []) or []:
-        found = _first_pipeline(part)
+        found = first_pipeline(part)
         if found is not None:
             return found
     return None
@@ -124,7 +125,7 @@ def split_dataloader_cfg(cfg: Config,
         loader['persistent_workers'] = False
     if split == 'train' and test_pipeline:
         source = next((s for s in ('test', 'val')
-                       if _first_pipeline((cfg.get(f'{s}_dataloader') or {})
+                       if first_pipeline((cfg.get(f'{s}_dataloader') or {})
                                           .get('dataset')) is not None),
                       None)
         if source is None:
@@ -133,7 +134,7 @@ def split_dataloader_cfg(cfg: Config,
                       '(random augmentations included)',
                       logger='current', level=logging.WARNING)
         else:
-            pipeline = _first_pipeline(cfg[f'{source}_dataloader'].dataset)
+            pipeline = first_pipeline(cfg[f'{source}_dataloader'].dataset)
             _replace_pipelines(loader['dataset'], pipeline)
             print_log(f'label issues: the training split is scored with '
                       f'the {source} pipeline', logger='current',

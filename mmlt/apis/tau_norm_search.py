@@ -20,7 +20,8 @@ from mmengine.config import Config
 from mmlt.evaluation.functional import (balanced_accuracy, confusion_matrix,
                                         masked_mean_recall, per_class_scores,
                                         shot_masks)
-from mmlt.models.heads.tau_norm import DEFAULT_TAUS, check_tau, tau_normalize
+from mmlt.models.heads.tau_norm import (DEFAULT_TAUS, check_tau,
+                                        tau_norm_classifier, tau_normalize)
 
 __all__ = [
     'METRICS', 'best_tau', 'extract_features', 'format_table',
@@ -158,26 +159,6 @@ def format_table(rows: Sequence[dict], best: Optional[dict] = None) -> str:
     return '\n'.join(lines)
 
 
-def _linear_classifier(head) -> torch.nn.Linear:
-    fc = getattr(head, 'fc', None)
-    if type(fc) is not torch.nn.Linear:
-        raise ValueError(
-            f'τ-normalisation needs a head with a plain linear classifier '
-            f'`fc` (torch.nn.Linear), got {type(head).__name__}.fc = '
-            f'{type(fc).__name__}')
-    if getattr(head, 'lws', False):
-        raise ValueError(
-            'the head has learnable weight scaling (lws=True): τ-normalise '
-            'the stage-1 checkpoint instead (its classifier is the one '
-            'τ rescales)')
-    if getattr(head, 'logit_adjust_tau', 0):
-        raise ValueError(
-            f'the head also has logit_adjust_tau={head.logit_adjust_tau}: '
-            'search τ with it off (--cfg-options '
-            'model.head.logit_adjust_tau=0)')
-    return fc
-
-
 def _shot_thresholds(cfg: Config, split: str) -> Tuple[float, float]:
     evaluator = cfg.get(f'{split}_evaluator', None)
     metrics = evaluator if isinstance(evaluator, list) else [evaluator]
@@ -224,7 +205,7 @@ def tau_norm_search(cfg: Config,
                              copy.deepcopy(cfg.data_preprocessor))
     model = MODELS.build(model_cfg)
     head = getattr(model, 'head', None)
-    fc = _linear_classifier(head)
+    fc = tau_norm_classifier(head)
     if hasattr(head, 'set_tau_norm'):
         head.set_tau_norm(None)
     load_checkpoint(model, checkpoint, map_location='cpu', strict=True)

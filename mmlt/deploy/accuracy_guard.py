@@ -5,7 +5,11 @@ same numbers ``tools/test.py`` prints), fed with each backend's scores.
 The guard compares an exported model with the fp32 PyTorch one: the
 few-shot bin (training classes with fewer than 20 images, OLTR's split)
 is where quantization error hurts first, since those classes' logits have
-the smallest margins.
+the smallest margins. A few-shot bin holds few test images, so one image
+can move it by points: the guard fails only when the drop is beyond the
+allowed threshold *and* beyond the noise, i.e. the paired, class-stratified
+bootstrap interval of the change (:func:`mmlt.evaluation.metric_changes.
+metric_changes`, the advisor's intervals) lies below 0.
 """
 import math
 from dataclasses import dataclass, field
@@ -14,6 +18,9 @@ from typing import Any, Dict, List, Optional, Sequence
 
 import numpy as np
 import torch
+
+from mmlt.evaluation.metric_changes import metric_changes
+from mmlt.evaluation.paired_bootstrap import Change
 
 __all__ = ['long_tail_metrics', 'GuardResult', 'few_shot_guard',
            'check_max_drop']
@@ -58,7 +65,8 @@ class GuardResult:
     """The guard's verdict on one exported model.
 
     Attributes:
-        passed: Whether the drop is within ``max_drop``.
+        passed: False only when the drop is beyond ``max_drop`` and beyond
+            the noise (without an interval: beyond ``max_drop``).
         metric: ``'few_shot'``, or ``'balanced_accuracy'`` when there is no
             few-shot class (or no class counts).
         reference / value / drop: The metric of fp32 PyTorch, of the
@@ -66,6 +74,8 @@ class GuardResult:
         max_drop: The threshold.
         losers: ``(class, reference recall, recall)`` of the classes that
             lost most recall, largest loss first (at most five).
+        change: The change value - reference (points) with its paired 95%
+            interval; None without per-image scores.
     """
     passed: bool
     metric: str
@@ -74,14 +84,41 @@ class GuardResult:
     drop: float
     max_drop: float
     losers: List[tuple] = field(default_factory=list)
+    change: Optional[Change] = None
+
+    @property
+    def beyond_threshold(self) -> bool:
+        return self.drop > self.max_drop + 1e-9
+
+    @property
+    def beyond_noise(self) -> Optional[bool]:
+        """Whether the interval of the change lies below 0; None without
+        an interval."""
+        if self.change is None or not self.change.has_interval:
+            return None
+        return self.change.high < 0
+
+    def _noise_text(self) -> str:
+        if self.change is None:
+            return 'no per-image scores for an interval: the threshold ' \
+                'alone decides'
+        if not self.change.has_interval:
+            return f'no interval ({self.change.reason}): the threshold ' \
+                'alone decides'
+        where = 'excludes 0: beyond the noise' if self.beyond_noise else \
+            'contains 0: within the noise'
+        return (f'95% interval of the change [{self.change.low:+.2f}, '
+                f'{self.change.high:+.2f}] {where}')
 
     def message(self, name: str) -> str:
         what = ('few-shot accuracy' if self.metric == 'few_shot' else
                 'balanced accuracy (no few-shot class to guard)')
-        verdict = 'within' if self.passed else 'EXCEEDS'
+        threshold = ('beyond' if self.beyond_threshold else 'within') + \
+            f' the allowed {self.max_drop:g}'
+        verdict = 'passes' if self.passed else 'EXCEEDS'
         text = (f'{name}: {what} {self.value:.2f} vs {self.reference:.2f} '
-                f'(fp32 PyTorch): drop {self.drop:.2f} points, {verdict} '
-                f'the allowed {self.max_drop:g}')
+                f'(fp32 PyTorch): drop {self.drop:.2f} points, '
+                f'{threshold}; {self._noise_text()}: {verdict}')
         if self.losers:
             lost = ', '.join(f'{c} {r:.1f} -> {v:.1f}'
                              for c, r, v in self.losers)
@@ -89,8 +126,15 @@ class GuardResult:
         return text
 
 
-def few_shot_guard(reference: Dict[str, Any], candidate: Dict[str, Any],
-                   max_drop: float, classes: Sequence[str]) -> GuardResult:
+def few_shot_guard(reference: Dict[str, Any],
+                   candidate: Dict[str, Any],
+                   max_drop: float,
+                   classes: Sequence[str],
+                   labels: Optional[Sequence[int]] = None,
+                   reference_scores: Optional[np.ndarray] = None,
+                   candidate_scores: Optional[np.ndarray] = None,
+                   class_counts: Optional[np.ndarray] = None,
+                   seed: int = 0) -> GuardResult:
     """Compare ``candidate``'s metrics with ``reference``'s.
 
     Args:
@@ -98,6 +142,13 @@ def few_shot_guard(reference: Dict[str, Any], candidate: Dict[str, Any],
             PyTorch and of the exported model.
         max_drop: Allowed drop in points.
         classes: Class names in label order.
+        labels, reference_scores, candidate_scores, class_counts: The test
+            images' labels, both models' ``(N, C)`` scores and the training
+            class counts (the shot bins, as :func:`long_tail_metrics`):
+            with them the guard has the paired bootstrap interval of the
+            change and fails only beyond the noise; without, the threshold
+            alone decides.
+        seed: Of the bootstrap.
     """
     max_drop = check_max_drop(max_drop)
     metric = 'few_shot'
@@ -114,11 +165,24 @@ def few_shot_guard(reference: Dict[str, Any], candidate: Dict[str, Any],
              if loss[c] > 0][:5]
     losers = [(str(classes[c]), float(ref_recall[c]), float(new_recall[c]))
               for c in order]
-    return GuardResult(
-        passed=bool(drop <= max_drop + 1e-9),
+    change = None
+    if labels is not None and reference_scores is not None and \
+            candidate_scores is not None:
+        ref_scores = np.asarray(reference_scores)
+        change = metric_changes(
+            np.asarray(labels), ref_scores.argmax(1),
+            np.asarray(candidate_scores).argmax(1), ref_scores.shape[1],
+            class_counts=class_counts if metric == 'few_shot' else None,
+            seed=seed)[metric]
+    result = GuardResult(
+        passed=True,
         metric=metric,
         reference=ref_value,
         value=value,
         drop=drop,
         max_drop=max_drop,
-        losers=losers)
+        losers=losers,
+        change=change)
+    result.passed = not (result.beyond_threshold
+                         and result.beyond_noise is not False)
+    return result

@@ -278,8 +278,9 @@ def export_and_evaluate(cfg, checkpoint: str, out_dir: str,
             scores[name].append(np.asarray(run(json_in), np.float32))
     result.preprocess_max_diff = diff
     ref_scores = np.concatenate(scores[PYTORCH])
+    scores_of = {}
     for name, parts in scores.items():
-        s = np.concatenate(parts)
+        s = scores_of[name] = np.concatenate(parts)
         row = dict(metrics=long_tail_metrics(s, labels, groups, counts,
                                              classes))
         row['max_abs_diff'] = float(np.abs(s - ref_scores).max())
@@ -304,7 +305,8 @@ def export_and_evaluate(cfg, checkpoint: str, out_dir: str,
     if guarded not in result.rows and options.fmt == 'fp16':
         guarded = 'PyTorch fp16 (CUDA)'
     result.guarded = guarded
-    result.guard = few_shot_guard(base['metrics'],
-                                  result.rows[guarded]['metrics'],
-                                  options.max_few_shot_drop, classes)
+    result.guard = few_shot_guard(
+        base['metrics'], result.rows[guarded]['metrics'],
+        options.max_few_shot_drop, classes, labels, ref_scores,
+        scores_of[guarded], counts, options.seed)
     return result

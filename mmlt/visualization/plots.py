@@ -8,6 +8,7 @@ training run that has its own figures open. ``plot_*`` write a PNG file;
 """
 # The plots live in one module per subject; this module keeps the names that
 # callers import from ``mmlt.visualization.plots``.
+from .change_plots import change_vs_count_figure, plot_change_vs_count
 from .count_plots import (class_distribution_figure,
                           class_group_heatmap_figure, plot_class_distribution,
                           plot_class_group_heatmap)
@@ -21,5 +22,6 @@ __all__ = [
     'PathLike', 'class_distribution_figure', 'plot_class_distribution',
     'class_group_heatmap_figure', 'plot_class_group_heatmap',
     'accuracy_vs_count_figure', 'plot_accuracy_vs_count',
-    'plot_confusion_matrix', '_new_figure', '_save'
+    'plot_confusion_matrix', 'change_vs_count_figure', 'plot_change_vs_count',
+    '_new_figure', '_save'
 ]

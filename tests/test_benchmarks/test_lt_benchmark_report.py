@@ -7,7 +7,7 @@ import os.path as osp
 import pytest
 
 from benchmarks import (common, lt_benchmark, lt_logs, lt_protocol,
-                        lt_recipes, lt_render, lt_rows, lt_runs)
+                        lt_recipes, lt_render, lt_rows, lt_runs, page)
 
 
 def _result(name, seed, top1, few=math.nan, spe=10.0, rss=1000.0):
@@ -65,17 +65,24 @@ def test_planned_sections_name_existing_configs_in_order(section):
         assert names == [name for name, _ in lt_recipes.RECIPES] + \
             [name for name, _, _ in lt_recipes.ABLATIONS]
         return
+    if section == 'finetune-recipes':
+        assert names == ['v1', 'v2', 'v3', 'v4']
+        return
+    finetune = page.section(section).protocol == 'finetune'
     if section in lt_protocol.SECTION_COLUMNS:
         # the group-lift sections: their own data and baseline, row names
         # that carry the case (no run dir shared with another section)
         case = section.rsplit('-', 1)[1]
-        assert rows[0].path.endswith('/ce_resnet20_1xb128_fashion-mnist-'
-                                     'group-lift.py')
+        assert rows[0].path.endswith(
+            '/ce_efficientnet-lite0_1xb64_fashion-mnist-group-lift-80x60.py'
+            if finetune else '/ce_resnet20_1xb128_fashion-mnist-group-'
+            'lift.py')
         assert all(n.endswith(f'-{case}') for n in names)
         return
     # rows shared by sections are the same row (one run under converged)
     assert rows[0].name == 'ce' and rows[0].path.endswith(
-        'resnet20_ce_1xb128_fashion-mnist-lt1k-ir100.py')
+        'efficientnet-lite0_ce_1xb64_fashion-mnist-lt1k-ir100-80x60.py'
+        if finetune else 'resnet20_ce_1xb128_fashion-mnist-lt1k-ir100.py')
 
 
 def test_loss_rows_are_the_losses_metafile_models():
@@ -356,6 +363,46 @@ def test_group_lift_rows_read_their_case_data_for_train_and_test(case):
     assert model.members[1].config.endswith(osp.basename(rows[0].path))
     assert model.routes == {1: 'plan_c'} and model.fallback == 'baseline'
     assert lt_runs.config_epochs(routed.path) == 0
+
+
+@pytest.mark.parametrize('case', ['rare', 'degraded'])
+def test_finetune_group_lift_rows_are_the_plans_on_the_converged_data(case):
+    """The fine-tuning sections run cross-entropy, the loss weight and
+    plans A, B, C from configs/finetune/, each with the converged row's
+    name, data, prepare command and data_root options."""
+    title, rows = lt_protocol.section_plan(f'finetune-group-lift-{case}')
+    assert case in title and 'fine-tuning protocol' in title
+    converged = {r.name: r for r in
+                 lt_protocol.section_plan(f'group-lift-{case}')[1]}
+    assert [r.name for r in rows] == [
+        f'{n}-{case}' for n in ('ce', 'g1-weight2', 'plan-a', 'plan-b',
+                                'plan-c')]
+    for row in rows:
+        same = converged[row.name]
+        assert (row.prepare, row.cfg, row.cfg_note) == \
+            (same.prepare, same.cfg, same.cfg_note)
+        assert not row.after and not row.test_only
+        assert row.path == same.path.replace(
+            'configs/group_lift/', 'configs/finetune/').replace(
+                'resnet20_1xb128_fashion-mnist-group-lift',
+                'efficientnet-lite0_1xb64_fashion-mnist-group-lift-80x60')
+        assert osp.isfile(osp.join(common.ROOT, row.path)), row.path
+    section = f'finetune-group-lift-{case}'
+    assert lt_protocol.SECTION_COLUMNS[section] == lt_logs.GROUP_COLUMNS
+    data = lt_protocol.SECTION_DATA[section]
+    assert f'--case {case} ' in data and '80x60' in data
+    assert 'three equal channels' in data
+    # the rest of the data line is the converged section's
+    assert data.split('; validated')[1] == \
+        lt_protocol.SECTION_DATA[f'group-lift-{case}'].split('; validated')[1]
+    # trained under the fine-tuning protocol, without naming it
+    args = lt_benchmark.parse_args(['--section', section])
+    assert args.protocol == 'finetune' and args.run_key == 'finetune'
+
+
+def test_group_lift_rows_are_checked():
+    with pytest.raises(ValueError, match=r"rows \['plan-d'\]"):
+        lt_protocol._group_lift('rare', rows=['ce', 'plan-d'])
 
 
 def test_group_lift_sections_have_group_columns():

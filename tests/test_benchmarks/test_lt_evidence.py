@@ -401,3 +401,42 @@ def test_val_curve_lines_read_the_validation_scalars(tmp_path):
     assert '| ce-rare | 10.50 | 20.50 | 30.50 | 40.50 |' in body
     assert '| plan-c-rare | 15.50 | 25.50 | 35.50 | 45.50 |' in body
     assert 'routed-rare' not in body
+
+
+def test_sign_table_has_the_fine_tuned_column():
+    """Beside the converged verdict, the same difference under the
+    fine-tuning protocol: for its rows with 3 seeds of the row and of
+    cross-entropy, else 'not run yet'; a dash for a row it does not train.
+    The fine-tuned results are optional (none: not run yet)."""
+    def runs(acc, seeds=3):
+        return {s: dict(metrics={'long_tail/balanced_accuracy': acc + s})
+                for s in range(seeds)}
+
+    converged = {'ce': runs(80.0), 'ldam-drw': runs(85.0),
+                 'cb-ce': runs(81.0), 'focal': runs(75.0),
+                 'class-balanced-sampler': runs(82.0)}
+    finetuned = {'ce': runs(90.0), 'ldam-drw': runs(90.5),
+                 'focal': runs(80.0, seeds=2),
+                 'class-balanced-sampler': runs(93.0)}
+    assert paper_signs.PROTOCOLS == ('converged', 'finetune')
+    body = paper_signs.render(converged, finetuned)
+    rows = {line.split(' | ')[0][2:]: line for line in body.splitlines()
+            if line.startswith('| ')}
+    assert rows['row'].endswith('| verdict | fine-tuned: Δ (verdict) |')
+    assert rows['ldam-drw'].endswith(
+        '| same sign as the paper | +0.50 (within noise) |')
+    assert rows['class-balanced-sampler'].endswith(
+        '| +3.00 (**opposite sign to the paper**) |')
+    assert rows['focal'].endswith('| not run yet |')
+    assert rows['cb-ce'].endswith('| within noise | — |')
+    assert 'a dash: a row the fine-tuning protocol does not train' in body
+    # without the fine-tuning protocol's results, as the converged-only
+    # callers render it: every row it trains is not run yet
+    rows = {line.split(' | ')[0][2:]: line
+            for line in paper_signs.render(converged).splitlines()
+            if line.startswith('| ')}
+    assert rows['ldam-drw'].endswith('| not run yet |')
+    assert rows['cb-ce'].endswith('| — |')
+    # without cross-entropy's 3 seeds there, nothing is compared
+    del finetuned['ce'][2]
+    assert paper_signs.finetune_sign_rows(finetuned)['ldam-drw'] is None

@@ -1,6 +1,8 @@
 """benchmarks/lt_recipes.py: the recipes under the benchmark protocol keep
 everything of the recipe file but the data, the backbone (and the image
-size it takes) and a fine-tuning learning rate."""
+size it takes) and a fine-tuning learning rate; under the fine-tuning
+protocol, everything but the data and the backbone (the pretrained
+EfficientNet-Lite0, weights channels-last)."""
 import argparse
 
 import pytest
@@ -96,7 +98,7 @@ def test_recipe_without_resize_is_refused(tmp_path):
     with pytest.raises(ValueError, match='no Resize in its pipelines'):
         lt_recipes.recipe_overrides(Config.fromfile(str(config)),
                                     str(config),
-                                    lt_recipes.protocol_backbone())
+                                    lt_recipes.scratch_network())
 
 
 def test_rows_line_names_the_overrides_instead_of_listing_them():
@@ -141,3 +143,132 @@ def test_v2_ablation_takes_v1s_class_balanced_sampler():
         rows['v2-cb-resample'].cfg_note
     assert "V2's training sampler (DefaultSampler)" in \
         rows['v3-plain-sampler'].cfg_note
+
+
+# ---------------------------------------------------- fine-tuning protocol
+FT_CHECKPOINT = 'checkpoints/efficientnet-lite0_tf_in1k_mmpretrain.pth'
+
+
+def _finetune_rows():
+    return {s.name: s for s in lt_protocol.section_plan('finetune-recipes')[1]}
+
+
+def test_the_finetune_section_runs_v1_to_v4_on_the_recipes_data():
+    rows = lt_protocol.section_plan('finetune-recipes')[1]
+    assert [r.name for r in rows] == ['v1', 'v2', 'v3', 'v4']
+    converged = {s.name: s for s in lt_protocol.section_plan('recipes')[1]}
+    for row in rows:
+        assert row.path == converged[row.name].path
+        assert row.prepare == converged[row.name].prepare
+        assert row.test_args == [] and not row.after
+        assert 'EfficientNet-Lite0 from ImageNet-1k weights, channels-last' \
+            in row.cfg_note
+        assert 'lr' not in row.cfg_note and '28x28' not in row.cfg_note
+    assert lt_protocol.SECTION_COLUMNS['finetune-recipes'] == \
+        lt_protocol.SECTION_COLUMNS['recipes']
+    assert 'EfficientNet-Lite0' in lt_protocol.SECTION_DATA['finetune-recipes']
+
+
+@pytest.mark.parametrize('row', lt_recipes.FINETUNE_RECIPES)
+def test_finetune_recipe_runs_on_the_pretrained_lite0_and_keeps_the_rest(
+        row):
+    spec = _finetune_rows()[row]
+    original = Config.fromfile(f'{ROOT}/{spec.path}')
+    cfg = _merged(spec.path, spec.cfg)
+    # the recipe's training is untouched: its lr (a fine-tuning rate), its
+    # image size and pipelines, its hooks (plus channels-last)
+    for key in set(original) - {'model', 'data_preprocessor',
+                                'train_dataloader', 'val_dataloader',
+                                'test_dataloader', 'default_hooks'}:
+        assert cfg[key] == original[key], key
+    assert cfg.optim_wrapper.optimizer.lr == \
+        original.optim_wrapper.optimizer.lr
+    for split in ('train', 'val', 'test'):
+        loader, loader0 = cfg[f'{split}_dataloader'], \
+            original[f'{split}_dataloader']
+        assert loader.dataset.data_root == 'data/group_lift_degraded'
+        loader.dataset.pop('data_root')
+        loader0.dataset.pop('data_root')
+        assert loader == loader0, split
+    assert (80, 60) in _resize_scales(cfg)
+    assert cfg.data_preprocessor.num_classes == 10
+    cfg.data_preprocessor.pop('num_classes')
+    original.data_preprocessor.pop('num_classes')
+    assert cfg.data_preprocessor == original.data_preprocessor
+    hooks = dict(cfg.default_hooks)
+    assert hooks.pop('channels_last') == dict(type='ChannelsLastHook')
+    assert hooks == original.default_hooks
+    inner, inner0 = (cfg.model.head.get('head', cfg.model.head),
+                     original.model.head.get('head', original.model.head))
+    assert inner.loss == inner0.loss and inner.num_classes == 10
+    # the backbone is the fine-tuning protocol's, from the ImageNet weights
+    backbone = cfg.model.backbone
+    assert backbone.type == ('TIMMStages' if row == 'v4' else 'TIMMBackbone')
+    assert backbone.model_name == 'tf_efficientnet_lite0'
+    assert backbone.pretrained is False
+    assert backbone.init_cfg == dict(type='Pretrained',
+                                     checkpoint=FT_CHECKPOINT,
+                                     prefix='backbone')
+    assert cfg.model.neck == dict(type='GlobalAveragePooling')
+    assert backbone.features_only is False
+    assert inner.in_channels == 1280
+    # the model classifies 80x60 images into 10 classes
+    model = MODELS.build(cfg.model)
+    model.eval()
+    with torch.no_grad():
+        out = model(torch.randn(2, 3, 60, 80), mode='tensor')
+    out = out[0] if isinstance(out, (tuple, list)) else out
+    assert out.shape == (2, 10)
+
+
+def test_finetune_deep_supervision_reads_lite0_stages():
+    spec = _finetune_rows()['v4']
+    cfg = _merged(spec.path, spec.cfg)
+    assert cfg.model.backbone.type == 'TIMMStages'
+    assert cfg.model.backbone.out_indices == (1, 2, 3)
+    assert cfg.model.head.aux_stages == (0, 1, 2)
+    assert cfg.model.head.aux_in_channels == (24, 40, 112)
+    # the main classifier reads the final map after the head convolution
+    assert cfg.model.head.head.in_channels == 1280
+    # all of the recipe's weights: main 1.0, three auxiliaries 0.3
+    assert cfg.model.head.loss_weights == (1.0, 0.3, 0.3, 0.3)
+    assert 'deep supervision on 3 stages' in spec.cfg_note
+    # the channels are what the backbone returns (strides 4, 8, 16, 32)
+    backbone = MODELS.build(cfg.model.backbone)
+    backbone.eval()
+    with torch.no_grad():
+        feats = backbone(torch.zeros(1, 3, 60, 80))
+    assert [f.shape[1] for f in feats] == \
+        list(lt_recipes.LITE0_STAGE_CHANNELS)
+    assert [f.shape[2:] for f in feats] == [(15, 20), (8, 10), (4, 5),
+                                            (2, 3)]
+
+
+@pytest.fixture(scope='module')
+def lite0_checkpoint(tmp_path_factory) -> str:
+    from model_converters.efficientnet_lite_to_mmpretrain import main
+    out = tmp_path_factory.mktemp('lite0') / 'lite0.pth'
+    assert main(['--out', str(out)]) == str(out)
+    return str(out)
+
+
+@pytest.mark.parametrize('row', ['v1', 'v4'])
+def test_finetune_recipe_loads_the_imagenet_weights(row, lite0_checkpoint):
+    """The init_cfg loads every tensor of the converted checkpoint, V4's
+    stage backbone (TIMMStages) included: its head convolution too."""
+    from mmengine.registry import DefaultScope
+    from mmlt.utils.checkpoint_trust import load_checkpoint_file
+    spec = _finetune_rows()[row]
+    cfg = _merged(spec.path, spec.cfg)
+    cfg.model.backbone.init_cfg.checkpoint = lite0_checkpoint
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        model = MODELS.build(cfg.model)
+        model.init_weights()
+    saved = load_checkpoint_file(lite0_checkpoint, 'cpu',
+                                 trusted=False)['state_dict']
+    expected = set(saved)
+    assert 'backbone.timm_model.conv_head.weight' in expected
+    loaded = model.state_dict()
+    assert {k for k in loaded if k.startswith('backbone.')} == expected
+    for key in expected:
+        assert torch.equal(loaded[key], saved[key]), key

@@ -7,8 +7,9 @@ figure, fails here.
 Nothing is trained: a section of ``lt_benchmark`` is rendered with
 ``--render-only`` from the command its page section prints (so that
 command keeps parsing, and an empty work dir leaves the records as the only
-source); a section of ``lt_evidence`` by its renderer module, after checking
-that its printed command names it. Lines that say where and when a section
+source); a section of ``lt_evidence`` by its renderer module, from the
+records of each protocol it reads (a protocol without records as no runs),
+after checking that its printed command names it. Lines that say where and when a section
 was rendered, not what it measured, are left out of the comparison:
 ``- Code:`` (the commit), ``- Machine:`` (the machine and date of the
 rendering) and ``- Note:`` (context typed with ``--note``).
@@ -23,10 +24,10 @@ import pytest
 
 from benchmarks import lt_benchmark, lt_evidence, page
 from benchmarks.common import RECORDS_PREFIX, ROOT
-from benchmarks.lt_results import Results, read_results
+from benchmarks.lt_results import Results
 
 DOC = osp.join(ROOT, 'docs', 'benchmarks.md')
-RECORDS = osp.join(ROOT, RECORDS_PREFIX, 'converged')
+RECORDS = osp.join(ROOT, RECORDS_PREFIX.rstrip('/'))
 PROVENANCE = ('- Code:', '- Machine:', '- Note:')
 KEPT = [s.name for s in page.SECTIONS if s.records]
 
@@ -46,10 +47,13 @@ def sections() -> Dict[str, str]:
 
 
 @pytest.fixture(scope='module')
-def results(tmp_path_factory) -> Results:
-    # an empty work dir: the records are all there is
+def results_of(tmp_path_factory) -> Dict[str, Results]:
+    """``{protocol: results}`` of every protocol an evidence section reads,
+    from an empty work dir: the records are all there is."""
     work = tmp_path_factory.mktemp('work')
-    return read_results(str(work / 'converged'), RECORDS)
+    return lt_evidence.read_protocols(
+        [p for s in page.SECTIONS if s.renderer
+         for p in lt_evidence.section_protocols(s.name)], str(work), RECORDS)
 
 
 def test_the_records_are_tracked():
@@ -72,7 +76,7 @@ def test_every_record_backed_section_is_on_the_page(sections):
 
 
 @pytest.mark.parametrize('name', KEPT)
-def test_section_re_renders_from_the_records(name, sections, results,
+def test_section_re_renders_from_the_records(name, sections, results_of,
                                              tmp_path):
     body = sections[name]
     script = page.section(name).script
@@ -90,5 +94,5 @@ def test_section_re_renders_from_the_records(name, sections, results,
         argv = shlex.split(command)
         assert argv[:3] == ['python', '-m', script], command
         assert name in lt_evidence.parse_args(argv[3:]).sections, command
-        rendered = lt_evidence.render_section(name, results)
+        rendered = lt_evidence.render_section(name, results_of=results_of)
     assert _figures(rendered) == _figures(body)

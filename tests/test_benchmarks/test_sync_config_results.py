@@ -109,3 +109,5 @@ def test_group_lift_rows_carry_the_groups_the_case_and_their_baseline():
     assert table[2].startswith('| routed-rare |')
     assert sync.baseline_row('lt-losses') == 'ce'
     assert sync.group_lift_case('lt-losses') is None
+    assert sync.group_lift_case('finetune-group-lift-rare') == 'rare'
+    assert 'finetune-recipes' in sync.NOT_THE_METAFILE_MODEL

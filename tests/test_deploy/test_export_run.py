@@ -98,15 +98,19 @@ def test_report_rows_and_files(exported):
         assert 'fp16: skipped, no CUDA device' in text
     paths = write_report_files(exported, text)
     assert open(paths['markdown']).read() == text
-    # the guard's verdict is its threshold applied to the rows' figures
-    # (whether it passes on this tiny model depends on the CPU's int8
-    # kernels: one image of a 20-image few-shot class is 2.5 points)
+    # the guard's verdict is its threshold and the paired interval applied
+    # to the rows' figures (whether it passes on this tiny model depends on
+    # the CPU's int8 kernels: one image of a 20-image few-shot class is 2.5
+    # points)
     guard = exported.guard
     metric = guard.metric
     assert guard.reference == exported.rows['PyTorch fp32']['metrics'][metric]
     assert guard.value == exported.rows['ONNX int8']['metrics'][metric]
     assert guard.drop == pytest.approx(guard.reference - guard.value)
-    assert guard.passed == (guard.drop <= guard.max_drop + 1e-9)
+    assert guard.change is not None and guard.change.has_interval
+    assert guard.change.delta == pytest.approx(-guard.drop)
+    assert guard.passed == (guard.drop <= guard.max_drop + 1e-9
+                            or guard.change.high >= 0)
 
 
 def test_quantize_refuses_unknown_method_and_records_the_one_used(

@@ -1,8 +1,8 @@
 """README's "Your own data" walkthrough, command by command, on a folder of
 real digit scans (scikit-learn's, upscaled to 32x32 PNGs) with a CSV and two
-groups: statistics -> 2-process training -> test -> k-fold -> label issues
--> fold ensemble -> TTA -> compare runs. Tiny epochs; what each tool writes
-is checked against a hand count or the previous step."""
+groups: statistics -> 2-process training -> test -> advisor -> k-fold ->
+label issues -> fold ensemble -> TTA -> compare runs. Tiny epochs; what each
+tool writes is checked against a hand count or the previous step."""
 import csv
 import os
 import os.path as osp
@@ -126,6 +126,22 @@ def test_whole_walkthrough(walkthrough):
     report = _run('tools/test.py', config, checkpoint, '--work-dir',
                   str(train_dir))
     assert 'balanced' in report.lower()
+    # the advisor on the validation split; its ready config (if it
+    # recommends a fix) tests like any config
+    advice_dir = base / 'advice'
+    advice = _run('tools/analysis_tools/advise.py', config, checkpoint,
+                  '--lift-group', '1', '--out-dir', str(advice_dir))
+    assert 'per-group bias (group 1)' in advice and 'recommendation' in advice
+    assert (advice_dir / 'advice.md').is_file()
+    if (advice_dir / 'advised_config.py').is_file():
+        _run('tools/test.py', str(advice_dir / 'advised_config.py'),
+             checkpoint, '--work-dir', str(base / 'advised'))
+    # unlabelled deployment images: their class mix estimated by EM
+    shifted = _run('tools/analysis_tools/advise.py', config, checkpoint,
+                   '--estimate-prior', str(base / 'data' / 'images'),
+                   '--out-dir', str(base / 'advice_prior'))
+    assert 'prior shift (estimated by EM from ' \
+        f'{sum(len(r) for r in rows.values())} unlabelled images' in shifted
     # k-fold: 'auto' picks min(3, smallest class 4) = 3 folds
     _run('tools/kfold_train.py', config, '--num-splits', 'auto',
          '--work-dir', str(kfold_dir))

@@ -12,8 +12,10 @@ PyTorch with every exported model on the config's test set: top-1,
 balanced accuracy, many/medium/few-shot, per group, worst class, size,
 latency at batch 1 and throughput at batch 64 on this machine. Exits with
 status 1 when the exported model's few-shot accuracy drops by more than
-``--max-few-shot-drop`` points (default 2), naming the classes that lost
-most; 2 for bad arguments. Logic: :mod:`mmlt.deploy`.
+``--max-few-shot-drop`` points (default 2) *and* beyond the noise (the
+paired, class-stratified bootstrap 95% interval of the change excludes
+0), naming the classes that lost most; 2 for bad arguments. Logic:
+:mod:`mmlt.deploy`.
 """
 import argparse
 import os.path as osp
@@ -44,7 +46,9 @@ def parse_args(argv=None):
                         help='how int8 activation ranges come from them')
     parser.add_argument('--max-few-shot-drop', type=float,
                         default=default.max_few_shot_drop,
-                        help='allowed few-shot accuracy drop (points)')
+                        help='allowed few-shot accuracy drop (points); '
+                        'the export fails only beyond it and beyond the '
+                        'noise (paired bootstrap interval below 0)')
     parser.add_argument('--test-limit', type=int,
                         help='evaluate on the first N test images only')
     parser.add_argument('--speed-repeats', type=int,

@@ -10,6 +10,8 @@ from mmpretrain.structures import DataSample
 from mmlt.models.losses import check_extra_inputs, describe_logits
 from mmlt.registry import MODELS
 from mmlt.structures import check_counts, gather_group_ids, parse_group_weight
+from .logit_bias import (add_logit_bias, check_logit_bias,
+                         parse_group_logit_bias)
 from .tau_norm import check_tau, tau_normalize
 
 __all__ = [
@@ -184,6 +186,13 @@ class LTLinearClsHead(LinearClsHead):
             ``lws_scale`` initialised to 1, trained alone in a second stage
             (``ClassifierRetrainHook(trainable=['head.lws_scale'],
             reinit=False)``). Not combinable with ``tau_norm``.
+        logit_bias: A fixed per-class bias added to the logits by
+            ``predict`` (one number per class; training is unchanged), e.g.
+            fitted by ``tools/analysis_tools/advise.py``. None (default):
+            off. See :mod:`mmlt.models.heads.logit_bias`.
+        group_logit_bias: ``{group id: [one number per class]}``: added to
+            the logits of the images of that group only (their
+            ``group_id`` is read at test time). None (default): off.
         **kwargs: ``loss``, ``topk``, ``cal_acc``, ``init_cfg`` as in
             ``LinearClsHead``.
     """
@@ -196,6 +205,8 @@ class LTLinearClsHead(LinearClsHead):
                  tau_norm: Optional[float] = None,
                  lws: bool = False,
                  logit_adjust_any_loss: bool = False,
+                 logit_bias: Optional[Sequence[float]] = None,
+                 group_logit_bias: Optional[Mapping] = None,
                  **kwargs) -> None:
         super().__init__(
             num_classes=num_classes, in_channels=in_channels, **kwargs)
@@ -217,6 +228,18 @@ class LTLinearClsHead(LinearClsHead):
             self.lws_scale = torch.nn.Parameter(torch.ones(num_classes))
         self.tau_norm: Optional[float] = None
         self.set_tau_norm(tau_norm)
+        # config values as given; the tensors are not saved in checkpoints
+        # (a checkpoint without them loads strictly)
+        self.logit_bias = check_logit_bias(logit_bias, num_classes)
+        self.group_logit_bias = parse_group_logit_bias(group_logit_bias,
+                                                       num_classes)
+        self.register_buffer(
+            '_logit_bias', None if self.logit_bias is None else
+            torch.tensor(self.logit_bias), persistent=False)
+        self.register_buffer(
+            '_group_logit_bias', None if not self.group_logit_bias else
+            torch.tensor(list(self.group_logit_bias.values())),
+            persistent=False)
 
     @property
     def class_counts_known(self) -> bool:
@@ -361,6 +384,13 @@ class LTLinearClsHead(LinearClsHead):
         if self.logit_adjust_tau:
             cls_score = cls_score - self.logit_adjust_tau * \
                 self._log_prior().to(cls_score)
+        if self._logit_bias is not None or self._group_logit_bias is not None:
+            groups = None if self._group_logit_bias is None else dict(
+                zip(self.group_logit_bias, self._group_logit_bias))
+            cls_score = add_logit_bias(
+                cls_score, self._logit_bias, groups, data_samples,
+                f'{type(self).__name__}(group_logit_bias for groups '
+                f'{sorted(self.group_logit_bias or {})})')
         return super()._get_predictions(cls_score, data_samples)
 
     def _log_prior(self) -> torch.Tensor:

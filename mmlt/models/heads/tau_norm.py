@@ -18,7 +18,7 @@ from typing import Optional
 
 import torch
 
-__all__ = ['DEFAULT_TAUS', 'check_tau', 'tau_normalize']
+__all__ = ['DEFAULT_TAUS', 'check_tau', 'tau_normalize', 'tau_norm_classifier']
 
 # the authors' sweep: np.linspace(0, 2, 21)
 DEFAULT_TAUS = tuple(round(0.1 * i, 1) for i in range(21))
@@ -56,3 +56,26 @@ def tau_normalize(weight: torch.Tensor, tau: float) -> torch.Tensor:
     norms = weight.norm(p=2, dim=1, keepdim=True)
     norms = torch.where(norms > 0, norms, torch.ones_like(norms))
     return weight / norms.pow(tau)
+
+
+def tau_norm_classifier(head) -> torch.nn.Linear:
+    """The plain linear classifier ``head.fc`` that τ-normalisation
+    rescales; a ValueError saying why when the head has none (another
+    classifier, learnable weight scaling, or a logit adjustment on top)."""
+    fc = getattr(head, 'fc', None)
+    if type(fc) is not torch.nn.Linear:
+        raise ValueError(
+            f'τ-normalisation needs a head with a plain linear classifier '
+            f'`fc` (torch.nn.Linear), got {type(head).__name__}.fc = '
+            f'{type(fc).__name__}')
+    if getattr(head, 'lws', False):
+        raise ValueError(
+            'the head has learnable weight scaling (lws=True): τ-normalise '
+            'the stage-1 checkpoint instead (its classifier is the one '
+            'τ rescales)')
+    if getattr(head, 'logit_adjust_tau', 0):
+        raise ValueError(
+            f'the head also has logit_adjust_tau={head.logit_adjust_tau}: '
+            'search τ with it off (--cfg-options '
+            'model.head.logit_adjust_tau=0)')
+    return fc

@@ -1,0 +1,11 @@
+# Cross-entropy with deferred re-weighting (Cao et al., NeurIPS 2019):
+# class-balanced weights (beta=0.9999) from 80% of training.
+# Fine-tuning protocol (docs/benchmarks.md, --protocol finetune): EfficientNet-Lite0
+# from ImageNet-1k weights on Fashion-MNIST-LT (IR 100) at 80x60; the same
+# method block as its ResNet-20 config in configs/losses/.
+_base_ = ['../baselines/efficientnet-lite0_ce_1xb64_fashion-mnist-lt1k-ir100-80x60.py']
+model = dict(head=dict(
+    loss=dict(_delete_=True, type='CrossEntropyLoss', loss_weight=1.0)))
+default_hooks = dict(
+    drw=dict(type='DeferredReweightingHook', start_epoch=0.8, beta=0.9999),
+)

@@ -1,0 +1,9 @@
+# MMPretrain's (sigmoid) FocalLoss, gamma=2, alpha=0.25 (as the baselines'
+# resnet20_focal config).
+# Fine-tuning protocol (docs/benchmarks.md, --protocol finetune): EfficientNet-Lite0
+# from ImageNet-1k weights on Fashion-MNIST-LT (IR 100) at 80x60; the same
+# method block as its ResNet-20 config in configs/baselines/.
+_base_ = ['../baselines/efficientnet-lite0_ce_1xb64_fashion-mnist-lt1k-ir100-80x60.py']
+model = dict(
+    head=dict(
+        loss=dict(type='FocalLoss', gamma=2.0, alpha=0.25, loss_weight=1.0)))
