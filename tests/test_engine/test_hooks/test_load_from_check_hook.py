@@ -473,6 +473,10 @@ STAGE2 = {
     '-lt1k-ir100.py',
     'cam_sampling/bot-combo_resnet32_1xb128_cifar10-lt-ir100.py':
     'cam_sampling/bot-combo-stage1-mixup_resnet32_1xb128_cifar10-lt-ir100.py',
+    'finetune/crt_efficientnet-lite0_1xb64_fashion-mnist-lt1k-ir100-80x60.py':
+    'baselines/efficientnet-lite0_ce_1xb64_fashion-mnist-lt1k-ir100-80x60.py',
+    'finetune/lws_efficientnet-lite0_1xb64_fashion-mnist-lt1k-ir100-80x60.py':
+    'baselines/efficientnet-lite0_ce_1xb64_fashion-mnist-lt1k-ir100-80x60.py',
 }
 CONFIGS = osp.join(ROOT, 'configs')
 
