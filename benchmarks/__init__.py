@@ -12,21 +12,27 @@ imports a section module):
   run records under ``benchmarks/results``), ``lt_curves`` (training curves
   and the convergence criterion), ``noise`` (the page's noise rule),
   ``lt_results`` (the kept runs as the evidence sections read them),
-  ``lt_tables`` (tables the sections share), ``timing`` (paired timing);
+  ``lt_tables`` (tables the sections share), ``lt_gap`` (the share of
+  the CE→oracle gap a row closes), ``timing`` (paired timing),
+  ``advisor_measure`` (the method advisor's predictions and their test-set
+  measurement, on arrays);
 - the harness of ``lt_benchmark``: ``lt_rows`` (a row and its chaining),
-  ``lt_runs`` (training and testing a row), ``lt_recipes`` and
-  ``lt_protocol`` (the protocols and the planned sections' rows),
+  ``lt_runs`` (training and testing a row), ``lt_recipes``,
+  ``lt_combinations`` (with the protocols' oracles) and ``lt_protocol``
+  (the protocols and the planned sections' rows),
   ``lt_render`` (a section's table and header);
 - one module per evidence section: ``convergence``, ``paper_signs``,
   ``group_lift``, ``recipe_direction``, ``focal_decomposition``
   (focal-tail), ``ib_lr_drop`` (ib-switch), ``mixup_bias``, ``regimes``
-  (also the README's table of it);
+  (also the README's table of it), ``advisor_render`` (advisor-check, for
+  its command);
 - the commands: ``lt_benchmark`` (train, test and render a table section),
   ``lt_evidence`` (render the evidence sections), ``bench_losses``,
   ``bench_sampler``, ``bench_overhead``, ``bench_export``,
   ``bench_label_issues``, ``group_probe``, ``pretrained_probe``,
-  ``own_data_kfold`` (each writes its own section) and ``sync_config_results`` (copies rows into the
-  configs' READMEs and metafiles).
+  ``own_data_kfold``, ``advisor_check`` (each writes its own section) and
+  ``sync_config_results`` (copies rows into the configs' READMEs and
+  metafiles).
 
 A new section is an entry in ``page.SECTIONS`` at the place a reader should
 meet it, and the module that renders it: an evidence section a module with

@@ -42,6 +42,8 @@ from typing import Optional, Sequence
 
 from benchmarks.common import ROOT, git_provenance, machine_info
 from benchmarks.lt_archive import DEFAULT_RECORDS_DIR, DEFAULT_WORK_DIR
+from benchmarks.lt_combinations import ORACLES
+from benchmarks.lt_gap import BALANCED, GapReference
 from benchmarks.lt_logs import METRIC_COLUMNS
 from benchmarks.lt_protocol import (PROTOCOLS, SECTION_COLUMNS, SECTION_DATA,
                                     planned_sections, section_plan)
@@ -227,6 +229,24 @@ def section_protocol(name: str, protocol: Optional[str]) -> str:
     return protocol
 
 
+def gap_reference(args: argparse.Namespace) -> Optional[GapReference]:
+    """The ends of the CE→oracle gap of ``args``' protocol, from the kept
+    runs of its cross-entropy and oracle rows (``lt_combinations.ORACLES``)
+    among ``args.seeds``; None (no gap column) for a protocol without an
+    oracle or whose oracle has no kept run yet, and for a section with its
+    own columns (group-lift, recipes: other data)."""
+    pair = ORACLES.get(args.protocol) if args.run_key else None
+    if pair is None or args.section in SECTION_COLUMNS:
+        return None
+    ce, oracle = (
+        [r.metrics[BALANCED] for r in kept_runs(spec, args.seeds, args)]
+        for spec in pair)
+    if not oracle:
+        return None
+    return GapReference(ce=ce, oracle=oracle, seeds=len(args.seeds),
+                        ce_config=pair[0].path, oracle_config=pair[1].path)
+
+
 def render(args: argparse.Namespace, machine: str) -> str:
     """The section's body from the kept runs of ``args.configs`` (work dir
     or records; rows without a kept run of every seed named as not run
@@ -255,7 +275,8 @@ def render(args: argparse.Namespace, machine: str) -> str:
         command=command_line(args),
         pending=', '.join(pending))
     return render_section(results, info,
-                          SECTION_COLUMNS.get(args.section, METRIC_COLUMNS))
+                          SECTION_COLUMNS.get(args.section, METRIC_COLUMNS),
+                          gap_reference(args))
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

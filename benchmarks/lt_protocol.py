@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from benchmarks.common import ROOT
+from benchmarks.lt_combinations import COMBINATIONS_DATA, combination_rows
 from benchmarks.lt_logs import GROUP_COLUMNS, RECIPE_COLUMNS
 from benchmarks.lt_recipes import (FINETUNE_RECIPES_DATA, RECIPES_DATA,
                                    finetune_recipe_rows, recipe_rows)
@@ -307,6 +308,7 @@ ROWS: Dict[str, Callable[[], List[ConfigSpec]]] = {
     'lt-samplers': _samplers,
     'lt-heads-two-stage': _heads_two_stage,
     'lt-bag-of-tricks': _bag_of_tricks,
+    'lt-combinations': combination_rows,
     'group-lift-rare': lambda: _group_lift('rare'),
     'group-lift-degraded': lambda: _group_lift('degraded'),
     'recipes': recipe_rows,
@@ -353,6 +355,7 @@ SECTION_DATA.update({
         'fashion_mnist_group_lift_80x60_rgb_bs64.py)')
     for case in GROUP_LIFT_CASES})
 SECTION_DATA['recipes'] = RECIPES_DATA
+SECTION_DATA['lt-combinations'] = COMBINATIONS_DATA
 SECTION_DATA['finetune-recipes'] = FINETUNE_RECIPES_DATA
 SECTION_DATA['finetune-methods'] = (
     'FashionMNIST long-tailed by LongTailDataset (imbalance ratio 100, '
@@ -364,6 +367,7 @@ SECTION_DATA['finetune-methods'] = (
     'class held out of the training images the subset does not use; tested '
     'on the balanced 10,000 test images')
 SECTION_DATA['finetune-protocol-30e'] = SECTION_DATA['finetune-methods']
+SECTION_DATA['finetune-schedule'] = SECTION_DATA['finetune-methods']
 
 
 def planned_sections() -> List[str]:

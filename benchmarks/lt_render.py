@@ -7,6 +7,8 @@ import shlex
 from typing import Dict, Optional, Sequence, Tuple
 
 from benchmarks.common import ROOT
+from benchmarks.lt_gap import (BALANCED, GAP_TITLE, GapReference, gap_cell,
+                               gap_note)
 from benchmarks.lt_logs import (BIN_KEYS, METRIC_COLUMNS, RunResult,
                                 format_mean_std, group_by_name)
 from benchmarks.lt_protocol import Protocol
@@ -15,11 +17,20 @@ from benchmarks.lt_rows import ConfigSpec
 
 # -------------------------------------------------------------- rendering
 def render_table(results: Sequence[RunResult],
-                 columns: Sequence[Tuple[str, str]] = METRIC_COLUMNS) -> str:
+                 columns: Sequence[Tuple[str, str]] = METRIC_COLUMNS,
+                 gap: Optional[GapReference] = None) -> str:
     """Markdown table, one row per config, mean ± std over its seeds;
     ``columns`` are (metric key, title) pairs (a planned section may have
-    its own, see ``lt_protocol.SECTION_COLUMNS``)."""
-    head = ['config', 'seeds'] + [title for _, title in columns] + [
+    its own, see ``lt_protocol.SECTION_COLUMNS``). With ``gap`` (the
+    protocol's oracle has kept runs), the column of the share of the
+    CE→oracle gap closed follows the balanced accuracy
+    (:mod:`benchmarks.lt_gap`)."""
+    titles = []
+    for key, title in columns:
+        titles.append(title)
+        if gap is not None and key == BALANCED:
+            titles.append(GAP_TITLE)
+    head = ['config', 'seeds'] + titles + [
         's/epoch', 'peak RSS (MiB)', 'run (min)'
     ]
     lines = [
@@ -29,8 +40,10 @@ def render_table(results: Sequence[RunResult],
     for name, runs in group_by_name(results).items():
         cells = [name, str(len(runs))]
         for key, _ in columns:
-            cells.append(format_mean_std([r.metrics.get(key, math.nan)
-                                          for r in runs]))
+            values = [r.metrics.get(key, math.nan) for r in runs]
+            cells.append(format_mean_std(values))
+            if gap is not None and key == BALANCED:
+                cells.append(gap_cell(values, gap))
         cells.append(format_mean_std([r.sec_per_epoch for r in runs], 1))
         cells.append(format_mean_std([r.peak_rss_mb for r in runs], 0))
         cells.append(format_mean_std([r.wall_s / 60 for r in runs], 1))
@@ -53,17 +66,17 @@ def describe_bins(results: Sequence[RunResult]) -> str:
 
 
 def render_section(results: Sequence[RunResult], info: Dict[str, str],
-                   columns: Sequence[Tuple[str, str]] = METRIC_COLUMNS
-                   ) -> str:
+                   columns: Sequence[Tuple[str, str]] = METRIC_COLUMNS,
+                   gap: Optional[GapReference] = None) -> str:
     """The body of a benchmark section (without its markers).
 
     ``info`` holds the texts of the header lines: ``title``, ``machine``,
     ``schedule``, ``data``, ``command`` and optionally ``provenance``,
     ``note`` and ``pending`` (rows without kept runs for every seed);
-    ``columns`` those of the table (:func:`render_table`).
+    ``columns`` and ``gap`` those of the table (:func:`render_table`).
     """
     parts = [f'## {info["title"]}', '']
-    parts.append(render_table(results, columns))
+    parts.append(render_table(results, columns, gap))
     if info.get('pending'):
         parts += ['', f'Not run yet (no kept runs for every seed): '
                   f'{info["pending"]}.']
@@ -76,6 +89,8 @@ def render_section(results: Sequence[RunResult], info: Dict[str, str],
                  'epoch (training only). Peak RSS: largest resident set of '
                  'the training process (os.wait4). run: wall clock of train '
                  '+ test, start-up included.')
+    if gap is not None:
+        parts += ['', gap_note(gap)]
     bins = describe_bins(results)
     if bins:
         parts += ['', bins]

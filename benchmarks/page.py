@@ -114,6 +114,10 @@ SECTIONS: Tuple[Section, ...] = (
             'DRS with CAM sampling, the Bag-of-Tricks chain, TTA', _LT,
             title=_FM + 'DRS with CAM-based sampling, the Bag-of-Tricks '
             'chain, TTA', records=True),
+    Section('lt-combinations', 'combinations',
+            'prior-corrected losses combined, against the balanced oracle',
+            _LT, title=_FM + 'combinations of methods, and the oracle '
+            'trained on a balanced draw of the same size', records=True),
     Section('group-lift-rare', 'groups', 'the group plans, rare group 1',
             _LT, title='Group lift, rare group 1 (Fashion-MNIST-LT, 10% of '
             'each class rotated by 90 degrees), converged protocol: the group '
@@ -155,6 +159,9 @@ SECTIONS: Tuple[Section, ...] = (
             'group-lift data, ' + _FT_PROTOCOL + ', the '
             "recipes' own image size and learning rates", records=True,
             protocol='finetune'),
+    Section('finetune-schedule', 'finetune',
+            'the fine-tuning schedules the protocol was picked from', _LT,
+            records=True, protocol='finetune'),
     Section('finetune-convergence', 'finetune',
             "fine-tuned cross-entropy's convergence", _EV,
             renderer='benchmarks.finetune_convergence', records=True,
@@ -200,6 +207,9 @@ SECTIONS: Tuple[Section, ...] = (
     Section('own-data-kfold', 'own-data',
             'the fold ensemble against one model on all the data',
             'benchmarks.own_data_kfold'),
+    Section('advisor-check', 'own-data',
+            "the method advisor's predictions against the test set",
+            'benchmarks.advisor_check', records=True, protocol='finetune'),
 )
 
 

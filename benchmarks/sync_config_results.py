@@ -51,7 +51,7 @@ NO_ROWS = 'docs/benchmarks.md has no row for these configs yet.'
 # metafile model as its Results
 NOT_THE_METAFILE_MODEL = ('recipes', 'protocol-100e', 'focal-decomposition',
                           'ib-lr-drop', 'finetune-recipes',
-                          'finetune-protocol-30e')
+                          'finetune-protocol-30e', 'finetune-schedule')
 
 
 @dataclass

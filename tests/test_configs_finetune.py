@@ -83,10 +83,10 @@ def test_a_smaller_backbone_lr_is_a_config_option():
                      (n for n, _ in model.named_parameters())))
     lrs = {names[id(p)]: g['lr'] for g in wrapper.optimizer.param_groups
            for p in g['params']}
-    assert lrs['head.fc.weight'] == pytest.approx(0.01)
+    assert lrs['head.fc.weight'] == pytest.approx(0.03)
     backbone = [lr for n, lr in lrs.items() if n.startswith('backbone.')]
     assert len(backbone) > 100
-    assert backbone == pytest.approx([0.001] * len(backbone))
+    assert backbone == pytest.approx([0.003] * len(backbone))
     # MMEngine: a custom key takes precedence over the norm/bias decay
     # multipliers, so the backbone's BatchNorm decays again (the config's
     # comment says so); outside the key, no decay on norms and biases

@@ -29,7 +29,12 @@ class LongTailDataset(BaseDataset):
     Args:
         dataset: The dataset or its config (CIFAR10, CIFAR100, MNIST,
             FashionMNIST, CustomDataset, ImageNet, GroupAnnotationDataset...).
-        imbalance_ratio: IR = n_max / n_min (e.g. 100 for CIFAR-10-LT).
+        imbalance_ratio: IR = n_max / n_min (e.g. 100 for CIFAR-10-LT). 1
+            draws ``max_count`` images of every class from the same
+            per-class shuffles: a balanced draw whose held-out split, with
+            the same seed, is the long-tailed draw's (the protocol's oracle,
+            ``configs/baselines/resnet20_ce_1xb128_fashion-mnist-
+            balanced248.py``).
         profile: ``'exp'`` or ``'step'``.
         max_count: n_max. Defaults to the smallest class size of the source
             (for a balanced source, its images per class, as the protocol's

@@ -23,7 +23,9 @@
    before the Runner is built);
 4. makes ``Config.fromfile`` answer a config path that moved (a
    ``moved.yml`` of its folder knows it) with its new path, see
-   :mod:`mmlt.utils.moved_configs`.
+   :mod:`mmlt.utils.moved_configs`;
+5. makes MMPretrain's ``AutoAugment`` apply its ``hparams`` (``pad_val``)
+   to the transforms it builds, see :mod:`mmlt.utils.autoaugment_compat`.
 
 What mmengine 0.10.7 does unpatched under torch >= 2.6: local, pavi, ceph and
 open-mmlab files go through ``torch.load`` with torch's default (weights_only,
@@ -41,6 +43,7 @@ import pickle
 from tempfile import TemporaryDirectory
 from typing import Any, Callable, Iterable, Optional
 
+from .autoaugment_compat import patch_autoaugment_hparams
 from .checkpoint_files import find_resume_checkpoint, write_checkpoint_atomic
 from .checkpoint_trust import (is_trusted_checkpoint, load_checkpoint_file,
                                safe_checkpoint_globals,
@@ -302,4 +305,5 @@ def apply_compat_patches() -> None:
     patch_build_param_scheduler()
     patch_dataset_copy()
     patch_config_fromfile()
+    patch_autoaugment_hparams()
     _applied = True

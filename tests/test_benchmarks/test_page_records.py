@@ -9,11 +9,15 @@ Nothing is trained: a section of ``lt_benchmark`` is rendered with
 command keeps parsing, and an empty work dir leaves the records as the only
 source); a section of ``lt_evidence`` by its renderer module, from the
 records of each protocol it reads (a protocol without records as no runs),
-after checking that its printed command names it. Lines that say where and when a section
-was rendered, not what it measured, are left out of the comparison:
-``- Code:`` (the commit), ``- Machine:`` (the machine and date of the
-rendering) and ``- Note:`` (context typed with ``--note``).
+after checking that its printed command names it; a section whose own
+command keeps its records (``benchmarks.advisor_check``) by that command's
+``render_records`` with the arguments its printed command gave. Lines that
+say where and when a section was rendered, not what it measured, are left
+out of the comparison: ``- Code:`` (the commit), ``- Machine:`` (the
+machine and date of the rendering) and ``- Note:`` (context typed with
+``--note``).
 """
+import importlib
 import os.path as osp
 import re
 import shlex
@@ -93,6 +97,12 @@ def test_section_re_renders_from_the_records(name, sections, results_of,
         command = re.search(r'^- Command: `(.*)`$', body, re.M).group(1)
         argv = shlex.split(command)
         assert argv[:3] == ['python', '-m', script], command
-        assert name in lt_evidence.parse_args(argv[3:]).sections, command
-        rendered = lt_evidence.render_section(name, results_of=results_of)
+        if script == 'benchmarks.lt_evidence':
+            assert name in lt_evidence.parse_args(argv[3:]).sections, \
+                command
+            rendered = lt_evidence.render_section(name,
+                                                  results_of=results_of)
+        else:  # a command that keeps its own records renders from them
+            rendered = importlib.import_module(script).render_records(
+                argv[3:])
     assert _figures(rendered) == _figures(body)

@@ -51,8 +51,9 @@ class HeadSettings:
         logit_adjust_tau, tau_norm, logit_bias, group_logit_bias: The
             config's values.
         logit_adjust_refusal: Why the head refuses ``logit_adjust_tau`` for
-            its loss unless ``logit_adjust_any_loss=True`` (None: it
-            takes it).
+            its loss, or the config's hooks for its re-balanced classifier
+            stage, unless ``logit_adjust_any_loss=True`` (None: it takes
+            it).
     """
     head_type: str
     takes_options: bool
@@ -110,6 +111,7 @@ def head_settings(cfg: Config) -> HeadSettings:
     """Build the config's head alone and read its prediction settings."""
     from mmengine.registry import init_default_scope
 
+    from mmlt.engine.hooks.resampled_prior import config_resampling_refusal
     from mmlt.models.heads.lt_linear_head import (LTLinearClsHead,
                                                   logit_adjustment_refusal)
     from mmlt.registry import MODELS
@@ -130,7 +132,8 @@ def head_settings(cfg: Config) -> HeadSettings:
         tau_norm=head.tau_norm,
         logit_bias=head.logit_bias,
         group_logit_bias=head.group_logit_bias,
-        logit_adjust_refusal=logit_adjustment_refusal(head.loss_module))
+        logit_adjust_refusal=logit_adjustment_refusal(head.loss_module)
+        or config_resampling_refusal(cfg))
 
 
 def _model_config(cfg: Config) -> dict:

@@ -8,11 +8,13 @@ from torch.nn.parallel import DistributedDataParallel
 
 from mmlt.models.heads import find_head
 from mmlt.registry import HOOKS
+from .resampled_prior import refuse_posthoc_after_resampling, sampler_strategy
 from .single_instance_hook import SingleInstanceHook
 
 __all__ = [
     'ClassifierRetrainHook', 'default_trainable', 'freeze_except',
-    'frozen_norm_modules', 'match_trainable', 'reinit_modules'
+    'frozen_norm_modules', 'match_trainable', 'norm_affine_names',
+    'reinit_modules'
 ]
 
 
@@ -107,6 +109,17 @@ def frozen_norm_modules(model: nn.Module) -> List[nn.Module]:
     ]
 
 
+def norm_affine_names(model: nn.Module) -> List[str]:
+    """The names of the modules with running statistics (as
+    :func:`frozen_norm_modules` finds them) that have parameters of their
+    own: BatchNorm's affine weight and bias (γ, β)."""
+    return [
+        name for name, m in _unwrap(model).named_modules()
+        if _has_running_stats(m) and
+        any(True for _ in m.parameters(recurse=False))
+    ]
+
+
 def reinit_modules(model: nn.Module, names: Sequence[str]) -> List[str]:
     """Re-initialise each named module with its ``reset_parameters()``
     (PyTorch's default initialisation of the layer, e.g. Kaiming-uniform
@@ -147,7 +160,12 @@ class ClassifierRetrainHook(SingleInstanceHook):
       epochs), with the default ``trainable`` and ``reinit=True``; or
     * the per-class scales of learnable weight scaling (LWS:
       ``LTLinearClsHead(lws=True)`` with ``trainable=['head.lws_scale']``,
-      ``reinit=False``; the authors train 5 epochs).
+      ``reinit=False``; the authors train 5 epochs); or
+    * the stage-1 classifier and those scales together, not
+      re-initialised, with the BatchNorm statistics following the stage-2
+      batches: MiSLAS's stage 2 (Zhong et al., CVPR 2021;
+      ``trainable=['head.fc', 'head.lws_scale']``, ``reinit=False``,
+      ``frozen_norm_eval=False``, see ``configs/mislas/``).
 
     When training starts (``before_train``, after ``load_from`` was applied)
     the hook sets ``requires_grad=False`` on every parameter that
@@ -172,6 +190,14 @@ class ClassifierRetrainHook(SingleInstanceHook):
     on every rank. The optimizer holds the same parameter objects, so it is
     unaffected. Other wrappers (FSDP, DeepSpeed) are refused.
 
+    A head with post-hoc logit adjustment (``logit_adjust_tau`` > 0) is
+    refused when training or a test run of the config starts, if the
+    config's training sampler re-balances the classes (cRT's and LWS's
+    class-balanced stage 2): the re-trained classifier no longer carries the
+    training prior, and the adjustment would remove it a second time (see
+    :mod:`mmlt.engine.hooks.resampled_prior`); ``logit_adjust_any_loss=True``
+    on the head (a τ tuned on validation data) lets it through.
+
     Args:
         trainable: Module or parameter names (relative to the model,
             without a DDP ``module.`` prefix) to train; a name selects that
@@ -183,7 +209,18 @@ class ClassifierRetrainHook(SingleInstanceHook):
         frozen_norm_eval: Keep frozen normalisation layers with running
             statistics in eval mode. False reproduces the authors' code,
             which left the fixed feature model in train mode, so its
-            BatchNorm statistics followed the class-balanced batches.
+            BatchNorm statistics followed the class-balanced batches; it is
+            also MiSLAS's shift learning on BatchNorm (Zhong et al., CVPR
+            2021: the running mean and variance are updated in stage 2, the
+            affine γ and β stay fixed, as in the official code, which keeps
+            them out of the optimizer and runs the feature model in train
+            mode).
+        train_norm_affine: Also train the affine weight and bias (γ, β) of
+            every normalisation layer with running statistics (see
+            :func:`norm_affine_names`); being trained, these layers run in
+            train mode, so their statistics follow the stage-2 batches too,
+            whatever ``frozen_norm_eval``. Convolution and other weights
+            stay frozen; ``reinit`` applies to ``trainable`` only.
     """
 
     default_hooks_key = 'classifier_retrain'
@@ -192,21 +229,40 @@ class ClassifierRetrainHook(SingleInstanceHook):
     def __init__(self,
                  trainable: Union[None, str, Sequence[str]] = None,
                  reinit: bool = True,
-                 frozen_norm_eval: bool = True) -> None:
+                 frozen_norm_eval: bool = True,
+                 train_norm_affine: bool = False) -> None:
         self.trainable = None if trainable is None else \
             _check_names(trainable)
         for name, value in (('reinit', reinit),
-                            ('frozen_norm_eval', frozen_norm_eval)):
+                            ('frozen_norm_eval', frozen_norm_eval),
+                            ('train_norm_affine', train_norm_affine)):
             if not isinstance(value, bool):
                 raise TypeError(f'{name}={value!r} must be True or False')
         self.reinit = reinit
         self.frozen_norm_eval = frozen_norm_eval
+        self.train_norm_affine = train_norm_affine
         self._norms: List[nn.Module] = []
 
+    def _refuse_posthoc_adjustment(self, runner) -> None:
+        """Stop if the head predicts with the post-hoc logit adjustment
+        after a classifier trained under the config's re-balancing
+        sampler."""
+        loader = (getattr(runner, 'cfg', None) or {}).get('train_dataloader')
+        strategy = sampler_strategy((loader or {}).get('sampler'))
+        refuse_posthoc_after_resampling(
+            find_head(runner.model), strategy,
+            f'{type(self).__name__} trains the classifier with the '
+            f'training sampler (strategy {strategy!r})')
+
+    def before_test(self, runner) -> None:
+        self._refuse_posthoc_adjustment(runner)
+
     def before_train(self, runner) -> None:
+        self._refuse_posthoc_adjustment(runner)
         model = runner.model
         names = self.trainable or default_trainable(model)
-        trained, frozen = freeze_except(model, names)
+        norms = self._norm_affine(model)
+        trained, frozen = freeze_except(model, names + norms)
         if self.reinit:
             if runner.iter == 0:
                 reinit_modules(model, names)
@@ -223,9 +279,25 @@ class ClassifierRetrainHook(SingleInstanceHook):
         runner.logger.info(
             f'{type(self).__name__}: training {len(trained)} parameter '
             f'tensors ({sum(params[n].numel() for n in trained):,} values) '
-            f'of {names}; {len(frozen)} tensors '
+            f'of {names}'
+            + (f' and the affine parameters of {len(norms)} normalisation '
+               'layers' if norms else '') + f'; {len(frozen)} tensors '
             f'({sum(params[n].numel() for n in frozen):,} values) frozen, '
             f'{len(self._norms)} normalisation layers kept in eval mode')
+
+    def _norm_affine(self, model: nn.Module) -> List[str]:
+        """The normalisation layers whose γ, β train
+        (``train_norm_affine``), by name; a ValueError when asked for and
+        the model has none."""
+        if not self.train_norm_affine:
+            return []
+        names = norm_affine_names(model)
+        if not names:
+            raise ValueError(
+                f'train_norm_affine=True but {type(_unwrap(model)).__name__}'
+                ' has no normalisation layer with running statistics and '
+                'affine parameters')
+        return names
 
     def _rewrap(self, runner) -> None:
         model = runner.model

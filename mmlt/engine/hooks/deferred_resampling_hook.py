@@ -1,7 +1,9 @@
 """Deferred re-sampling (DRS): switch the sampler's strategy at an epoch."""
 from typing import Optional, Union
 
+from mmlt.models.heads import find_head
 from mmlt.registry import HOOKS
+from .resampled_prior import refuse_posthoc_after_resampling
 from .schedule_utils import check_epoch_like, resolve_epoch
 from .single_instance_hook import SingleInstanceHook
 
@@ -51,6 +53,13 @@ class DeferredResamplingHook(SingleInstanceHook):
     the order of earlier epochs. The sampler lives in the main process, so
     this works with persistent dataloader workers.
 
+    A head with post-hoc logit adjustment (``logit_adjust_tau`` > 0) is
+    refused when training or a test run of the config starts, unless
+    ``strategy`` is ``'instance'``: the deferred phase trains the classifier
+    without the training prior the adjustment removes (see
+    :mod:`mmlt.engine.hooks.resampled_prior`); ``logit_adjust_any_loss=True``
+    on the head (a τ tuned on validation data) lets it through.
+
     Args:
         switch_epoch: First epoch (0-based) that uses ``strategy``; a
             negative value counts from the end of the schedule, like Python
@@ -80,8 +89,18 @@ class DeferredResamplingHook(SingleInstanceHook):
         self.q = q
         self._initial = None
 
+    def _refuse_posthoc_adjustment(self, runner) -> None:
+        refuse_posthoc_after_resampling(
+            find_head(getattr(runner, 'model', None)), self.strategy,
+            f'{type(self).__name__}(switch_epoch={self.switch_epoch!r}) '
+            f'switches the sampler to {self.strategy!r}')
+
+    def before_test(self, runner) -> None:
+        self._refuse_posthoc_adjustment(runner)
+
     def before_train(self, runner) -> None:
         sampler = find_train_sampler(runner)
+        self._refuse_posthoc_adjustment(runner)
         self._initial = (sampler.strategy, sampler.q)
         max_epochs = runner.max_epochs
         self._switch = resolve_switch_epoch(self.switch_epoch, max_epochs)

@@ -18,7 +18,8 @@ from ..functional import (FEW_SHOT_THR, MANY_SHOT_THR, SHOT_NAMES,
                           weighted_mean, worst_validated_class)
 from ..report import (format_report, per_class_rows, write_per_class_files,
                       write_plots)
-from .long_tail_records import (Records, check_class_counts, check_threshold,
+from .long_tail_records import (Records, check_class_counts,
+                                check_shot_bin_counts, check_threshold,
                                 check_topk, class_keys, reduce_sample,
                                 stack_records)
 
@@ -88,8 +89,9 @@ class LongTailMetric(BaseMetric):
       ``per_class_f1_std``: the population standard deviation (``ddof=0``)
       of the validated classes' F1 (how unevenly the classes fare);
     - ``many_shot`` / ``medium_shot`` / ``few_shot`` and ``num_many`` /
-      ``num_medium`` / ``num_few`` when training class counts are known,
-      split as in Liu et al., "Large-Scale Long-Tailed Recognition in an
+      ``num_medium`` / ``num_few`` when training class counts are known
+      (or ``shot_bin_counts`` is given, which then defines the bins), split
+      as in Liu et al., "Large-Scale Long-Tailed Recognition in an
       Open World" (OLTR), CVPR 2019: many = count > ``many_shot_thr``,
       few = count < ``few_shot_thr``, medium = the rest. A bin's accuracy
       is the mean recall of its validated classes (``nan`` if none);
@@ -137,6 +139,17 @@ class LongTailMetric(BaseMetric):
         class_counts (Sequence[int], optional): Training images per class.
             Usually left None and set at run time by mmlt's
             ``LongTailContextHook`` through :meth:`set_class_counts`.
+        shot_bin_counts (Sequence[int] | dict, optional): The counts that
+            define the shot bins instead of the training counts, so that
+            many/medium/few name the same classes for a model trained on
+            another draw: a list (images per class) or a long-tail profile,
+            the keyword arguments of :func:`mmlt.datasets.long_tail_counts`
+            (e.g. ``dict(num_classes=10, max_count=1000,
+            imbalance_ratio=100, profile='exp')``: the protocol's
+            long-tailed draw, for the oracle trained on a balanced draw,
+            whose own counts would put every class in one bin). None
+            (default): the training counts. The training counts still fill
+            the per-class ``train_count`` column.
         out_dir (str, optional): Folder for the files below; set at run time
             to the work_dir by the hook through :meth:`set_out_dir`.
         save_per_class (bool): Write ``per_class.csv`` and
@@ -164,6 +177,7 @@ class LongTailMetric(BaseMetric):
                  many_shot_thr: float = MANY_SHOT_THR,
                  few_shot_thr: float = FEW_SHOT_THR,
                  class_counts: Optional[Sequence[int]] = None,
+                 shot_bin_counts: Union[Sequence[int], dict, None] = None,
                  out_dir: Optional[PathLike] = None,
                  save_per_class: bool = False,
                  save_confusion_matrix: bool = False,
@@ -199,6 +213,7 @@ class LongTailMetric(BaseMetric):
         self.per_class_in_results = per_class_in_results
         self.log_per_class = log_per_class
         self.class_counts: Optional[np.ndarray] = None
+        self.shot_bin_counts = check_shot_bin_counts(shot_bin_counts)
         self.out_dir: Optional[str] = None
         self.set_class_counts(class_counts)
         self.set_out_dir(out_dir)
@@ -280,8 +295,9 @@ class LongTailMetric(BaseMetric):
         metrics = self._topk_metrics(records.ranks, num)
         metrics.update(class_average_metrics(scores))
         shots = None
-        if self.class_counts is not None:
-            masks = shot_masks(self.class_counts, self.many_shot_thr,
+        bin_counts = self._bin_counts(num)
+        if bin_counts is not None:
+            masks = shot_masks(bin_counts, self.many_shot_thr,
                                self.few_shot_thr)
             metrics.update(shot_metrics(scores, masks))
             shots = class_shots(masks)
@@ -310,6 +326,18 @@ class LongTailMetric(BaseMetric):
             self._report(metrics, rows, by_group.group_ids.tolist(),
                          confusion, scores)
         return metrics
+
+    def _bin_counts(self, num_classes: int) -> Optional[np.ndarray]:
+        """The counts the shot bins are defined by: ``shot_bin_counts``
+        when given (checked against the number of classes), else the
+        training counts."""
+        if self.shot_bin_counts is None:
+            return self.class_counts
+        if self.shot_bin_counts.size != num_classes:
+            raise ValueError(
+                f'shot_bin_counts has {self.shot_bin_counts.size} entries '
+                f'but the scores have {num_classes} classes.')
+        return self.shot_bin_counts
 
     def _topk_metrics(self, ranks: np.ndarray, num: int) -> Dict[str, Any]:
         """``top{k}`` in percent for each k of ``topk`` up to the number of

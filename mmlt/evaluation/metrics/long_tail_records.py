@@ -18,9 +18,15 @@ from mmlt.structures.long_tail_context import check_counts
 from ..functional import gt_rank
 
 __all__ = [
-    'Records', 'check_class_counts', 'check_threshold', 'check_topk',
-    'class_keys', 'reduce_sample', 'stack_records'
+    'Records', 'check_class_counts', 'check_shot_bin_counts',
+    'check_threshold', 'check_topk', 'class_keys', 'reduce_sample',
+    'stack_records'
 ]
+
+# the keyword arguments of mmlt.datasets.long_tail_counts, the profile form
+# of LongTailMetric's shot_bin_counts
+PROFILE_KEYS = ('num_classes', 'max_count', 'imbalance_ratio', 'profile',
+                'class_order')
 
 
 class Records(NamedTuple):
@@ -43,6 +49,40 @@ def check_class_counts(counts: Any) -> Optional[np.ndarray]:
     if isinstance(counts, torch.Tensor):
         counts = counts.detach().cpu().numpy()
     return check_counts(counts, 'class_counts')
+
+
+def check_shot_bin_counts(value: Any) -> Optional[np.ndarray]:
+    """The counts that define the shot bins, from ``LongTailMetric``'s
+    ``shot_bin_counts``: None, images per class (a list), or a long-tail
+    profile, the keyword arguments of
+    :func:`mmlt.datasets.long_tail_counts` (``num_classes``,
+    ``max_count``, ``imbalance_ratio`` and optionally ``profile``,
+    ``class_order``), e.g. the protocol's draw for a model trained on a
+    balanced one. Returns an int64 array or None.
+
+    Raises:
+        ValueError: For a dict with other keys or without the required
+            ones, a profile the dataset's draw refuses, or counts that are
+            not non-negative integers.
+    """
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        from mmlt.datasets.lt_profiles import long_tail_counts
+        unknown = sorted(set(value) - set(PROFILE_KEYS))
+        missing = [k for k in PROFILE_KEYS[:3] if k not in value]
+        if unknown or missing:
+            raise ValueError(
+                f'shot_bin_counts={value!r}: a long-tail profile takes the '
+                f'arguments of long_tail_counts {list(PROFILE_KEYS)} '
+                f'(unknown: {unknown}, missing: {missing}), e.g. '
+                "dict(num_classes=10, max_count=1000, imbalance_ratio=100, "
+                "profile='exp')")
+        try:
+            value = long_tail_counts(**value)
+        except ValueError as error:
+            raise ValueError(f'shot_bin_counts: {error}') from None
+    return check_counts(value, 'shot_bin_counts')
 
 
 def check_threshold(value: Any, name: str) -> float:

@@ -23,6 +23,10 @@ from .influence_balanced_loss import (InfluenceBalancedFocalLoss,
                                       influence_balanced_loss,
                                       sample_influence)
 from .joint_focal_ce_loss import JointFocalCELoss, joint_focal_ce_loss
+from .label_aware_smoothing_loss import (LabelAwareSmoothingLoss,
+                                         label_aware_smoothing,
+                                         label_aware_smoothing_loss,
+                                         label_aware_targets)
 from .ldam_loss import LDAMLoss, ldam_loss, ldam_margins
 from .logit_adjusted_loss import LogitAdjustedLoss, logit_adjusted_loss
 from .softmax_eql_loss import SoftmaxEQLLoss, softmax_eql_loss
@@ -37,10 +41,13 @@ __all__ = [
     'class_weighted_losses', 'describe_logits',
     'ClassBalancedLoss', 'CostSensitiveCELoss', 'FocalHeatmapLoss',
     'InfluenceBalancedFocalLoss', 'InfluenceBalancedLoss', 'JointFocalCELoss',
-    'LDAMLoss', 'LogitAdjustedLoss', 'SoftmaxEQLLoss', 'SoftmaxFocalLoss',
+    'LDAMLoss', 'LabelAwareSmoothingLoss', 'LogitAdjustedLoss',
+    'SoftmaxEQLLoss', 'SoftmaxFocalLoss',
     'cdt_loss', 'cdt_temperatures', 'check_class_counts',
     'class_balanced_loss', 'effective_number_weights', 'focal_heatmap_loss',
     'focal_modulator', 'influence_balanced_loss', 'inverse_power_weights',
-    'joint_focal_ce_loss', 'ldam_loss', 'ldam_margins', 'logit_adjusted_loss',
+    'joint_focal_ce_loss', 'label_aware_smoothing',
+    'label_aware_smoothing_loss', 'label_aware_targets', 'ldam_loss',
+    'ldam_margins', 'logit_adjusted_loss',
     'sample_influence', 'softmax_eql_loss', 'softmax_focal_loss'
 ]

@@ -21,7 +21,7 @@ from torch import nn
 import mmlt  # noqa: F401
 from mmlt.engine.hooks.classifier_retrain_hook import (
     ClassifierRetrainHook, freeze_except, frozen_norm_modules,
-    match_trainable)
+    match_trainable, norm_affine_names)
 from mmlt.registry import HOOKS, MODELS
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
@@ -127,12 +127,14 @@ def stage1(tmp_path_factory):
 CB = dict(type='RebalancedSampler', strategy='class_balanced')
 
 
-def _stage2(tmp_path, stage1, hook, head=None, **kwargs):
+def _stage2(tmp_path, stage1, hook, head=None, hooks_extra=(), **kwargs):
     runner = Runner.from_cfg(
         _cfg(tmp_path, hooks=[hook], load_from=stage1[0], head=head,
              sampler=CB, **kwargs))
     recorder = _Recorder()
     runner.register_hook(recorder)
+    for extra in hooks_extra:
+        runner.register_hook(extra)
     runner.train()
     return runner, recorder
 
@@ -182,6 +184,99 @@ def test_without_frozen_norm_eval_bn_statistics_move(tmp_path, stage1):
     # the weights themselves stay frozen
     weights = [k for k in ckpt if k.endswith('.weight') and 'fc' not in k]
     _assert_equal(rec.end, ckpt, weights)
+
+
+def _bn_keys(model, ckpt):
+    """(BN statistics, BN affine γ/β, every other backbone tensor: the
+    convolution weights) of a stage-2 model's state dict, by module type."""
+    bns = [n for n, m in model.named_modules()
+           if isinstance(m, nn.BatchNorm2d)]
+    of_bn = {k: k.rsplit('.', 1) for k in ckpt}
+    stats = [k for k, (m, t) in of_bn.items()
+             if m in bns and t.startswith('running_')]
+    affine = [k for k, (m, t) in of_bn.items()
+              if m in bns and t in ('weight', 'bias')]
+    rest = [k for k, (m, t) in of_bn.items()
+            if m not in bns and k.startswith('backbone.')]
+    return stats, affine, rest
+
+
+def test_mislas_shift_learning_moves_bn_statistics_only(tmp_path, stage1):
+    """MiSLAS's stage 2 (Zhong et al., CVPR 2021, official code): the
+    stage-1 classifier and LWS scales train, the BatchNorm running mean and
+    variance follow the class-balanced batches, γ and β stay."""
+    _, ckpt = stage1
+    runner, rec = _stage2(
+        tmp_path, stage1,
+        dict(type='ClassifierRetrainHook',
+             trainable=['head.fc', 'head.lws_scale'], reinit=False,
+             frozen_norm_eval=False),
+        head=dict(lws=True),
+        optimizer=dict(type='SGD', lr=0.1, momentum=0.9, weight_decay=2e-4))
+    stats, affine, rest = _bn_keys(_unwrap(runner.model), ckpt)
+    assert stats and affine and any('conv' in k for k in rest)
+    assert rec.bn_training == [True, True]
+    assert all(not torch.equal(rec.end[k], ckpt[k]) for k in stats
+               if 'running_mean' in k)
+    _assert_equal(rec.end, ckpt, affine + rest)
+    _assert_equal(rec.start, ckpt, ['head.fc.weight', 'head.fc.bias'])
+    for key in ('head.fc.weight', 'head.fc.bias', 'head.lws_scale'):
+        assert not torch.equal(rec.end[key], rec.start[key]), key
+    assert rec.frozen_grads == []
+    model = _unwrap(runner.model)
+    assert {n for n, p in model.named_parameters() if p.requires_grad} == \
+        {'head.fc.weight', 'head.fc.bias', 'head.lws_scale'}
+
+
+class _GradRecorder(Hook):
+    """Which parameters received a gradient in each iteration's backward
+    (a tensor hook on every parameter left trainable; runs after the hook
+    under test, whose priority is higher)."""
+
+    def __init__(self):
+        self.with_grad = []
+
+    def before_train(self, runner):
+        for name, param in _unwrap(runner.model).named_parameters():
+            if param.requires_grad:
+                param.register_hook(
+                    lambda grad, name=name: self.with_grad[-1].add(name))
+
+    def before_train_iter(self, runner, batch_idx, data_batch=None):
+        self.with_grad.append(set())
+
+
+def test_train_norm_affine_learns_bn_shift_with_frozen_convs(tmp_path,
+                                                             stage1):
+    _, ckpt = stage1
+    grads = _GradRecorder()
+    runner, rec = _stage2(
+        tmp_path, stage1,
+        dict(type='ClassifierRetrainHook', train_norm_affine=True),
+        optimizer=dict(type='SGD', lr=0.1, momentum=0.9, weight_decay=2e-4),
+        hooks_extra=[grads])
+    stats, affine, rest = _bn_keys(_unwrap(runner.model), ckpt)
+    assert stats and affine and any('conv' in k for k in rest)
+    # reinit applies to the classifier only: BN starts as stage 1 left it
+    _assert_equal(rec.start, ckpt, stats + affine + rest)
+    assert not torch.equal(rec.start['head.fc.weight'],
+                           ckpt['head.fc.weight'])
+    # conv weights frozen, bit for bit; BN statistics and γ, β moved; the
+    # classifier trained
+    _assert_equal(rec.end, ckpt, rest)
+    assert all(not torch.equal(rec.end[k], ckpt[k]) for k in affine)
+    assert all(not torch.equal(rec.end[k], ckpt[k]) for k in stats
+               if 'running_mean' in k)
+    assert not torch.equal(rec.end['head.fc.weight'],
+                           rec.start['head.fc.weight'])
+    # the trained layers run in train mode (the statistics they normalise
+    # with are the batch's), and only γ, β and the classifier get gradients
+    assert rec.bn_training == [True, True]
+    model = _unwrap(runner.model)
+    trained = {n for n, p in model.named_parameters() if p.requires_grad}
+    assert trained == set(affine) | {'head.fc.weight', 'head.fc.bias'}
+    assert grads.with_grad == [trained, trained]
+    assert rec.frozen_grads == []
 
 
 def test_lws_trains_only_the_scales(tmp_path, stage1):
@@ -300,6 +395,7 @@ def test_unknown_names_raise_naming_them(trainable, message):
     (dict(trainable=['head.fc', 3]), ValueError, r"trainable=\['head.fc', 3"),
     (dict(reinit='yes'), TypeError, "reinit='yes'"),
     (dict(frozen_norm_eval=None), TypeError, 'frozen_norm_eval=None'),
+    (dict(train_norm_affine=1), TypeError, 'train_norm_affine=1'),
 ])
 def test_bad_arguments(kwargs, error, message):
     with pytest.raises(error, match=message):
@@ -343,3 +439,27 @@ def test_default_is_the_head_classifier_and_norms_are_found():
     # a norm layer whose own parameters train is left alone
     freeze_except(model, ['backbone.bn1'])
     assert model.backbone.bn1 not in frozen_norm_modules(model)
+
+
+def test_norm_affine_names_are_the_batchnorm_layers():
+    model = _model()
+    names = norm_affine_names(model)
+    modules = dict(model.named_modules())
+    assert names and 'backbone.bn1' in names
+    assert all(isinstance(modules[n], nn.BatchNorm2d) for n in names)
+    assert len(names) == sum(isinstance(m, nn.BatchNorm2d)
+                             for m in model.modules())
+    hook = ClassifierRetrainHook(train_norm_affine=True)
+    hook.before_train(_fake_runner(model))
+    assert frozen_norm_modules(model) == []  # none frozen: all train
+    trained = {n for n, p in model.named_parameters() if p.requires_grad}
+    assert trained == {f'{n}.{w}' for n in names for w in ('weight', 'bias')
+                       } | {'head.fc.weight', 'head.fc.bias'}
+
+
+def test_train_norm_affine_without_norm_layers_is_refused():
+    hook = ClassifierRetrainHook(trainable=['0'], reinit=False,
+                                 train_norm_affine=True)
+    with pytest.raises(ValueError, match='train_norm_affine=True but '
+                       'Sequential has no normalisation layer'):
+        hook.before_train(_fake_runner(nn.Sequential(nn.Linear(4, 3))))

@@ -435,3 +435,58 @@ def test_worst_class_f1_and_per_class_f1_std_by_hand(logger):
     res = evaluate(LongTailMetric(topk=1, print_report=False),
                    make_samples(np.eye(4, dtype=np.float32)[labels], labels))
     assert res['worst_class_f1'] == 100 and res['per_class_f1_std'] == 0
+
+
+def test_shot_bins_from_given_counts_not_the_training_counts(logger):
+    """``shot_bin_counts`` defines the bins of a model trained on another
+    draw (the balanced oracle against the long-tailed protocol): the bins
+    are those of the given counts, whatever training counts the hook hands
+    over, which still fill the per-class training column."""
+    from mmlt.datasets import long_tail_counts
+    from mmlt.structures import LongTailContext
+    num = 10
+    profile = dict(num_classes=num, max_count=1000, imbalance_ratio=100,
+                   profile='exp')
+    labels = np.repeat(np.arange(num), 4)
+    pred = labels.copy()
+    pred[labels >= 5] = 0  # the last five classes all wrong
+    scores = np.eye(num, dtype=np.float32)[pred]
+    samples = make_samples(scores, labels)
+    balanced = [248] * num
+    by_profile = LongTailMetric(shot_bin_counts=profile, print_report=False,
+                                per_class_in_results=True)
+    by_list = LongTailMetric(
+        shot_bin_counts=long_tail_counts(**profile).tolist(),
+        print_report=False)
+    for metric in (by_profile, by_list):
+        metric.set_long_tail_context(LongTailContext(balanced))
+        np.testing.assert_array_equal(metric.class_counts, balanced)
+        res = evaluate(metric, samples)
+        # 1000 599 359 215 129 | 77 46 27 | 16 10: the protocol's bins
+        assert (res['num_many'], res['num_medium'], res['num_few']) == \
+            (5, 3, 2)
+        assert res['many_shot'] == 100.0
+        assert res['medium_shot'] == 0.0 and res['few_shot'] == 0.0
+    # the training counts alone would put every class in one bin
+    plain = LongTailMetric(class_counts=balanced, print_report=False)
+    res = evaluate(plain, samples)
+    assert res['num_many'] == num and math.isnan(res['few_shot'])
+
+
+def test_shot_bin_counts_refuses_bad_values(logger):
+    with pytest.raises(ValueError, match=r"unknown: \['seed'\]"):
+        LongTailMetric(shot_bin_counts=dict(
+            num_classes=10, max_count=1000, imbalance_ratio=100, seed=0))
+    with pytest.raises(ValueError, match=r"missing: \['max_count'\]"):
+        LongTailMetric(shot_bin_counts=dict(num_classes=10,
+                                            imbalance_ratio=100))
+    with pytest.raises(ValueError, match='shot_bin_counts: imbalance_ratio'):
+        LongTailMetric(shot_bin_counts=dict(
+            num_classes=10, max_count=1000, imbalance_ratio=0.5))
+    with pytest.raises(ValueError, match='shot_bin_counts must be non-neg'):
+        LongTailMetric(shot_bin_counts=[10, -1, 3])
+    metric = LongTailMetric(shot_bin_counts=[100, 10], print_report=False)
+    scores, labels, _ = random_data()
+    with pytest.raises(ValueError, match='shot_bin_counts has 2 entries but '
+                       'the scores have 7 classes'):
+        evaluate(metric, make_samples(scores, labels))

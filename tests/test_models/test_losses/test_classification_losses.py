@@ -7,6 +7,7 @@ losses here: every registered mmlt classification loss must have a case
 (``test_loss_registry.py`` fails otherwise), and the lists of particular
 losses below are derived from it.
 """
+import math
 from typing import Callable, NamedTuple
 
 import pytest
@@ -125,6 +126,45 @@ def ref_seql_all_dropped(z, y, counts, h):
     return -(t * torch.log(torch.exp(z) / denominator)).sum(dim=1)
 
 
+def ref_las(shape='concave', spread='others', head=0.3, tail=0.0):
+    """Zhong et al. 2021 (MiSLAS): eps_y = f(N_y) from eps_K (rarest class)
+    to eps_1 (most frequent); q = 1 - eps_y on y and eps_y / (K - 1) on
+    every other class (the paper) or (1 - eps_y) [i = y] + eps_y / K (the
+    official code); L = -sum_i q_i log p_i, a mixed label the same mixture
+    of its classes' losses (the official mixup_criterion)."""
+
+    def eps_of(n, n1, nk):
+        t = (n - nk) / (n1 - nk)
+        if shape == 'concave':
+            return tail + (head - tail) * math.sin(math.pi * t / 2)
+        if shape == 'linear':
+            return tail + (head - tail) * t
+        return head + (head - tail) * math.sin(1.5 * math.pi +
+                                               math.pi * t / 2)
+
+    def ref(z, y, counts, h):
+        n = [float(c) for c in counts]
+        eps = [eps_of(c, max(n), min(n)) for c in n]
+        logp = torch.log(_softmax(z))
+        t = _onehot(y)
+        out = []
+        for i in range(z.shape[0]):
+            total = 0
+            for c in range(C):
+                if spread == 'others':
+                    loss_c = -(1 - eps[c]) * logp[i, c] - sum(
+                        eps[c] / (C - 1) * logp[i, j]
+                        for j in range(C) if j != c)
+                else:
+                    loss_c = -(1 - eps[c]) * logp[i, c] - sum(
+                        eps[c] / C * logp[i, j] for j in range(C))
+                total = total + t[i, c] * loss_c
+            out.append(total)
+        return torch.stack(out)
+
+    return ref
+
+
 class Case(NamedTuple):
     cfg: dict
     ref: Callable
@@ -166,6 +206,14 @@ CASES = {
         dict(type='InfluenceBalancedFocalLoss'),
         lambda z, y, n, h: ref_ib(z, y, n, h, gamma=1.0)),
     'cdt': Case(dict(type='CDTLoss'), ref_cdt),
+    'las': Case(dict(type='LabelAwareSmoothingLoss'), ref_las()),
+    'las-convex-official-spread': Case(
+        dict(type='LabelAwareSmoothingLoss', smooth_head=0.4,
+             smooth_tail=0.1, shape='convex', spread='all'),
+        ref_las('convex', 'all', 0.4, 0.1)),
+    'las-linear': Case(
+        dict(type='LabelAwareSmoothingLoss', shape='linear'),
+        ref_las('linear')),
 }
 
 
@@ -294,6 +342,8 @@ DEGENERATE = {
     'seql no tail class': dict(type='SoftmaxEQLLoss', freq_threshold=0.0),
     'ib warm-up (use_ib=False)':
     dict(type='InfluenceBalancedLoss', use_ib=False),
+    'las without smoothing':
+    dict(type='LabelAwareSmoothingLoss', smooth_head=0.0, smooth_tail=0.0),
 }
 
 
@@ -390,6 +440,12 @@ def test_influence_balanced_loss_needs_feats():
     (dict(type='InfluenceBalancedLoss', alpha=0.0), 'alpha=0.0'),
     (dict(type='CDTLoss', gamma=-0.2), 'gamma=-0.2'),
     (dict(type='JointFocalCELoss', ce_weight=-1.0), 'ce_weight=-1.0'),
+    (dict(type='LabelAwareSmoothingLoss', smooth_head=1.5),
+     'smooth_head=1.5'),
+    (dict(type='LabelAwareSmoothingLoss', smooth_tail=-0.1),
+     'smooth_tail=-0.1'),
+    (dict(type='LabelAwareSmoothingLoss', shape='exp'), "shape='exp'"),
+    (dict(type='LabelAwareSmoothingLoss', spread='code'), "spread='code'"),
 ])
 def test_bad_arguments_are_named(cfg, message):
     with pytest.raises(ValueError, match=message.replace('(', r'\(')):

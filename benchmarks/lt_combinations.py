@@ -1,0 +1,64 @@
+"""The ``lt-combinations`` section's rows and the protocols' oracles, for
+``benchmarks/lt_protocol.py`` and ``benchmarks/lt_benchmark.py``.
+
+The section trains cross-entropy, the oracle (cross-entropy on a balanced
+draw of the same size), the single methods the combinations start from
+(the same rows as in ``lt-losses``, so their runs are shared), then every
+config of ``configs/combinations/`` (each a delta on one of them), the
+two-stage row chained to its stage 1. The oracle of a protocol is also
+what the gap column of every long-tail table is measured against
+(:mod:`benchmarks.lt_gap`).
+"""
+from typing import Dict, List, Tuple
+
+from benchmarks.lt_rows import ConfigSpec
+
+_FM = '1xb128_fashion-mnist-lt1k-ir100'
+CE_CONFIG = f'configs/baselines/resnet20_ce_{_FM}.py'
+ORACLE_CONFIG = ('configs/baselines/'
+                 'resnet20_ce_1xb128_fashion-mnist-balanced248.py')
+# per protocol: (its cross-entropy row, its oracle row); a protocol without
+# an entry has no gap column
+ORACLES: Dict[str, Tuple[ConfigSpec, ConfigSpec]] = {
+    'converged': (ConfigSpec('ce', CE_CONFIG),
+                  ConfigSpec('oracle', ORACLE_CONFIG)),
+}
+# the single methods the combinations change (configs/losses/)
+METHODS = ('logit-adjusted', 'balanced-softmax', 'ldam-drw')
+# (row, stage 1 row or None) of configs/combinations/, in the table's order
+COMBINATIONS = (
+    ('balanced-softmax-mixup', None),
+    ('balanced-softmax-cutmix', None),
+    ('logit-adjusted-mixup', None),
+    ('logit-adjusted-cutmix', None),
+    ('logit-adjusted-drs', None),
+    ('logit-adjusted-crt', 'logit-adjusted'),
+    ('logit-adjusted-randaugment', None),
+    ('logit-adjusted-autoaugment', None),
+    ('ldam-drw-randaugment', None),
+    ('ldam-drw-autoaugment', None),
+    ('logit-adjusted-swa', None),
+    ('logit-adjusted-ema', None),
+    ('logit-adjusted-200e', None),
+)
+COMBINATIONS_DATA = (
+    "FashionMNIST long-tailed by LongTailDataset (imbalance ratio 100, "
+    "profile 'exp', n_max 1000, subset seed 0, the same subset for every run "
+    'seed); the oracle row: the same source images drawn balanced, 248 per '
+    'class (imbalance ratio 1, the same shuffles), its many/medium/few the '
+    "long-tailed profile's classes; validated on 100 images per class held "
+    'out of the training images neither draw uses; tested on the balanced '
+    '10,000 test images')
+
+
+def combination_rows() -> List[ConfigSpec]:
+    """Cross-entropy, the oracle, the single methods, the combinations."""
+    ce, oracle = ORACLES['converged']
+    rows = [ConfigSpec(ce.name, ce.path), ConfigSpec(oracle.name,
+                                                     oracle.path)]
+    rows += [ConfigSpec(m, f'configs/losses/{m}_resnet20_{_FM}.py')
+             for m in METHODS]
+    rows += [ConfigSpec(name, f'configs/combinations/{name}_resnet20_'
+                        f'{_FM}.py', after=after)
+             for name, after in COMBINATIONS]
+    return rows
