@@ -61,7 +61,7 @@ PROTOCOLS: Dict[str, Protocol] = {
         keep_validation=True,
         description='each config\'s own schedule (EfficientNet-Lite0 from '
         'ImageNet-1k weights, fine-tuned on Fashion-MNIST-LT n_max 1,000 at '
-        '80x60, three equal channels, SGD with warm-up and cosine decay, 15 '
+        '80x60, three equal channels, SGD with warm-up and cosine decay, 20 '
         'epochs; two-stage rows their own stage 2), validation on the '
         'held-out split, the final checkpoint tested'),
     'smoke': Protocol(

@@ -167,7 +167,7 @@ SECTIONS: Tuple[Section, ...] = (
             renderer='benchmarks.finetune_convergence', records=True,
             protocol='finetune'),
     Section('finetune-protocol-30e', 'finetune',
-            'fine-tuning for 30 epochs against 15', _LT, records=True,
+            'fine-tuning for 30 epochs against 20', _LT, records=True,
             protocol='finetune'),
     Section('regimes', 'finetune',
             'from scratch against fine-tuned, method by method', _EV,

@@ -125,7 +125,7 @@ def test_finetune_config_is_its_resnet20_plan_on_the_finetune_baseline(
     assert _group_augment(cfg.train_dataloader.dataset.pipeline) == \
         _group_augment(resnet.train_dataloader.dataset.pipeline)
     # network, schedule, normalisation and hooks are the fine-tuning
-    # baseline's (the curriculum's keys are fractions of its 15 epochs)
+    # baseline's (the curriculum's keys are fractions of its 20 epochs)
     assert cfg.model.backbone == ft.model.backbone
     assert cfg.model.head.in_channels == 1280
     for key in ('optim_wrapper', 'param_scheduler', 'train_cfg',

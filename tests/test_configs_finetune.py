@@ -112,7 +112,7 @@ def test_method_configs_change_only_their_method_block(path):
         type='ChannelsLastHook')
     if osp.basename(path).startswith(STAGE2):
         assert cfg['load_from'].endswith(
-            f'efficientnet-lite0_ce_{DATA}/epoch_15.pth')
+            f'efficientnet-lite0_ce_{DATA}/epoch_20.pth')
         assert cfg['default_hooks']['classifier_retrain']
     else:
         assert cfg['param_scheduler'] == base['param_scheduler']

@@ -4,8 +4,8 @@
 # group 1 during the first half of training, then rising linearly to 2.0 at
 # 90% of it and 2.0 to the end (GroupWeightCurriculumHook). The keys are
 # fractions of max_epochs (rounded half up to a 0-based epoch), so the plan
-# keeps its shape on the 15-epoch schedule: 1.0 up to epoch 8 (0.5 x 15 =
-# 7.5), rising over epochs 9-13, 2.0 at epoch 14 (0.9 x 15 = 13.5), the last.
+# keeps its shape on the 20-epoch schedule: 1.0 up to epoch 10 (0.5 x 20),
+# rising over epochs 11-17, 2.0 from epoch 18 (0.9 x 20) to the end.
 _base_ = ['./ce_efficientnet-lite0_1xb64_fashion-mnist-group-lift-80x60.py']
 default_hooks = dict(
     group_weight_curriculum=dict(

@@ -11,7 +11,7 @@
 _base_ = [
     '../_base_/models/efficientnet_lite0_tf_lt.py',
     '../_base_/datasets/fashion_mnist_group_lift_80x60_rgb_bs64.py',
-    '../_base_/schedules/finetune_sgd_cosine_15e.py',
+    '../_base_/schedules/finetune_sgd_cosine_20e.py',
     '../_base_/default_runtime.py',
 ]
 model = dict(head=dict(num_classes=10))

@@ -6,7 +6,7 @@
 # re-initialised and trained alone with class-balanced sampling, with stage
 # 1's optimizer and one cosine decay over 10 epochs (the authors' cRT).
 #
-# Stage 1 (15 epochs):
+# Stage 1 (20 epochs):
 #   python tools/train.py configs/baselines/efficientnet-lite0_ce_1xb64_fashion-mnist-lt1k-ir100-80x60.py
 # Stage 2:
 #   python tools/train.py configs/finetune/crt_efficientnet-lite0_1xb64_fashion-mnist-lt1k-ir100-80x60.py
@@ -14,7 +14,7 @@ _base_ = [
     '../baselines/efficientnet-lite0_ce_1xb64_fashion-mnist-lt1k-ir100-80x60.py',
     '../_base_/two_stage/crt.py'
 ]
-load_from = 'work_dirs/efficientnet-lite0_ce_1xb64_fashion-mnist-lt1k-ir100-80x60/epoch_15.pth'
+load_from = 'work_dirs/efficientnet-lite0_ce_1xb64_fashion-mnist-lt1k-ir100-80x60/epoch_20.pth'
 
 train_dataloader = dict(sampler={{_base_.crt_stage2.sampler}})
 default_hooks = {{_base_.crt_stage2.default_hooks}}

@@ -1,5 +1,5 @@
 # LDAM-DRW (Cao et al., NeurIPS 2019): LDAM on the cosine classifier, then
-# class-balanced weights (beta=0.9999) from 80% of training (epoch 12 of 15),
+# class-balanced weights (beta=0.9999) from 80% of training (epoch 16 of 20),
 # the loss divided by the batch's class-weight sum as the authors' code.
 # Fine-tuning protocol (docs/benchmarks.md, --protocol finetune): EfficientNet-Lite0
 # from ImageNet-1k weights on Fashion-MNIST-LT (IR 100) at 80x60; the same

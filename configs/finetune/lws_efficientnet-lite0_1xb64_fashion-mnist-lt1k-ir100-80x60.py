@@ -5,7 +5,7 @@
 # class-balanced sampling for 5 epochs (the authors' LWS); the rest is the
 # cRT config's.
 #
-# Stage 1 (15 epochs):
+# Stage 1 (20 epochs):
 #   python tools/train.py configs/baselines/efficientnet-lite0_ce_1xb64_fashion-mnist-lt1k-ir100-80x60.py
 # Stage 2:
 #   python tools/train.py configs/finetune/lws_efficientnet-lite0_1xb64_fashion-mnist-lt1k-ir100-80x60.py

@@ -4,7 +4,7 @@
 # the held-out validation split by
 #   python tools/analysis_tools/tau_norm_search.py \
 #       configs/finetune/tau-norm_efficientnet-lite0_1xb64_fashion-mnist-lt1k-ir100-80x60.py \
-#       work_dirs/efficientnet-lite0_ce_1xb64_fashion-mnist-lt1k-ir100-80x60/epoch_15.pth \
+#       work_dirs/efficientnet-lite0_ce_1xb64_fashion-mnist-lt1k-ir100-80x60/epoch_20.pth \
 #       --save-checkpoint work_dirs/tau-norm_efficientnet-lite0_1xb64_fashion-mnist-lt1k-ir100-80x60.pth
 # then tested with --cfg-options model.head.tau_norm=<best τ> or on the
 # checkpoint it wrote.
