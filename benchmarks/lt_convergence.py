@@ -14,7 +14,7 @@ import os
 import os.path as osp
 from typing import Dict, List, Optional
 
-from benchmarks.common import ROOT, git_provenance
+from benchmarks.common import git_provenance
 from benchmarks.lt_curves import (BALANCED, FLAT_POINTS,
                                   change_over_last_fifth, fmt_change,
                                   is_flat, mean_curve,

@@ -4,7 +4,6 @@ at 80x60 builds its three-channel pipeline, trains from the converted
 ImageNet weights on real data, takes a smaller backbone lr through
 MMEngine's paramwise_cfg, and every method config of configs/finetune/ on
 that data changes only its method block."""
-import copy
 import glob
 import os.path as osp
 
