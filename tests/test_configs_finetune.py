@@ -21,7 +21,6 @@ from mmlt.registry import MODELS
 from mmlt.utils.checkpoint_trust import load_checkpoint_file
 
 from data_helpers import needs_fashion_mnist
-from model_converters.efficientnet_lite_to_mmpretrain import main
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DATA = '1xb64_fashion-mnist-lt1k-ir100-80x60'
@@ -37,11 +36,9 @@ STAGE2 = ('crt_', 'lws_')
 pytestmark = pytest.mark.usefixtures('one_thread')
 
 
-@pytest.fixture(scope='module')
-def checkpoint(tmp_path_factory) -> str:
-    out = tmp_path_factory.mktemp('lite0') / 'lite0.pth'
-    assert main(['--out', str(out)]) == str(out)
-    return str(out)
+@pytest.fixture
+def checkpoint(lite0_checkpoint) -> str:
+    return lite0_checkpoint
 
 
 def _merge(cfg: Config, *options: str) -> Config:

@@ -244,14 +244,6 @@ def test_finetune_deep_supervision_reads_lite0_stages():
                                             (2, 3)]
 
 
-@pytest.fixture(scope='module')
-def lite0_checkpoint(tmp_path_factory) -> str:
-    from model_converters.efficientnet_lite_to_mmpretrain import main
-    out = tmp_path_factory.mktemp('lite0') / 'lite0.pth'
-    assert main(['--out', str(out)]) == str(out)
-    return str(out)
-
-
 @pytest.mark.parametrize('row', ['v1', 'v4'])
 def test_finetune_recipe_loads_the_imagenet_weights(row, lite0_checkpoint):
     """The init_cfg loads every tensor of the converted checkpoint, V4's

@@ -33,11 +33,9 @@ CONFIG = osp.join(ROOT, 'configs', 'baselines',
 pytestmark = pytest.mark.usefixtures('one_thread')
 
 
-@pytest.fixture(scope='module')
-def checkpoint(tmp_path_factory) -> str:
-    out = tmp_path_factory.mktemp('lite0') / 'lite0.pth'
-    assert main(['--out', str(out)]) == str(out)
-    return str(out)
+@pytest.fixture
+def checkpoint(lite0_checkpoint) -> str:
+    return lite0_checkpoint
 
 
 def test_the_checkpoint_holds_the_backbone_under_its_keys(checkpoint):
