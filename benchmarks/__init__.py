@@ -24,8 +24,8 @@ imports a section module):
 - one module per evidence section: ``convergence``, ``paper_signs``,
   ``group_lift``, ``recipe_direction``, ``focal_decomposition``
   (focal-tail), ``ib_lr_drop`` (ib-switch), ``mixup_bias``, ``regimes``
-  (also the README's table of it), ``advisor_render`` (advisor-check, for
-  its command);
+  (also the README's table of it), ``advisor_render`` (advisor-check) and
+  ``advisor_group_render`` (advisor-group-lift), for their command;
 - the commands: ``lt_benchmark`` (train, test and render a table section),
   ``lt_evidence`` (render the evidence sections), ``bench_losses``,
   ``bench_sampler``, ``bench_overhead``, ``bench_export``,

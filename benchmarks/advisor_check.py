@@ -27,6 +27,15 @@ from those records and the ``finetune`` protocol's row records alone
 tests/test_benchmarks/test_page_records.py does to check the page). A seed
 without a checkpoint keeps its record if it has one, and is named as not
 available otherwise. Writes section ``advisor-check`` of ``--out``.
+
+With ``--group-lift CASE [CASE ...]`` (``degraded``, ``rare``), after
+``python -m benchmarks.lt_benchmark --section finetune-group-lift-<case>``
+has trained the ``ce-<case>`` row, the same check runs ``advise.py
+--lift-group 1`` on those checkpoints (the group-lift data's validation
+and test images carry their group ids): each fix's predicted change of
+group 1's and group 0's accuracy against the measured one, records in
+``benchmarks/results/advisor-check/group-lift-<case>/``, section
+``advisor-group-lift`` (:mod:`benchmarks.advisor_group_render`).
 """
 import argparse
 import json
@@ -38,6 +47,7 @@ from typing import Any, Dict, Optional, Sequence
 
 import numpy as np
 
+from benchmarks.advisor_group_render import render_group_lift
 from benchmarks.advisor_render import render
 from benchmarks.common import ROOT, machine_info
 from benchmarks.lt_archive import DEFAULT_RECORDS_DIR
@@ -51,17 +61,42 @@ DEFAULT_WORK = osp.join('work_dirs', 'benchmarks', 'finetune', 'ce')
 RECORDS = osp.join(DEFAULT_RECORDS_DIR, SECTION)
 ROW_RECORDS = osp.join(DEFAULT_RECORDS_DIR, 'finetune')
 CACHE = 'advisor_check_{split}.npz'
+# the group-lift check: the fine-tuning protocol's group-lift ce row
+GROUP_SECTION = 'advisor-group-lift'
+GROUP_CONFIG = ('configs/finetune/'
+                'ce_efficientnet-lite0_1xb64_fashion-mnist-group-lift-80x60.py')
+GROUP_CASES = ('degraded', 'rare')
+LIFT_GROUP = 1
+
+
+def group_work_dir(case: str) -> str:
+    """Where ``lt_benchmark`` keeps the ``ce-<case>`` row's runs."""
+    return osp.join('work_dirs', 'benchmarks', 'finetune', f'ce-{case}')
+
+
+def group_records(case: str) -> str:
+    return osp.join(RECORDS, f'group-lift-{case}')
+
+
+def group_data_root(case: str) -> str:
+    """The case's data, as the harness's rows read it."""
+    return f'data/group_lift_{case}'
 
 
 # ----------------------------------------------------------- the scoring
-def load_config(num_workers: int = 0):
-    """The protocol's ``ce`` config, its loaders in the main process."""
+def load_config(num_workers: int = 0, case: Optional[str] = None):
+    """The protocol's ``ce`` config (with ``case``: the group-lift ``ce``
+    config on that case's data), its loaders in the main process."""
     import mmlt  # noqa: F401  (registration before the config)
     from mmengine.config import Config
-    cfg = Config.fromfile(osp.join(ROOT, CONFIG))
+    cfg = Config.fromfile(osp.join(ROOT, CONFIG if case is None
+                                   else GROUP_CONFIG))
     for split in ('train', 'val', 'test'):
         cfg[f'{split}_dataloader'].num_workers = num_workers
         cfg[f'{split}_dataloader'].persistent_workers = False
+        if case is not None:
+            cfg[f'{split}_dataloader'].dataset.data_root = \
+                group_data_root(case)
     return cfg
 
 
@@ -72,6 +107,7 @@ def _save_inputs(path: str, inputs, stamp: float) -> None:
              classes=np.asarray(inputs.classes),
              feats=none if inputs.feats is None else inputs.feats,
              weight=none if inputs.weight is None else inputs.weight,
+             groups=none if inputs.groups is None else inputs.groups,
              tau_norm_reason=np.asarray(inputs.tau_norm_reason),
              source=np.asarray(inputs.source),
              checkpoint_mtime=np.asarray(stamp))
@@ -87,6 +123,7 @@ def _load_inputs(path: str, head, stamp: float):
     if float(data['checkpoint_mtime']) != stamp:
         return None
     feats, weight = data['feats'], data['weight']
+    groups = data['groups'] if 'groups' in data.files else np.zeros(0)
     return AdviceInputs(
         logits=data['logits'], labels=data['labels'],
         class_counts=data['class_counts'],
@@ -94,6 +131,7 @@ def _load_inputs(path: str, head, stamp: float):
         source=str(data['source']),
         feats=feats if feats.size else None,
         weight=weight if weight.size else None,
+        groups=groups.astype(np.int64) if groups.size else None,
         tau_norm_reason=str(data['tau_norm_reason']), head=head)
 
 
@@ -111,26 +149,34 @@ def score(cfg, checkpoint: str, split: str):
     return inputs
 
 
-def run_seed(seed: int, work_dir: str, resamples: int) -> Optional[dict]:
+def run_seed(seed: int, work_dir: str, resamples: int,
+             case: Optional[str] = None) -> Optional[dict]:
     """Score seed ``seed``'s checkpoint and keep its record; None (and
-    nothing written) without the checkpoint."""
+    nothing written) without the checkpoint. With ``case``: the group-lift
+    check (``--lift-group 1``, no shifted priors) of that case."""
     from benchmarks.advisor_measure import seed_record
     from benchmarks.lt_logs import run_stamp_of
     from mmlt.analysis.advice.advisor import AdviceOptions
-    cfg = load_config()
+    cfg = load_config(case=case)
     run_dir = osp.join(work_dir, f'seed{seed}')
     checkpoint = osp.join(run_dir, f'epoch_{cfg.train_cfg.max_epochs}.pth')
     if not osp.isfile(checkpoint):
         return None
     val, test = score(cfg, checkpoint, 'val'), score(cfg, checkpoint, 'test')
-    record = seed_record(val, test, seed,
-                         AdviceOptions(num_resamples=resamples))
-    record.update(config=CONFIG, run_stamp=run_stamp_of(run_dir),
+    options = AdviceOptions(num_resamples=resamples,
+                            lift_group=None if case is None else LIFT_GROUP)
+    record = seed_record(val, test, seed, options,
+                         prior_shift=case is None)
+    record.update(config=CONFIG if case is None else GROUP_CONFIG,
+                  run_stamp=run_stamp_of(run_dir),
                   checkpoint=osp.relpath(checkpoint, ROOT)
                   if osp.isabs(checkpoint) else checkpoint,
                   machine=machine_info(sys.executable))
-    os.makedirs(RECORDS, exist_ok=True)
-    with open(record_path(seed), 'w') as f:
+    if case is not None:
+        record.update(case=case, data_root=group_data_root(case))
+    records = RECORDS if case is None else group_records(case)
+    os.makedirs(records, exist_ok=True)
+    with open(record_path(seed, records), 'w') as f:
         json.dump(record, f, indent=1)
     return record
 
@@ -160,16 +206,38 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         'checkpoints: predicted on validation against measured on test '
         '(section advisor-check of docs/benchmarks.md)')
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
-    parser.add_argument('--work-dir', default=DEFAULT_WORK,
+    parser.add_argument('--work-dir', default=None,
                         help='the ce row\'s runs (seed<N>/ with the '
-                        'checkpoints)')
+                        f'checkpoints; default {DEFAULT_WORK}, with '
+                        '--group-lift the harness\'s ce-<case> row: '
+                        f'{group_work_dir("<case>")})')
+    parser.add_argument('--group-lift', nargs='+', choices=GROUP_CASES,
+                        metavar='CASE',
+                        help='the group-lift check instead (advise.py '
+                        f'--lift-group {LIFT_GROUP} on the fine-tuned ce '
+                        f'of each case: {", ".join(GROUP_CASES)}); writes '
+                        f'section {GROUP_SECTION}')
     parser.add_argument('--resamples', type=int, default=DEFAULT_RESAMPLES,
                         help='bootstrap resamples per interval')
     parser.add_argument('--render-only', action='store_true',
                         help='write the section from the kept records alone '
                         '(no checkpoint, no scoring)')
     parser.add_argument('--out', default=DEFAULT_OUT)
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.group_lift and args.work_dir and len(args.group_lift) > 1:
+        parser.error(f'--work-dir {args.work_dir} with --group-lift '
+                     f'{" ".join(args.group_lift)}: one work dir cannot hold '
+                     'the runs of several cases; check one case at a time')
+    return args
+
+
+def work_dirs(args: argparse.Namespace) -> Dict[Optional[str], str]:
+    """``{case or None: the ce row's work dir}`` of the check ``args``
+    asks for."""
+    if not args.group_lift:
+        return {None: args.work_dir or DEFAULT_WORK}
+    return {case: args.work_dir or group_work_dir(case)
+            for case in args.group_lift}
 
 
 def command_line(argv: Sequence[str]) -> str:
@@ -183,8 +251,12 @@ def render_records(argv: Sequence[str]) -> str:
     """The section as the command ``argv`` (its arguments) renders it from
     the kept records alone: the page's test calls this."""
     args = parse_args(argv)
-    return render(read_records(args.seeds), read_results('', ROW_RECORDS),
-                  command_line(argv))
+    rows = read_results('', ROW_RECORDS)
+    if args.group_lift:
+        return render_group_lift(
+            {case: read_records(args.seeds, group_records(case))
+             for case in args.group_lift}, rows, command_line(argv))
+    return render(read_records(args.seeds), rows, command_line(argv))
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -194,18 +266,21 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if not args.render_only:
         import torch
         torch.set_num_threads(1)
-        for seed in args.seeds:
-            record = run_seed(seed, args.work_dir, args.resamples)
-            if record is None:
-                print(f'seed {seed}: no checkpoint under {args.work_dir}, '
-                      'not scored', flush=True)
-            else:
-                print(f'seed {seed}: scored, pick {record["recommended"]}',
-                      flush=True)
+        for case, work_dir in work_dirs(args).items():
+            what = '' if case is None else f'{case}: '
+            for seed in args.seeds:
+                record = run_seed(seed, work_dir, args.resamples, case)
+                if record is None:
+                    print(f'{what}seed {seed}: no checkpoint under '
+                          f'{work_dir}, not scored', flush=True)
+                else:
+                    print(f'{what}seed {seed}: scored, pick '
+                          f'{record["recommended"]}', flush=True)
     body = render_records(argv)
     print(body)
-    write_report(args.out, SECTION, body)
-    print(f'written: section {SECTION} of {args.out}')
+    section = GROUP_SECTION if args.group_lift else SECTION
+    write_report(args.out, section, body)
+    print(f'written: section {section} of {args.out}')
     return 0
 
 

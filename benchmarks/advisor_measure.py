@@ -10,7 +10,7 @@ A helper below the command: it imports :mod:`mmlt` and nothing of
 ``{delta, low, high, verdict}`` (:func:`change_record`).
 """
 import math
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 from scipy.special import softmax
@@ -23,16 +23,26 @@ from mmlt.analysis.advice.prior_shift import (PROFILES, em_prior,
                                               profile_weights,
                                               resample_to_profile)
 from mmlt.evaluation.calibration_error import calibration_changes
-from mmlt.evaluation.metric_changes import metric_changes, row_metrics
+from mmlt.evaluation.metric_changes import (group_key, metric_changes,
+                                            row_metrics)
 from mmlt.evaluation.paired_bootstrap import Change
 from mmlt.structures.shot_bins import FEW_SHOT_THR, MANY_SHOT_THR, shot_masks
 
-__all__ = ['METRICS', 'change_record', 'base_metrics', 'measure_candidates',
-           'measure_prior_shift', 'seed_record']
+__all__ = ['METRICS', 'metrics_of', 'change_record', 'base_metrics',
+           'measure_candidates', 'measure_prior_shift', 'seed_record']
 
-#: The metrics a record keeps for every change, in table order.
+#: The metrics a record keeps for every change, in table order (and each
+#: group's accuracy, ``group_<g>``, on images with group ids).
 METRICS = ('balanced_accuracy', 'few_shot', 'medium_shot', 'many_shot',
            'top1', 'macro_f1', 'worst_class_f1')
+
+
+def metrics_of(inputs: AdviceInputs) -> Tuple[str, ...]:
+    """:data:`METRICS` and, when ``inputs`` has group ids, each group's
+    accuracy (:func:`~mmlt.evaluation.metric_changes.group_key`)."""
+    if inputs.groups is None:
+        return METRICS
+    return METRICS + tuple(group_key(g) for g in np.unique(inputs.groups))
 
 
 def _num(value: Optional[float]) -> Optional[float]:
@@ -56,9 +66,13 @@ def _plain(value: Any) -> Any:
 def base_metrics(inputs: AdviceInputs) -> Dict[str, float]:
     """The model's own metrics (points) on ``inputs``' images."""
     masks = shot_masks(inputs.class_counts, MANY_SHOT_THR, FEW_SHOT_THR)
-    values = row_metrics(inputs.labels[None], inputs.logits.argmax(1)[None],
-                         inputs.num_classes, masks=masks)
-    return {k: 100 * float(values[k][0]) for k in METRICS}
+    groups = None if inputs.groups is None else inputs.groups[None]
+    values = row_metrics(
+        inputs.labels[None], inputs.logits.argmax(1)[None],
+        inputs.num_classes, masks=masks, groups=groups,
+        group_ids=() if groups is None else
+        [int(g) for g in np.unique(inputs.groups)])
+    return {k: 100 * float(values[k][0]) for k in metrics_of(inputs)}
 
 
 def _changes(inputs: AdviceInputs, new_logits: np.ndarray,
@@ -66,11 +80,11 @@ def _changes(inputs: AdviceInputs, new_logits: np.ndarray,
     changes = metric_changes(
         inputs.labels, inputs.logits.argmax(1), new_logits.argmax(1),
         inputs.num_classes, class_counts=inputs.class_counts,
-        many_shot_thr=options.many_shot_thr,
+        groups=inputs.groups, many_shot_thr=options.many_shot_thr,
         few_shot_thr=options.few_shot_thr,
         num_resamples=options.num_resamples, confidence=options.confidence,
         min_images=options.min_images, seed=options.seed)
-    return {k: change_record(changes[k]) for k in METRICS}
+    return {k: change_record(changes[k]) for k in metrics_of(inputs)}
 
 
 def _calibration(labels: np.ndarray, before: np.ndarray, after: np.ndarray,
@@ -105,7 +119,8 @@ def measure_candidates(val: AdviceInputs, test: AdviceInputs,
     """
     options = options or AdviceOptions()
     advice = advise(val, options)
-    on_test = {c.key: c for c in build_candidates(test)}
+    on_test = {c.key: c
+               for c in build_candidates(test, options.lift_group)}
     everything = np.arange(test.labels.size)
     out: List[Dict[str, Any]] = []
     calibration = None
@@ -121,7 +136,8 @@ def measure_candidates(val: AdviceInputs, test: AdviceInputs,
                      part_params=[_plain(p) for p in result.part_params],
                      calibration_only=cand.calibration_only,
                      predicted={k: change_record(result.changes[k])
-                                for k in METRICS if k in result.changes})
+                                for k in metrics_of(val)
+                                if k in result.changes})
         twin = on_test.get(cand.key)
         if twin is None or twin.skipped:
             entry['measured_skipped'] = 'not built on the test images' \
@@ -179,10 +195,13 @@ def measure_prior_shift(test: AdviceInputs,
 
 
 def seed_record(val: AdviceInputs, test: AdviceInputs, seed: int,
-                options: Optional[AdviceOptions] = None) -> Dict[str, Any]:
+                options: Optional[AdviceOptions] = None,
+                prior_shift: bool = True) -> Dict[str, Any]:
     """Everything the section shows of one checkpoint (JSON-ready): the
-    model's own metrics on both sets, :func:`measure_candidates` and
-    :func:`measure_prior_shift` (re-sampling seeded by ``seed``)."""
+    model's own metrics on both sets, :func:`measure_candidates` and, with
+    ``prior_shift``, :func:`measure_prior_shift` (re-sampling seeded by
+    ``seed``). With ``options.lift_group`` the record also keeps the
+    lifted group (``lift_group``) and every group's accuracy."""
     options = options or AdviceOptions()
     record = dict(
         seed=int(seed),
@@ -192,6 +211,9 @@ def seed_record(val: AdviceInputs, test: AdviceInputs, seed: int,
                      num_resamples=options.num_resamples,
                      confidence=options.confidence),
         base=dict(val=base_metrics(val), test=base_metrics(test)))
+    if options.lift_group is not None:
+        record['lift_group'] = int(options.lift_group)
     record.update(measure_candidates(val, test, options))
-    record['prior_shift'] = measure_prior_shift(test, seed)
+    if prior_shift:
+        record['prior_shift'] = measure_prior_shift(test, seed)
     return record

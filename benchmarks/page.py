@@ -210,6 +210,10 @@ SECTIONS: Tuple[Section, ...] = (
     Section('advisor-check', 'own-data',
             "the method advisor's predictions against the test set",
             'benchmarks.advisor_check', records=True, protocol='finetune'),
+    Section('advisor-group-lift', 'own-data',
+            "the method advisor's per-group bias against the test set, on "
+            'the group-lift data', 'benchmarks.advisor_check', records=True,
+            protocol='finetune'),
 )
 
 

@@ -214,3 +214,106 @@ def test_page_section_equals_its_records():
                 if not line.startswith(PROVENANCE)]
 
     assert figures(rendered) == figures(shown)
+
+
+# ------------------------------------------------ the group-lift check
+def _group_inputs(seed: int, per_class: int) -> AdviceInputs:
+    """Every image twice, as group 0 (as it is) and as group 1, whose
+    logits lean to class 0 (a model that has seen too little of group 1):
+    a bias on group 1's logits can lift group 1 and leaves group 0 alone."""
+    one = _inputs(seed, per_class)
+    lean = np.zeros(COUNTS.size)
+    lean[0] = 2.5
+    rng = np.random.default_rng(seed + 50)
+    styled = one.logits + lean[None] + rng.normal(
+        scale=0.5, size=one.logits.shape)
+    return AdviceInputs(
+        logits=np.concatenate([one.logits, styled]),
+        labels=np.concatenate([one.labels, one.labels]),
+        class_counts=COUNTS, classes=one.classes, source='synthetic',
+        groups=np.repeat([0, 1], one.labels.size),
+        head=HeadSettings('LTLinearClsHead', True))
+
+
+def _group_record(seed: int) -> dict:
+    record = seed_record(_group_inputs(seed, 40), _group_inputs(100 + seed,
+                                                                200),
+                         seed, AdviceOptions(num_resamples=RESAMPLES,
+                                             lift_group=1),
+                         prior_shift=False)
+    record.update(config='g.py', run_stamp=None, checkpoint=f'g{seed}',
+                  machine='m', case='degraded', data_root='d')
+    return json.loads(json.dumps(record))
+
+
+def test_group_lift_record_measures_the_groups():
+    val, test = _group_inputs(0, 40), _group_inputs(100, 200)
+    record = seed_record(val, test, 0, AdviceOptions(
+        num_resamples=RESAMPLES, lift_group=1), prior_shift=False)
+    assert record['lift_group'] == 1 and 'prior_shift' not in record
+    assert record['base']['test']['group_1'] < \
+        record['base']['test']['group_0']
+    bias = next(e for e in record['candidates'] if e['key'] == 'group_bias')
+    # the bias deployed on group 1's test images alone
+    b = np.asarray(bias['params'])
+    new = test.logits + np.where(test.groups[:, None] == 1, b[None], 0.0)
+    in1 = test.groups == 1
+    before = 100 * np.mean(test.logits[in1].argmax(1) == test.labels[in1])
+    after = 100 * np.mean(new[in1].argmax(1) == test.labels[in1])
+    assert bias['measured']['group_1']['delta'] == pytest.approx(
+        after - before, abs=0.05)
+    assert bias['measured']['group_1']['delta'] > 0
+    assert bias['measured']['group_0']['delta'] == 0
+    assert bias['predicted']['group_1']['low'] is not None
+
+
+def test_group_lift_section(tmp_path):
+    from benchmarks.advisor_group_render import render_group_lift
+    records = {'degraded': {0: _group_record(0), 1: _group_record(1),
+                            2: None}}
+    rows = {}
+    for row, g1 in (('ce-degraded', 60.0), ('plan-a-degraded', 66.0)):
+        rows[row] = {s: dict(run_dir=str(tmp_path / row), metrics={
+            'long_tail/balanced_accuracy': 70.0 + s,
+            'long_tail/group1_accuracy': g1 + s,
+            'long_tail/group0_accuracy': 80.0 + s}) for s in range(3)}
+    body = render_group_lift(records, rows, 'python -m x --group-lift '
+                             'degraded')
+    assert '#### group 1 degraded' in body
+    assert 'Seeds of the `ce-degraded` row scored: 0, 1; not available ' \
+        '(no checkpoint of that seed when this was written, so no record): ' \
+        '2.' in body
+    assert '| per-group bias (group 1) |' in body
+    assert 'group 0 ' in body and '(+0.00: **within noise**)' in body
+    delta, pooled = difference([60, 61, 62], [66, 67, 68])
+    assert f'| plan-a-degraded | {delta:+.2f} ' \
+        f'({gain_verdict(delta, pooled)}) |' in body
+    assert 'plan-c-degraded | not run yet' in body
+    changed = copy.deepcopy(records)
+    bias = next(e for e in changed['degraded'][0]['candidates']
+                if e['key'] == 'group_bias')
+    bias['measured']['group_1']['delta'] += 1.0
+    assert render_group_lift(changed, rows, 'x') != \
+        render_group_lift(records, rows, 'x')
+    # a case without any record says so and shows the trained rows alone
+    empty = render_group_lift({'rare': {0: None}}, {}, 'x')
+    assert 'scored: none' in empty and 'plan-a-rare | not run yet' in empty
+
+
+def test_group_lift_options_and_kept_groups(tmp_path):
+    args = ac.parse_args(['--group-lift', 'degraded', 'rare'])
+    assert ac.work_dirs(args) == {c: ac.group_work_dir(c)
+                                  for c in ('degraded', 'rare')}
+    assert ac.work_dirs(ac.parse_args([])) == {None: ac.DEFAULT_WORK}
+    with pytest.raises(SystemExit):
+        ac.parse_args(['--group-lift', 'degraded', 'rare', '--work-dir', 'w'])
+    with pytest.raises(SystemExit):
+        ac.parse_args(['--group-lift', 'blurred'])
+    cfg = ac.load_config(case='rare')
+    assert cfg.test_dataloader.dataset.data_root == 'data/group_lift_rare'
+    inputs = _group_inputs(0, 5)
+    path = str(tmp_path / 'kept.npz')
+    ac._save_inputs(path, inputs, 3.0)
+    back = ac._load_inputs(path, inputs.head, 3.0)
+    np.testing.assert_array_equal(back.groups, inputs.groups)
+    assert ac.run_seed(4, str(tmp_path), RESAMPLES, 'rare') is None
