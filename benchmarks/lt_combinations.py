@@ -5,7 +5,9 @@ The section trains cross-entropy, the oracle (cross-entropy on a balanced
 draw of the same size), the single methods the combinations start from
 (the same rows as in ``lt-losses``, so their runs are shared), then every
 config of ``configs/combinations/`` (each a delta on one of them), the
-two-stage row chained to its stage 1. The oracle of a protocol is also
+two-stage row chained to its stage 1, and MiSLAS (``configs/mislas/``)
+after its stage 1, cross-entropy with input mixup (the ``mixup`` row of
+``lt-bag-of-tricks``, shared). The oracle of a protocol is also
 what the gap column of every long-tail table is measured against
 (:mod:`benchmarks.lt_gap`).
 """
@@ -51,8 +53,18 @@ COMBINATIONS_DATA = (
     '10,000 test images')
 
 
+# MiSLAS (configs/mislas/): its stage 1 is the Bag-of-Tricks stage 1 (CE
+# with input mixup), the lt-bag-of-tricks row ``mixup``, shared
+MISLAS_STAGE1 = ConfigSpec(
+    'mixup', 'configs/cam_sampling/bot-combo-stage1-mixup_resnet20_'
+    f'{_FM}.py')
+MISLAS = ConfigSpec('mislas', f'configs/mislas/mislas_resnet20_{_FM}.py',
+                    after='mixup')
+
+
 def combination_rows() -> List[ConfigSpec]:
-    """Cross-entropy, the oracle, the single methods, the combinations."""
+    """Cross-entropy, the oracle, the single methods, the combinations,
+    then MiSLAS after its stage 1."""
     ce, oracle = ORACLES['converged']
     rows = [ConfigSpec(ce.name, ce.path), ConfigSpec(oracle.name,
                                                      oracle.path)]
@@ -61,4 +73,5 @@ def combination_rows() -> List[ConfigSpec]:
     rows += [ConfigSpec(name, f'configs/combinations/{name}_resnet20_'
                         f'{_FM}.py', after=after)
              for name, after in COMBINATIONS]
+    rows += [MISLAS_STAGE1, MISLAS]
     return rows

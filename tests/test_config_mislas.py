@@ -107,3 +107,14 @@ def test_mislas_stage2_trains_two_iterations(stage1, fake_root, tmp_path):
     assert not torch.equal(end['head.lws_scale'], torch.ones(10))
     assert {n for n, p in model.named_parameters() if p.requires_grad} == \
         {'head.fc.weight', 'head.fc.bias', 'head.lws_scale'}
+
+
+def test_mislas_is_a_row_of_lt_combinations_after_its_stage1():
+    from benchmarks.lt_protocol import ROWS
+    rows = {r.name: r for r in ROWS['lt-combinations']()}
+    assert osp.join(ROOT, rows['mislas'].path) == STAGE2
+    assert rows['mislas'].after == 'mixup'
+    assert osp.join(ROOT, rows['mixup'].path) == STAGE1
+    # the stage-1 row is the lt-bag-of-tricks one, so both share its runs
+    bot = {r.name: r for r in ROWS['lt-bag-of-tricks']()}
+    assert bot['mixup'].path == rows['mixup'].path
