@@ -74,11 +74,9 @@ def render(results: Results) -> str:
             '`python -m benchmarks.lt_benchmark --section finetune-methods '
             f'--rows {ROW} --reuse` trains it.', '',
             f'- Command: `{COMMAND}`'])
-    body = lt_convergence.render(results, ROW, FIGURE, CONTROL, 'finetune',
-                                 CONTROL_SECTION, COMMAND)
-    head, tail = body.split('\n- Code:', 1)
-    return '\n'.join([head.rstrip('\n')] + candidate_lines(results)) + \
-        '\n- Code:' + tail
+    return lt_convergence.render(results, ROW, FIGURE, CONTROL, 'finetune',
+                                 CONTROL_SECTION, COMMAND,
+                                 extra_lines=candidate_lines(results))
 
 
 def draw(results: Results) -> None:

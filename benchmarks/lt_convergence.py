@@ -12,7 +12,7 @@ A helper of the section modules: it imports readers only.
 """
 import os
 import os.path as osp
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Sequence
 
 from benchmarks.common import git_provenance
 from benchmarks.lt_curves import (BALANCED, FLAT_POINTS,
@@ -84,11 +84,13 @@ def control_lines(results: Results, row: str, control: str,
 def render(results: Results, row: str, figure: str, control: str,
            protocol: str = 'converged',
            control_section: str = 'protocol-100e',
-           command: str = 'python -m benchmarks.lt_evidence') -> str:
+           command: str = 'python -m benchmarks.lt_evidence',
+           extra_lines: Sequence[str] = ()) -> str:
     """The ``convergence`` section body from the finished runs
     (:func:`benchmarks.lt_results.read_results`) of ``protocol``, linking
     ``figure`` (:func:`draw` draws it); ``control`` is the longer-schedule
-    row that ``control_section`` trains; ``command`` writes the section.
+    row that ``control_section`` trains; ``command`` writes the section;
+    ``extra_lines`` go after the explanation, before the provenance.
 
     Raises:
         FileNotFoundError: Without finished runs of ``row``.
@@ -147,6 +149,7 @@ def render(results: Results, row: str, figure: str, control: str,
         f'{FLAT_POINTS} points of balanced accuracy). Validation: the '
         f'held-out split (100 images per class), {every_text}; the loss: '
         'the mean of the logged values (every 10 iterations) of each epoch.',
+        *extra_lines,
         f'- Code: {git_provenance()}',
         f'- Command: `{command}`',
     ]

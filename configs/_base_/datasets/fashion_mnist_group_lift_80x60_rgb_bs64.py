@@ -16,34 +16,23 @@
 # PNG in the folder is refused (GreyToRGB takes grey images only) instead of
 # being trained on unnoticed.
 #
-# Augmentation: the protocol's random crop of the padded image and
-# horizontal flip, its 4 pixels of padding at 28x28 rescaled to 8 at 80x60
-# (as fashion_mnist_lt1k_80x60_rgb_bs64.py). Group 1's stronger augmentation
+# The steps after loading are grey_to_rgb_80x60.py's, as
+# fashion_mnist_lt1k_80x60_rgb_bs64.py's. Augmentation: the protocol's
+# random crop of the padded image and horizontal flip, its 4 pixels of
+# padding at 28x28 rescaled to 8 at 80x60. Group 1's stronger augmentation
 # of plan C (../augment/group1_rotate_shear.py: rotation in degrees, shear
 # as a ratio, black pads) has no size in pixels and applies at 80x60 as it
 # is; a config adds it with ApplyByGroup before PackInputs.
-_base_ = ['./fashion_mnist_group_lift_bs128.py']
-img_scale = (80, 60)  # (width, height)
-data_preprocessor = dict(
-    num_classes=10,
-    # ImageNet statistics (RGB), as the pretrained weights expect
-    mean=[123.675, 116.28, 103.53],
-    std=[58.395, 57.12, 57.375],
-    to_rgb=False)
-
+_base_ = ['./fashion_mnist_group_lift_bs128.py', './grey_to_rgb_80x60.py']
+img_scale = _base_.grey_80x60_rgb.img_scale  # (width, height)
+data_preprocessor = _base_.grey_80x60_rgb.data_preprocessor
 train_pipeline = [
     dict(type='StrictLoadImageFromFile', color_type='grayscale'),
-    dict(type='Resize', scale=img_scale, interpolation='bilinear'),
-    dict(type='GreyToRGB'),
-    dict(type='RandomCrop', crop_size=(60, 80), padding=8),
-    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    dict(type='PackInputs', algorithm_keys=['group_id']),
+    *_base_.grey_80x60_rgb.train,
 ]
 test_pipeline = [
     dict(type='StrictLoadImageFromFile', color_type='grayscale'),
-    dict(type='Resize', scale=img_scale, interpolation='bilinear'),
-    dict(type='GreyToRGB'),
-    dict(type='PackInputs', algorithm_keys=['group_id']),
+    *_base_.grey_80x60_rgb.test,
 ]
 train_dataloader = dict(batch_size=64, dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(batch_size=128, dataset=dict(pipeline=test_pipeline))
