@@ -23,7 +23,8 @@ imports a section module):
   ``lt_render`` (a section's table and header);
 - one module per evidence section: ``convergence``, ``paper_signs``,
   ``group_lift``, ``recipe_direction``, ``focal_decomposition``
-  (focal-tail), ``ib_lr_drop`` (ib-switch), ``mixup_bias``, ``regimes``
+  (focal-tail), ``ib_lr_drop`` (ib-switch), ``mixup_bias``,
+  ``recipe_oracles``, ``regimes``
   (also the README's table of it), ``advisor_render`` (advisor-check) and
   ``advisor_group_render`` (advisor-group-lift), for their command;
 - the commands: ``lt_benchmark`` (train, test and render a table section),

@@ -2,7 +2,8 @@
 ``benchmarks/lt_protocol.py`` and ``benchmarks/lt_benchmark.py``.
 
 The section trains cross-entropy, the oracle (cross-entropy on a balanced
-draw of the same size), the single methods the combinations start from
+draw of the same size) and the oracle with each recipe that changes
+augmentation or schedule (:data:`RECIPE_ORACLES`), the single methods the combinations start from
 (the same rows as in ``lt-losses``, so their runs are shared), then every
 config of ``configs/combinations/`` (each a delta on one of them), the
 two-stage row chained to its stage 1, and MiSLAS (``configs/mislas/``)
@@ -43,6 +44,24 @@ COMBINATIONS = (
     ('logit-adjusted-ema', None),
     ('logit-adjusted-200e', None),
 )
+# each recipe that changes augmentation or schedule: (its name, the oracle
+# trained with it, the long-tailed rows that use it); their oracle rows
+# (configs/combinations/oracle-<recipe>_*) follow the plain oracle in the
+# table, and benchmarks/recipe_oracles.py measures the rows against both
+ORACLE_STEM = '1xb128_fashion-mnist-balanced248'
+RECIPE_ORACLES: Tuple[Tuple[str, str, Tuple[str, ...]], ...] = (
+    ('input mixup', 'oracle-mixup',
+     ('mixup', 'balanced-softmax-mixup', 'logit-adjusted-mixup', 'mislas')),
+    ('CutMix', 'oracle-cutmix',
+     ('balanced-softmax-cutmix', 'logit-adjusted-cutmix')),
+    ('RandAugment', 'oracle-randaugment',
+     ('logit-adjusted-randaugment', 'ldam-drw-randaugment')),
+    ('AutoAugment', 'oracle-autoaugment',
+     ('logit-adjusted-autoaugment', 'ldam-drw-autoaugment')),
+    ('SWA', 'oracle-swa', ('logit-adjusted-swa', )),
+    ('EMA', 'oracle-ema', ('logit-adjusted-ema', )),
+    ('200 epochs', 'oracle-200e', ('logit-adjusted-200e', )),
+)
 COMBINATIONS_DATA = (
     "FashionMNIST long-tailed by LongTailDataset (imbalance ratio 100, "
     "profile 'exp', n_max 1000, subset seed 0, the same subset for every run "
@@ -63,11 +82,14 @@ MISLAS = ConfigSpec('mislas', f'configs/mislas/mislas_resnet20_{_FM}.py',
 
 
 def combination_rows() -> List[ConfigSpec]:
-    """Cross-entropy, the oracle, the single methods, the combinations,
-    then MiSLAS after its stage 1."""
+    """Cross-entropy, the oracle and the oracles with a recipe, the
+    single methods, the combinations, then MiSLAS after its stage 1."""
     ce, oracle = ORACLES['converged']
     rows = [ConfigSpec(ce.name, ce.path), ConfigSpec(oracle.name,
                                                      oracle.path)]
+    rows += [ConfigSpec(name, f'configs/combinations/{name}_resnet20_'
+                        f'{ORACLE_STEM}.py')
+             for _, name, _ in RECIPE_ORACLES]
     rows += [ConfigSpec(m, f'configs/losses/{m}_resnet20_{_FM}.py')
              for m in METHODS]
     rows += [ConfigSpec(name, f'configs/combinations/{name}_resnet20_'

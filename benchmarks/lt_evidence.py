@@ -42,7 +42,10 @@ its markers in the file ``--readme`` names.
 - ``ib-switch`` (:mod:`benchmarks.ib_lr_drop`): the influence-balanced loss
   with and without its learning-rate drop;
 - ``mixup-bias`` (:mod:`benchmarks.mixup_bias`): why input mixup loses to
-  cross-entropy.
+  cross-entropy;
+- ``recipe-oracles`` (:mod:`benchmarks.recipe_oracles`): the combinations
+  against the oracle trained with their own recipe, and the goal of 90% of
+  the CE→oracle gap.
 """
 import argparse
 import importlib

@@ -118,6 +118,10 @@ SECTIONS: Tuple[Section, ...] = (
             'prior-corrected losses combined, against the balanced oracle',
             _LT, title=_FM + 'combinations of methods, and the oracle '
             'trained on a balanced draw of the same size', records=True),
+    Section('recipe-oracles', 'combinations',
+            'the combinations against the oracle with their own recipe, and '
+            'the 90% goal', _EV, renderer='benchmarks.recipe_oracles',
+            records=True),
     Section('group-lift-rare', 'groups', 'the group plans, rare group 1',
             _LT, title='Group lift, rare group 1 (Fashion-MNIST-LT, 10% of '
             'each class rotated by 90 degrees), converged protocol: the group '

@@ -57,6 +57,24 @@ DELTAS = {
                              'train_cfg.dynamic_intervals')),
 }
 STRONG = [name for name in DELTAS if name.endswith('augment')]
+# the oracle with a recipe -> (the long-tailed config whose recipe it
+# copies, what it changes on the oracle); mixing needs the soft target
+ORACLE_STEM = '_resnet20_1xb128_fashion-mnist-balanced248'
+ORACLE = osp.join(ROOT, 'configs', 'baselines',
+                  'resnet20_ce_1xb128_fashion-mnist-balanced248.py')
+SOFT_CE = ('model.head.loss', )
+ORACLE_DELTAS = {
+    'oracle-mixup': ('logit-adjusted-mixup', BATCH + SOFT_CE),
+    'oracle-cutmix': ('logit-adjusted-cutmix', BATCH + SOFT_CE),
+    'oracle-randaugment': ('logit-adjusted-randaugment',
+                           PIPELINE + ('randaugment_train_pipeline', )),
+    'oracle-autoaugment': ('logit-adjusted-autoaugment',
+                           PIPELINE + ('autoaugment_train_pipeline', )),
+    'oracle-swa': ('logit-adjusted-swa', ('default_hooks.swa', )),
+    'oracle-ema': ('logit-adjusted-ema', ('default_hooks.ema', )),
+    'oracle-200e': ('logit-adjusted-200e',
+                    ('train_cfg.max_epochs', 'train_cfg.dynamic_intervals')),
+}
 
 pytestmark = pytest.mark.usefixtures('one_thread')
 
@@ -76,16 +94,15 @@ def _flat(node: Any, prefix: str = '') -> Dict[str, Any]:
 
 
 def test_every_config_of_the_folder_has_its_delta():
-    on_disk = {osp.basename(p)[:-len(STEM) - 3]
-               for p in glob.glob(osp.join(FOLDER, '*.py'))}
-    assert on_disk == set(DELTAS)
+    on_disk = {osp.basename(p)[:-3] for p in glob.glob(osp.join(FOLDER,
+                                                                '*.py'))}
+    assert on_disk == {n + STEM for n in DELTAS} | \
+        {n + ORACLE_STEM for n in ORACLE_DELTAS}
 
 
-@pytest.mark.parametrize('name', sorted(DELTAS))
-def test_a_config_is_its_delta_on_one_method(name):
-    method, delta = DELTAS[name]
-    cfg = _flat(Config.fromfile(_path(name)).to_dict())
-    base = _flat(Config.fromfile(_path(method, LOSSES)).to_dict())
+def _changed(cfg: Dict[str, Any], base: Dict[str, Any], delta) -> set:
+    """The flat keys where ``cfg`` and ``base`` differ; asserts they all
+    lie under ``delta``'s keys."""
     changed = {k for k in set(cfg) | set(base)
                if cfg.get(k, KeyError) != base.get(k, KeyError)}
     outside = sorted(k for k in changed
@@ -93,6 +110,35 @@ def test_a_config_is_its_delta_on_one_method(name):
                                 for d in delta))
     assert not outside, outside
     assert changed, 'no delta at all'
+    return changed
+
+
+@pytest.mark.parametrize('name', sorted(ORACLE_DELTAS))
+def test_a_recipe_oracle_is_the_recipe_on_the_oracle(name):
+    """oracle-<recipe> changes the oracle where the long-tailed config
+    of that recipe changes its method's config, with the same values (the
+    loss aside: cross-entropy on the soft target for mixing)."""
+    twin, delta = ORACLE_DELTAS[name]
+    cfg = _flat(Config.fromfile(osp.join(FOLDER,
+                                         f'{name}{ORACLE_STEM}.py')).to_dict())
+    changed = _changed(cfg, _flat(Config.fromfile(ORACLE).to_dict()), delta)
+    lt = _flat(Config.fromfile(_path(twin)).to_dict())
+    for key in changed:
+        if not key.startswith(SOFT_CE):
+            assert cfg[key] == lt[key], key
+    if SOFT_CE[0] in delta:
+        assert cfg['model.head.loss.type'] == 'CrossEntropyLoss'
+        assert cfg['model.head.loss.use_soft'] is True
+    # still the balanced draw
+    assert cfg['train_dataloader.dataset.imbalance_ratio'] == 1
+
+
+@pytest.mark.parametrize('name', sorted(DELTAS))
+def test_a_config_is_its_delta_on_one_method(name):
+    method, delta = DELTAS[name]
+    cfg = _flat(Config.fromfile(_path(name)).to_dict())
+    base = _flat(Config.fromfile(_path(method, LOSSES)).to_dict())
+    _changed(cfg, base, delta)
 
 
 @pytest.mark.parametrize('name', STRONG)
