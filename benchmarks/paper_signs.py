@@ -66,6 +66,9 @@ LOGIT_ADJUSTMENT = ('Menon et al., ICLR 2021, reference code '
 BOT_CE_ERROR = 30.12
 LDAM_CE_ERROR = 29.64
 LOGIT_ADJUSTMENT_CE_ERROR = 28.64
+MISLAS = ('Zhong et al., CVPR 2021, reference code README (82.5% on '
+          'CIFAR-10-LT IF 100), against the cross-entropy of the LDAM-DRW '
+          'code it builds on (Cao et al., Table 2)')
 
 
 @dataclass(frozen=True)
@@ -113,6 +116,11 @@ PAPER_FIGURES: Dict[str, PaperFigure] = {
                              'then CE fine-tuning without mixup',
                              BOT_CE_ERROR, 20.24),
     'tau-norm': _bot('Tau_normalization', 29.34),
+    # the best of its "mixup methods with re-balancing" table
+    'balanced-softmax-mixup': PaperFigure(
+        BOT_COMBINATIONS, 'Input mixup + BalancedSoftmaxCE', BOT_CE_ERROR,
+        18.65),
+    'mislas': PaperFigure(MISLAS, 'MiSLAS (stage 2)', LDAM_CE_ERROR, 17.5),
 }
 
 

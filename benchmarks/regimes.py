@@ -34,7 +34,7 @@ from benchmarks.lt_curves import BALANCED
 from benchmarks.lt_logs import mean_std
 from benchmarks.lt_protocol import section_plan
 from benchmarks.lt_results import Results, change_on, metric_values
-from benchmarks.noise import gain_verdict
+from benchmarks.noise import WITHIN, gain_verdict
 from benchmarks.page import SECTIONS, github_anchor
 
 # the results render() takes, in its arguments' order
@@ -129,6 +129,47 @@ def _flips_cell(scratch: Optional[Change],
     return '—' if flipped is None else 'yes' if flipped else 'no'
 
 
+def _bar(c: Change) -> str:
+    return f'{c.delta:+.2f} against its noise bar {2 * c.pooled_std:.2f}'
+
+
+def flip_reason(scratch: Results, finetuned: Results,
+                row: str) -> Optional[str]:
+    """Why ``row``'s advice flips, from the figures alone; None when it
+    does not (or is not run yet in both). *Same direction*: both changes
+    have one sign and one of them is within the noise, so the flip is one
+    of size: each Δ against its bar (2 × pooled std) says which. *Opposite
+    directions*: the change per shot bin in both regimes says where the
+    method's effect turns."""
+    s, f = change(scratch, row), change(finetuned, row)
+    if not flips(s, f):
+        return None
+    if s.delta * f.delta > 0:
+        return (f'same direction, a difference of size: from scratch '
+                f'{_bar(s)} ({s.verdict}), fine-tuned {_bar(f)} '
+                f'({f.verdict})')
+    bins = []
+    for key, label in PRETRAINING_FIGURES[:3]:
+        cs, cf = change(scratch, row, key), change(finetuned, row, key)
+        bins.append(f'{label} {cs.delta:+.2f} / {cf.delta:+.2f}')
+    return ('opposite directions; Δ per shot bin, from scratch / fine-'
+            'tuned: ' + ', '.join(bins))
+
+
+def _readme_flips_cell(scratch: Results, finetuned: Results,
+                       row: str) -> str:
+    """The README's flips cell: with a flip of size, which side stays
+    within the noise and by how much."""
+    s, f = change(scratch, row), change(finetuned, row)
+    cell = _flips_cell(s, f)
+    if cell == 'yes' and s.delta * f.delta > 0:
+        quiet, c = (('from scratch', s) if s.verdict == WITHIN else
+                    ('fine-tuned', f))
+        cell += (f': same sign, {quiet} {c.delta:+.1f} within its noise '
+                 f'bar {2 * c.pooled_std:.1f}')
+    return cell
+
+
 def _cell(c: Optional[Change]) -> str:
     return NOT_RUN if c is None else f'{c.delta:+.2f} ({c.verdict})'
 
@@ -194,6 +235,17 @@ def pretraining_lines(finetuned: Results) -> List[str]:
     return lines
 
 
+def flip_lines(scratch: Results, finetuned: Results) -> List[str]:
+    """One line per method whose advice flips (:func:`flip_reason`)."""
+    reasons = [(row, flip_reason(scratch, finetuned, row))
+               for row in method_rows()]
+    reasons = [(row, why) for row, why in reasons if why]
+    if not reasons:
+        return []
+    return ['Where the advice flips, and why (from the same records):', ''] \
+        + [f'- {row}: {why}.' for row, why in reasons] + ['']
+
+
 def render(scratch: Results, finetuned: Results) -> str:
     """The ``regimes`` section body from the converged and the fine-tuning
     protocol's finished runs (either may be empty)."""
@@ -204,6 +256,7 @@ def render(scratch: Results, finetuned: Results) -> str:
         '',
     ] + method_table(scratch, finetuned) + [
         '',
+    ] + flip_lines(scratch, finetuned) + [
         baseline_line(scratch, finetuned),
         '',
     ] + pretraining_lines(finetuned) + [
@@ -224,7 +277,7 @@ def readme_table(scratch: Results, finetuned: Results) -> str:
     for row in method_rows():
         s, f = change(scratch, row), change(finetuned, row)
         lines.append(f'| {row} | {_short_cell(s)} | {_short_cell(f)} | '
-                     f'{_flips_cell(s, f)} |')
+                     f'{_readme_flips_cell(scratch, finetuned, row)} |')
     return '\n'.join(lines)
 
 

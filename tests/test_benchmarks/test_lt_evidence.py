@@ -17,6 +17,13 @@ def test_paper_gain_is_the_error_reduction():
     posthoc = paper_signs.PAPER_FIGURES['ce-posthoc-la']
     assert posthoc.gain == pytest.approx(77.32 - 71.36)
     assert posthoc.source == paper_signs.LOGIT_ADJUSTMENT
+    # the combinations' anchors: Bag of Tricks' best single-stage
+    # combination 81.35, MiSLAS 82.5, each against its code base's CE
+    bs_mixup = paper_signs.PAPER_FIGURES['balanced-softmax-mixup']
+    assert bs_mixup.gain == pytest.approx(30.12 - 18.65)
+    assert bs_mixup.source == paper_signs.BOT_COMBINATIONS
+    assert paper_signs.PAPER_FIGURES['mislas'].gain == pytest.approx(
+        82.5 - (100 - 29.64))
 
 
 def test_sign_rows_noise_and_agreement():

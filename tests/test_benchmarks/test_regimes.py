@@ -324,3 +324,29 @@ def test_main_reads_each_protocol_once_and_writes_the_readme(
         in doc
     assert '| logit-adjusted | helps (+5.0) | helps (+4.0) | no |' in \
         readme.read_text()
+
+
+def test_why_the_advice_flips(both):
+    scratch, finetuned = both
+    # crt: +3 (helps) from scratch, +0.2 (within noise) fine-tuned: size
+    why = regimes.flip_reason(scratch, finetuned, 'crt')
+    assert why == ('same direction, a difference of size: from scratch '
+                   '+3.00 against its noise bar 2.00 (helps), fine-tuned '
+                   '+0.20 against its noise bar 2.00 (within noise)')
+    # tau-norm: +0.5 from scratch, -3 fine-tuned: where it turns, per bin
+    why = regimes.flip_reason(scratch, finetuned, 'tau-norm')
+    assert why == ('opposite directions; Δ per shot bin, from scratch / '
+                   'fine-tuned: many +0.00 / +0.00, medium +0.00 / +0.00, '
+                   'few +1.00 / -5.00')
+    # no flip, or not run in one regime: no reason
+    assert regimes.flip_reason(scratch, finetuned, 'logit-adjusted') is None
+    assert regimes.flip_reason(scratch, finetuned, 'drs') is None
+    body = regimes.render(scratch, finetuned)
+    assert 'Where the advice flips, and why' in body
+    assert '- crt: same direction' in body
+    assert '- logit-adjusted:' not in body
+    assert 'Where the advice flips' not in regimes.render(scratch, {})
+    rows = _rows(regimes.readme_table(scratch, finetuned))
+    assert rows['crt'] == ('| crt | helps (+3.0) | within noise (+0.2) | '
+                           'yes: same sign, fine-tuned +0.2 within its noise '
+                           'bar 2.0 |')
