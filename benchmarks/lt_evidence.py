@@ -43,6 +43,8 @@ its markers in the file ``--readme`` names.
   with and without its learning-rate drop;
 - ``mixup-bias`` (:mod:`benchmarks.mixup_bias`): why input mixup loses to
   cross-entropy;
+- ``mixup-combinations`` (:mod:`benchmarks.mixup_combinations`): why input
+  mixup does not add to a prior-corrected loss;
 - ``recipe-oracles`` (:mod:`benchmarks.recipe_oracles`): the combinations
   against the oracle trained with their own recipe, and the goal of 90% of
   the CE→oracle gap.
