@@ -36,9 +36,11 @@ from typing import List, Optional, Sequence
 from benchmarks.common import git_provenance
 from benchmarks.lt_combinations import (COMBINATIONS, METHODS, MISLAS,
                                         ORACLES, RECIPE_ORACLES)
+from benchmarks.lt_curves import (FLAT_POINTS, is_flat,
+                                  val_change_over_last_fifth)
 from benchmarks.lt_gap import gap_closed
 from benchmarks.lt_logs import mean_std
-from benchmarks.lt_results import Results, metric_values
+from benchmarks.lt_results import Results, metric_values, run_curves
 from benchmarks.noise import difference, gain_verdict
 
 SEEDS = 3
@@ -132,7 +134,31 @@ def goal_lines(results: Results) -> List[str]:
         lines.append(f'- {best} against the best single method ({single}, '
                      f'{_acc(singles[single])}): '
                      f'{_versus(singles[single], done[best])}.')
-    return lines
+    return lines + [convergence_line(results, [ce_row, oracle_row, best])]
+
+
+def _change(results: Results, row: str) -> str:
+    try:
+        change = val_change_over_last_fifth(run_curves(results, row))
+    except FileNotFoundError:
+        return f'{row} n/a (no training curves kept)'
+    if change is None:
+        return f'{row} n/a (fewer than two validations in the last fifth)'
+    return (f'{row} {change:+.2f} ('
+            + ('flat' if is_flat(change) else '**not flat**') + ')')
+
+
+def convergence_line(results: Results, rows: Sequence[str]) -> str:
+    """The protocol's convergence criterion on the ends of the gap and
+    the best combination: the change of the mean validation balanced
+    accuracy over the last fifth of training, flat under
+    :data:`FLAT_POINTS`; an oracle still rising at the end makes the
+    measured gap, and every share of it, an estimate for that schedule."""
+    return ('- Converged? Validation balanced accuracy over the last fifth '
+            f'of training (mean over seeds; flat: under {FLAT_POINTS} '
+            'points): ' + '; '.join(_change(results, r) for r in rows)
+            + '. The oracle-200e row measures the oracle at the papers\' '
+            'schedule.')
 
 
 def render(results: Results) -> str:

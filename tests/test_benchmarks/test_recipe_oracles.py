@@ -8,7 +8,7 @@ from benchmarks.lt_combinations import RECIPE_ORACLES, combination_rows
 
 
 def _runs(*values):
-    return {s: dict(metrics={ro.BALANCED: v}, run_dir=f'r{s}')
+    return {s: dict(metrics={ro.BALANCED: v}, run_dir=f'r{s}', epochs=60)
             for s, v in enumerate(values)}
 
 
@@ -59,3 +59,27 @@ def test_the_goal(results):
 def test_without_the_ends():
     body = ro.render({'ce': _runs(80, 81, 82)})
     assert 'not run yet (needs 3 seeds) for ce and oracle' in body
+
+
+def _curves(results, tmp_path, rises):
+    import json
+    for row, rise in rises.items():
+        for seed, run in results[row].items():
+            d = tmp_path / row / f'seed{seed}'
+            (d / 'stamp' / 'vis_data').mkdir(parents=True, exist_ok=True)
+            lines = [dict(loss=1.0, epoch=1, iter=1, step=1)] + [
+                {ro.BALANCED: 80 + rise * e / 60, 'step': e}
+                for e in (40, 48, 54, 60)]
+            (d / 'stamp' / 'vis_data' / 'scalars.json').write_text(
+                '\n'.join(json.dumps(x) for x in lines))
+            run.update(run_dir=str(d))
+
+
+def test_the_goal_says_whether_its_ends_converged(results, tmp_path):
+    # a rise of 2 points over 60 epochs: 0.4 over the last fifth (flat);
+    # of 5: 1.0 (not flat)
+    _curves(results, tmp_path, {'ce': 0.0, 'oracle': 2.0})
+    assert 'ce +0.00 (flat); oracle +0.40 (flat); logit-adjusted-mixup ' \
+        'n/a (no training curves kept)' in ro.render(results)
+    _curves(results, tmp_path, {'oracle': 5.0})
+    assert 'oracle +1.00 (**not flat**)' in ro.render(results)
