@@ -20,6 +20,9 @@ from benchmarks.lt_logs import (RESULT_FILE, find_scalars, read_json_lines,
                                 run_stamp_of)
 from benchmarks.noise import difference
 
+# the shot bins of a per_class.csv, in order
+SHOT_BINS = ('many', 'medium', 'few')
+
 Results = Dict[str, Dict[int, dict]]
 
 
@@ -152,3 +155,34 @@ def training_sampler(run_dir: str) -> str:
     sampler = dumped_config(run_dir).train_dataloader.sampler
     return sampler.type + (f" ({sampler['strategy']})"
                            if 'strategy' in sampler else '')
+
+
+def prediction_shares(run_dir: str) -> Dict[str, float]:
+    """Percent of the test predictions that name a class of each shot bin,
+    from the test's ``per_class.csv``: a class is predicted
+    recall × test images / precision times.
+
+    Raises:
+        ValueError: For a class none of whose test images was recognised
+            (recall 0): how often it was predicted is then not in the file.
+    """
+    predicted = dict.fromkeys(SHOT_BINS, 0.0)
+    for r in per_class_rows(run_dir):
+        recall, precision = float(r['recall']), float(r['precision'])
+        if recall == 0 or precision == 0:
+            raise ValueError(
+                f"{run_dir}/per_class.csv: class {r['class_name']!r} has no "
+                'recognised test image, so how often it was predicted '
+                'cannot be read from recall and precision')
+        predicted[r['shot']] += recall * int(r['test_count']) / precision
+    total = sum(predicted.values())
+    return {b: 100 * n / total for b, n in predicted.items()}
+
+
+def image_shares(run_dir: str) -> Dict[str, float]:
+    """Percent of the test images whose class is in each shot bin."""
+    counts = dict.fromkeys(SHOT_BINS, 0)
+    for r in per_class_rows(run_dir):
+        counts[r['shot']] += int(r['test_count'])
+    total = sum(counts.values())
+    return {b: 100 * n / total for b, n in counts.items()}

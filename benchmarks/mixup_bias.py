@@ -33,46 +33,16 @@ from benchmarks.common import git_provenance
 from benchmarks.lt_curves import (BALANCED, FLAT_POINTS, fmt_change, is_flat,
                                   val_change_over_last_fifth)
 from benchmarks.lt_logs import mean_std
-from benchmarks.lt_results import (Results, change_on, per_class_rows,
+from benchmarks.lt_results import (SHOT_BINS, Results, change_on,
+                                   image_shares, prediction_shares,
                                    require_seeds, run_curves)
 from benchmarks.lt_tables import shot_delta_lines, val_curve_lines
 from benchmarks.noise import difference, exceeds_noise, noise_verdict
 
 BASE = 'ce'
 ROWS = ('ce-posthoc-la', 'mixup', 'mixup-posthoc-la')
-BINS = ('many', 'medium', 'few')
+BINS = SHOT_BINS
 FEW = 'long_tail/few_shot'
-
-
-def prediction_shares(run_dir: str) -> Dict[str, float]:
-    """Percent of the test predictions that name a class of each shot bin,
-    from the test's ``per_class.csv``: a class is predicted
-    recall × test images / precision times.
-
-    Raises:
-        ValueError: For a class none of whose test images was recognised
-            (recall 0): how often it was predicted is then not in the file.
-    """
-    predicted = dict.fromkeys(BINS, 0.0)
-    for r in per_class_rows(run_dir):
-        recall, precision = float(r['recall']), float(r['precision'])
-        if recall == 0 or precision == 0:
-            raise ValueError(
-                f"{run_dir}/per_class.csv: class {r['class_name']!r} has no "
-                'recognised test image, so how often it was predicted '
-                'cannot be read from recall and precision')
-        predicted[r['shot']] += recall * int(r['test_count']) / precision
-    total = sum(predicted.values())
-    return {b: 100 * n / total for b, n in predicted.items()}
-
-
-def image_shares(run_dir: str) -> Dict[str, float]:
-    """Percent of the test images whose class is in each shot bin."""
-    counts = dict.fromkeys(BINS, 0)
-    for r in per_class_rows(run_dir):
-        counts[r['shot']] += int(r['test_count'])
-    total = sum(counts.values())
-    return {b: 100 * n / total for b, n in counts.items()}
 
 
 def _share_values(results: Results, row: str) -> Dict[str, List[float]]:

@@ -11,7 +11,7 @@ augment, :data:`PAIRS`) is taken apart with two measurements from the kept
 runs:
 
 - **the prior**: the share of the balanced test set's predictions that name
-  a many-shot class (:func:`benchmarks.mixup_bias.prediction_shares`).
+  a many-shot class (:func:`benchmarks.lt_results.prediction_shares`).
   Mixing a rare image with a frequent one gives the frequent class part of
   the label; if the prior correction did not hold on mixed targets, the
   combination's classifier would lean to the head again (cross-entropy's
@@ -36,8 +36,8 @@ from scipy.stats import pearsonr
 
 from benchmarks.common import git_provenance
 from benchmarks.lt_logs import mean_std
-from benchmarks.lt_results import Results, metric_values, per_class_rows
-from benchmarks.mixup_bias import image_shares, prediction_shares
+from benchmarks.lt_results import (Results, image_shares, metric_values,
+                                   per_class_rows, prediction_shares)
 from benchmarks.noise import difference, exceeds_noise, gain_verdict
 
 SEEDS = 3
