@@ -35,10 +35,11 @@ from typing import Dict, List, Optional, Sequence, Tuple
 from scipy.stats import pearsonr
 
 from benchmarks.common import git_provenance
-from benchmarks.lt_logs import mean_std
+from benchmarks.lt_logs import format_mean_std
 from benchmarks.lt_results import (Results, image_shares, metric_values,
                                    per_class_rows, prediction_shares)
-from benchmarks.noise import difference, exceeds_noise, gain_verdict
+from benchmarks.noise import (difference, difference_cell, exceeds_noise,
+                              gain_verdict)
 
 SEEDS = 3
 BALANCED = 'long_tail/balanced_accuracy'
@@ -108,19 +109,9 @@ def many_shares(results: Results, row: str) -> List[float]:
             for _, run in sorted(results[row].items())]
 
 
-def _acc(values: Sequence[float]) -> str:
-    m, sd, _ = mean_std(values)
-    return f'{m:.2f} ± {sd:.2f}'
-
-
-def _delta(base: Sequence[float], other: Sequence[float],
-           digits: int = 2) -> str:
-    d, pooled = difference(base, other)
-    return f'{d:+.{digits}f} ({gain_verdict(d, pooled)})'
-
-
 def pair_table(results: Results, pairs: Sequence[Tuple[str, str]],
-               truth: float) -> List[str]:
+               shares: Dict[str, List[float]], truth: float) -> List[str]:
+    """One line per pair; ``shares``: :func:`many_shares` of each row."""
     lines = [
         '| without → with mixup | without, balanced | with, balanced | '
         'Δ balanced | ' + ' | '.join(f'Δ {b}' for b, _ in BINS) +
@@ -128,18 +119,16 @@ def pair_table(results: Results, pairs: Sequence[Tuple[str, str]],
         f'images: {truth:.1f}%) |',
         '|---|---:|---:|---|' + '---|' * len(BINS) + '---|'
     ]
-    for pair in pairs:
-        a, b = pair
-        cells = [_delta(metric_values(results, a, key),
-                        metric_values(results, b, key))
+    for a, b in pairs:
+        cells = [difference_cell(metric_values(results, a, key),
+                                 metric_values(results, b, key))
                  for _, key in BINS]
-        sa, sb = many_shares(results, a), many_shares(results, b)
+        ba, bb = (metric_values(results, row, BALANCED) for row in (a, b))
+        sa, sb = shares[a], shares[b]
         d, pooled = difference(sa, sb)
         lines.append(
-            f'| {a} → {b} | {_acc(metric_values(results, a, BALANCED))} | '
-            f'{_acc(metric_values(results, b, BALANCED))} | '
-            f'{_delta(metric_values(results, a, BALANCED), metric_values(results, b, BALANCED))} | '  # noqa: E501
-            + ' | '.join(cells) +
+            f'| {a} → {b} | {format_mean_std(ba)} | {format_mean_std(bb)} | '
+            f'{difference_cell(ba, bb)} | ' + ' | '.join(cells) +
             f' | {mean(sa):.1f} → {mean(sb):.1f}: {d:+.1f}, '
             f'{gain_verdict(d, pooled)} |')
     return lines
@@ -162,27 +151,27 @@ def class_table(results: Results, pairs: Sequence[Tuple[str, str]],
     return lines
 
 
-def finding_lines(results: Results,
-                  changes: Dict[Tuple[str, str], Dict[str, float]],
+def finding_lines(changes: Dict[Tuple[str, str], Dict[str, float]],
+                  shares: Dict[str, List[float]],
                   pairs: Sequence[Tuple[str, str]]) -> List[str]:
-    """The prior and the classes, for each prior-corrected pair."""
+    """The prior and the classes, for each prior-corrected pair
+    (``shares``: :func:`many_shares` of each row, cross-entropy's too when
+    it has its seeds)."""
     lines: List[str] = []
     verdicts: List[bool] = []
     base = changes[ORACLE_PAIR]
     for pair in pairs:
         if pair[0] not in PRIOR_CORRECTED:
             continue
-        d, pooled = difference(many_shares(results, pair[0]),
-                               many_shares(results, pair[1]))
-        ce_gap = mean(many_shares(results, 'ce')) - mean(
-            many_shares(results, pair[0])) if finished(
-                results, ('ce', )) else None
+        d, pooled = difference(shares[pair[0]], shares[pair[1]])
+        ce_gap = mean(shares['ce']) - mean(
+            shares[pair[0]]) if 'ce' in shares else None
         prior = (f'the many-shot share of its predictions moved {d:+.1f} '
                  f'points ({gain_verdict(d, pooled)})')
         if ce_gap is not None:
             prior += (f', against the {ce_gap:.1f} points the loss alone '
                       'took off cross-entropy\'s')
-        classes = [c for c in base]
+        classes = list(base)
         r, p = pearsonr([base[c] for c in classes],
                         [changes[pair][c] for c in classes])
         ratio = cost_ratio(base, changes[pair])
@@ -240,11 +229,15 @@ def render(results: Results) -> str:
     truth = image_shares(next(iter(
         results[done[-1][0]].values()))['run_dir'])['many']
     changes = {p: class_changes(results, p) for p in done}
-    body = pair_table(results, done, truth) + [
+    rows = [row for pair in done for row in pair]
+    if finished(results, ('ce', )):
+        rows.append('ce')
+    shares = {row: many_shares(results, row) for row in dict.fromkeys(rows)}
+    body = pair_table(results, done, shares, truth) + [
         '', 'Each class\'s change of test recall with mixup (points, with − '
         'without, each the mean over seeds):', ''] + class_table(
             results, done, changes) + [''] + finding_lines(
-                results, changes, done)
+                changes, shares, done)
     if missing:
         body += ['', 'Not run yet: ' + ', '.join(missing) + '.']
     return '\n'.join(head + body + tail)

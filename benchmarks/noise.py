@@ -47,3 +47,11 @@ def gain_verdict(delta: float, pooled_std: float) -> str:
     if not beyond:
         return noise_verdict(beyond)
     return HELPS if delta > 0 else HURTS
+
+
+def difference_cell(base: Sequence[float], other: Sequence[float],
+                    digits: int = 2) -> str:
+    """``other`` − ``base`` (:func:`difference`) with its
+    :func:`gain_verdict`, as the tables print it: ``'+1.23 (helps)'``."""
+    delta, pooled = difference(base, other)
+    return f'{delta:+.{digits}f} ({gain_verdict(delta, pooled)})'

@@ -41,7 +41,7 @@ from benchmarks.lt_curves import (FLAT_POINTS, is_flat,
 from benchmarks.lt_gap import gap_closed
 from benchmarks.lt_logs import mean_std
 from benchmarks.lt_results import Results, metric_values, run_curves
-from benchmarks.noise import difference, gain_verdict
+from benchmarks.noise import difference_cell
 
 SEEDS = 3
 BALANCED = 'long_tail/balanced_accuracy'
@@ -75,8 +75,7 @@ def _versus(base, other) -> str:
     """``other`` − ``base`` with the noise verdict, or n/a."""
     if base is None or other is None:
         return 'n/a'
-    delta, pooled = difference(base, other)
-    return f'{delta:+.2f} ({gain_verdict(delta, pooled)})'
+    return difference_cell(base, other)
 
 
 def recipe_table(results: Results) -> List[str]:

@@ -156,11 +156,10 @@ def flip_reason(scratch: Results, finetuned: Results,
             'tuned: ' + ', '.join(bins))
 
 
-def _readme_flips_cell(scratch: Results, finetuned: Results,
-                       row: str) -> str:
-    """The README's flips cell: with a flip of size, which side stays
-    within the noise and by how much."""
-    s, f = change(scratch, row), change(finetuned, row)
+def _readme_flips_cell(s: Optional[Change], f: Optional[Change]) -> str:
+    """The README's flips cell of a row's changes from scratch (``s``)
+    and fine-tuned (``f``): with a flip of size, which side stays within
+    the noise and by how much."""
     cell = _flips_cell(s, f)
     if cell == 'yes' and s.delta * f.delta > 0:
         quiet, c = (('from scratch', s) if s.verdict == WITHIN else
@@ -277,7 +276,7 @@ def readme_table(scratch: Results, finetuned: Results) -> str:
     for row in method_rows():
         s, f = change(scratch, row), change(finetuned, row)
         lines.append(f'| {row} | {_short_cell(s)} | {_short_cell(f)} | '
-                     f'{_readme_flips_cell(scratch, finetuned, row)} |')
+                     f'{_readme_flips_cell(s, f)} |')
     return '\n'.join(lines)
 
 

@@ -358,6 +358,12 @@ def test_noise_verdict_words():
     assert noise.noise_verdict(None) == 'n/a (one seed)'
     assert noise.noise_verdict(True) == 'beyond noise'
     assert noise.noise_verdict(False) == 'within noise'
+    # sample std 0.5 on both sides: pooled 0.5, bar 1.0
+    low, high = [1.5, 2, 2.5], [3.5, 4, 4.5]
+    assert noise.difference_cell(low, high) == '+2.00 (helps)'
+    assert noise.difference_cell(high, low, 1) == '-2.0 (hurts)'
+    assert noise.difference_cell(low, [2, 2.5, 3]) == '+0.50 (within noise)'
+    assert noise.difference_cell([1], [2]) == '+1.00 (n/a (one seed))'
 
 
 def test_group_lift_section_names_the_lift_and_its_cost():
