@@ -39,9 +39,14 @@ demo: venv
 
 # one intra-op thread per test process: on a 2-core machine the suite's
 # subprocess and torchrun tests oversubscribe the cores otherwise (12.0 min
-# against 9.2 min measured); set OMP_NUM_THREADS to override
+# against 9.2 min measured); set OMP_NUM_THREADS to override.
+# TEST_WORKERS pytest processes (pytest-xdist), each given whole test files
+# (--dist loadfile: a file's module fixtures are built once); 0 runs the
+# suite in this process.
+TEST_WORKERS ?= 2
 test: venv
-	OMP_NUM_THREADS=$${OMP_NUM_THREADS:-1} $(PY) -m pytest tests $(PYTEST_ARGS)
+	OMP_NUM_THREADS=$${OMP_NUM_THREADS:-1} $(PY) -m pytest tests \
+		-n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # Fashion-MNIST in data/fashion_mnist (Debian's dataset-fashion-mnist), for
 # the data-backed tests and the benchmarks

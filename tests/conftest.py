@@ -17,6 +17,20 @@ if TOOLS not in sys.path:
 os.environ.setdefault('MPLBACKEND', 'Agg')
 
 
+@pytest.fixture(scope='module', autouse=True)
+def mmpretrain_scope():
+    """Run every test file (its module fixtures too) in MMPretrain's
+    registry scope, as a config with ``default_scope = 'mmpretrain'`` (all of
+    ours) runs under the Runner, and restore the scopes after it. Without it,
+    a file that builds from the registries passed or failed by the scope an
+    earlier file in the same process left behind (a Runner without
+    ``default_scope`` leaves 'mmengine'), so the files' order (and
+    ``pytest -n``, which deals whole files to processes) decided."""
+    from mmengine.registry import DefaultScope
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        yield
+
+
 @pytest.fixture
 def one_thread():
     """Run a test with one torch thread: small tensors gain nothing from
