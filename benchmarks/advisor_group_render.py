@@ -17,7 +17,7 @@ from benchmarks.advisor_render import (_candidate_keys, _change, _entries,
                                        _inside, _interval, _plain, _signed)
 from benchmarks.common import git_provenance
 from benchmarks.lt_results import Results
-from benchmarks.noise import difference, gain_verdict
+from benchmarks.noise import difference, difference_cell, gain_verdict
 
 Records = Dict[int, Optional[Dict[str, Any]]]
 
@@ -107,9 +107,8 @@ def _trained_rows(rows: Results, case: str, lift: int) -> List[str]:
         cells = []
         for key in (_GROUP_ROW.format(lift), _GROUP_ROW.format(1 - lift),
                     _KEY.format('balanced_accuracy')):
-            delta, pooled = difference(_row_values(rows, base, key),
-                                       _row_values(rows, row, key))
-            cells.append(f'{delta:+.2f} ({gain_verdict(delta, pooled)})')
+            cells.append(difference_cell(_row_values(rows, base, key),
+                                         _row_values(rows, row, key)))
         lines.append(f'| {row} | ' + ' | '.join(cells) + ' |')
     return lines
 

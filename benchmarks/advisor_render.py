@@ -12,8 +12,8 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 from benchmarks.common import git_provenance
 from benchmarks.lt_logs import mean_std, run_stamp_of
 from benchmarks.lt_results import Results
-from benchmarks.noise import (difference, exceeds_noise, gain_verdict,
-                              noise_verdict)
+from benchmarks.noise import (difference, difference_cell, exceeds_noise,
+                              gain_verdict, noise_verdict)
 
 Records = Dict[int, Optional[Dict[str, Any]]]
 
@@ -92,9 +92,8 @@ def _row_change(rows: Results, row: str) -> str:
         return f'not run yet (needs {ROW_SEEDS} seeds of it and of ce)'
     parts = []
     for metric in ('balanced_accuracy', 'few_shot'):
-        delta, pooled = difference(_row_values(rows, BASE_ROW, metric),
-                                   _row_values(rows, row, metric))
-        parts.append(f'{delta:+.2f} ({gain_verdict(delta, pooled)})')
+        parts.append(difference_cell(_row_values(rows, BASE_ROW, metric),
+                                     _row_values(rows, row, metric)))
     return ' / '.join(parts)
 
 

@@ -22,8 +22,10 @@ Then the goal (issue 30): the best row of the ``lt-combinations`` section
 against 90% of the plain gap, against Bag of Tricks' best combination
 (``balanced-softmax-mixup``) and against the best single method of the
 section (:data:`benchmarks.lt_combinations.METHODS`), by the page's noise
-rule. A row counts once it has :data:`SEEDS` kept runs; until then it is
-named as not run.
+rule; and each two-stage row (MiSLAS, a combination after a stage 1)
+stage by stage: which stage made its change over cross-entropy. A row
+counts once it has :data:`SEEDS` kept runs; until then it is named as not
+run.
 
 Usage, from the repository root, after ``python -m benchmarks.lt_benchmark
 --section lt-combinations``::
@@ -136,6 +138,29 @@ def goal_lines(results: Results) -> List[str]:
     return lines + [convergence_line(results, [ce_row, oracle_row, best])]
 
 
+def stage_lines(results: Results) -> List[str]:
+    """Each two-stage row of the section (a combination with a stage 1,
+    MiSLAS) against cross-entropy, its stage 1 against cross-entropy, and
+    its second stage against its stage 1: which stage made the row's
+    change, and what its first stage gave or cost."""
+    ce_row = ORACLES['converged'][0].name
+    ce = _values(results, ce_row)
+    lines = []
+    for row, stage1 in ([(n, a) for n, a in COMBINATIONS if a]
+                        + [(MISLAS.name, MISLAS.after)]):
+        values, first = _values(results, row), _values(results, stage1)
+        if ce is None or values is None or first is None:
+            lines.append(f'- {row} (stage 1: {stage1}): {NOT_RUN} of it, '
+                         f'of its stage 1 and of {ce_row}.')
+            continue
+        lines.append(
+            f'- {row}: {_acc(values)}, against {ce_row} '
+            f'{_versus(ce, values)}; its stage 1 {stage1}: {_acc(first)}, '
+            f'against {ce_row} {_versus(ce, first)}; its second stage over '
+            f'its stage 1: {_versus(first, values)}.')
+    return lines
+
+
 def _change(results: Results, row: str) -> str:
     try:
         change = val_change_over_last_fifth(run_curves(results, row))
@@ -178,6 +203,8 @@ def render(results: Results) -> str:
         'augmentation (its stage 2 re-balances the classifier, which '
         'balanced data does not need).', ''] + recipe_table(results) + [
         '', '### The goal: 90% of the gap', ''] + goal_lines(results) + [
+        '', '### The two-stage rows, stage by stage', ''
+    ] + stage_lines(results) + [
         '', f'- Code: {git_provenance()}',
         '- Command: `python -m benchmarks.lt_evidence --sections '
         'recipe-oracles`'])

@@ -56,6 +56,20 @@ def test_the_goal(results):
     assert 'goal **met**' in ro.render(results)
 
 
+def test_the_two_stage_rows_stage_by_stage(results):
+    body = ro.render(results)
+    assert '- mislas (stage 1: mixup): not run yet (needs 3 seeds) of it, ' \
+        'of its stage 1 and of ce.' in body
+    results['mixup'] = _runs(75, 76, 77)        # 76: mixup costs
+    results['mislas'] = _runs(82, 83, 84)       # 83
+    body = ro.render(results)
+    assert '- mislas: 83.00 ± 1.00, against ce +3.00 (helps); its stage 1 ' \
+        'mixup: 76.00 ± 1.00, against ce -4.00 (hurts); its second stage ' \
+        'over its stage 1: +7.00 (helps).' in body
+    assert '- logit-adjusted-crt (stage 1: logit-adjusted): not run yet' \
+        in body
+
+
 def test_without_the_ends():
     body = ro.render({'ce': _runs(80, 81, 82)})
     assert 'not run yet (needs 3 seeds) for ce and oracle' in body
