@@ -15,7 +15,8 @@ import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from benchmarks.lt_archive import dumped_config
-from benchmarks.lt_curves import epoch_curves
+from benchmarks.lt_curves import (epoch_curves, is_flat,
+                                  val_change_over_last_fifth)
 from benchmarks.lt_logs import (RESULT_FILE, find_scalars, read_json_lines,
                                 run_stamp_of)
 from benchmarks.noise import difference
@@ -82,6 +83,21 @@ def run_curves(results: Results, row: str) -> Dict[int, tuple]:
                *epoch_curves(read_json_lines(find_scalars(r['run_dir']))))
         for seed, r in sorted(results.get(row, {}).items())
     }
+
+
+def last_fifth_cell(results: Results, row: str) -> str:
+    """The protocol's convergence criterion on ``row``'s kept runs, as the
+    pages print it: the change of the mean validation balanced accuracy
+    over the last fifth of training, ``'ce +0.12 (flat)'`` or ``'**not
+    flat**'``; n/a, said why, without curves or validations."""
+    try:
+        change = val_change_over_last_fifth(run_curves(results, row))
+    except FileNotFoundError:
+        return f'{row} n/a (no training curves kept)'
+    if change is None:
+        return f'{row} n/a (fewer than two validations in the last fifth)'
+    return (f'{row} {change:+.2f} ('
+            + ('flat' if is_flat(change) else '**not flat**') + ')')
 
 
 def metric_values(results: Results, row: str, key: str) -> List[float]:

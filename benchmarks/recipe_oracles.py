@@ -38,11 +38,10 @@ from typing import List, Optional, Sequence
 from benchmarks.common import git_provenance
 from benchmarks.lt_combinations import (COMBINATIONS, METHODS, MISLAS,
                                         ORACLES, RECIPE_ORACLES)
-from benchmarks.lt_curves import (FLAT_POINTS, is_flat,
-                                  val_change_over_last_fifth)
+from benchmarks.lt_curves import FLAT_POINTS
 from benchmarks.lt_gap import gap_closed
 from benchmarks.lt_logs import mean_std
-from benchmarks.lt_results import Results, metric_values, run_curves
+from benchmarks.lt_results import Results, last_fifth_cell, metric_values
 from benchmarks.noise import difference_cell
 
 SEEDS = 3
@@ -161,17 +160,6 @@ def stage_lines(results: Results) -> List[str]:
     return lines
 
 
-def _change(results: Results, row: str) -> str:
-    try:
-        change = val_change_over_last_fifth(run_curves(results, row))
-    except FileNotFoundError:
-        return f'{row} n/a (no training curves kept)'
-    if change is None:
-        return f'{row} n/a (fewer than two validations in the last fifth)'
-    return (f'{row} {change:+.2f} ('
-            + ('flat' if is_flat(change) else '**not flat**') + ')')
-
-
 def convergence_line(results: Results, rows: Sequence[str]) -> str:
     """The protocol's convergence criterion on the ends of the gap and
     the best combination: the change of the mean validation balanced
@@ -180,7 +168,7 @@ def convergence_line(results: Results, rows: Sequence[str]) -> str:
     measured gap, and every share of it, an estimate for that schedule."""
     return ('- Converged? Validation balanced accuracy over the last fifth '
             f'of training (mean over seeds; flat: under {FLAT_POINTS} '
-            'points): ' + '; '.join(_change(results, r) for r in rows)
+            'points): ' + '; '.join(last_fifth_cell(results, r) for r in rows)
             + '. The oracle-200e row measures the oracle at the papers\' '
             'schedule.')
 
