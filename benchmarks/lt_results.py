@@ -15,7 +15,7 @@ import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from benchmarks.lt_archive import dumped_config
-from benchmarks.lt_curves import (epoch_curves, is_flat,
+from benchmarks.lt_curves import (FLAT_POINTS, epoch_curves, is_flat,
                                   val_change_over_last_fifth)
 from benchmarks.lt_logs import (RESULT_FILE, find_scalars, read_json_lines,
                                 run_stamp_of)
@@ -98,6 +98,14 @@ def last_fifth_cell(results: Results, row: str) -> str:
         return f'{row} n/a (fewer than two validations in the last fifth)'
     return (f'{row} {change:+.2f} ('
             + ('flat' if is_flat(change) else '**not flat**') + ')')
+
+
+def last_fifth_line(results: Results, rows: Sequence[str]) -> str:
+    """:func:`last_fifth_cell` of each of ``rows`` in one sentence, after
+    the criterion it applies."""
+    return ('Validation balanced accuracy over the last fifth of training '
+            f'(mean over seeds; flat: under {FLAT_POINTS} points): '
+            + '; '.join(last_fifth_cell(results, r) for r in rows))
 
 
 def metric_values(results: Results, row: str, key: str) -> List[float]:
