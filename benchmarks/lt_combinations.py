@@ -61,6 +61,8 @@ RECIPE_ORACLES: Tuple[Tuple[str, str, Tuple[str, ...]], ...] = (
     ('SWA', 'oracle-swa', ('logit-adjusted-swa', )),
     ('EMA', 'oracle-ema', ('logit-adjusted-ema', )),
     ('200 epochs', 'oracle-200e', ('logit-adjusted-200e', )),
+    ('weight decay 5e-4', 'oracle-weight-decay',
+     ('wb-stage1', 'weight-balancing')),
 )
 COMBINATIONS_DATA = (
     "FashionMNIST long-tailed by LongTailDataset (imbalance ratio 100, "
@@ -81,9 +83,37 @@ MISLAS = ConfigSpec('mislas', f'configs/mislas/mislas_resnet20_{_FM}.py',
                     after='mixup')
 
 
+# weight balancing (configs/weight_balancing/): its stage 1 is
+# cross-entropy with a larger weight decay, the one the validation split
+# chose among WEIGHT_DECAYS (row, weight decay): cross-entropy's own, the
+# stage-1 config's and two larger ones (the config with --cfg-options)
+WB_STAGE1_CONFIG = f'configs/weight_balancing/wb-stage1_resnet20_{_FM}.py'
+WB_STAGE1 = ConfigSpec('wb-stage1', WB_STAGE1_CONFIG)
+WEIGHT_DECAYS: Tuple[Tuple[str, float], ...] = (
+    ('ce', 2e-4), ('wb-stage1', 5e-4), ('wb-stage1-wd1e-3', 1e-3),
+    ('wb-stage1-wd2e-3', 2e-3))
+WEIGHT_BALANCING = ConfigSpec(
+    'weight-balancing', f'configs/weight_balancing/wb_resnet20_{_FM}.py',
+    after=WB_STAGE1.name)
+# the record-holding methods implemented from their papers, each a
+# second stage after its stage-1 row
+PAPER_METHODS = (MISLAS, WEIGHT_BALANCING)
+
+
+def weight_decay_rows() -> List[ConfigSpec]:
+    """The stage-1 candidates beyond cross-entropy and the config itself:
+    the stage-1 config with another weight decay."""
+    return [ConfigSpec(name, WB_STAGE1_CONFIG,
+                       cfg=[f'optim_wrapper.optimizer.weight_decay={wd}'])
+            for name, wd in WEIGHT_DECAYS
+            if name not in ('ce', WB_STAGE1.name)]
+
+
 def combination_rows() -> List[ConfigSpec]:
     """Cross-entropy, the oracle and the oracles with a recipe, the
-    single methods, the combinations, then MiSLAS after its stage 1."""
+    single methods, the combinations, then MiSLAS and weight balancing
+    after their stage 1 (weight balancing's with the weight decays the
+    validation split chose among)."""
     ce, oracle = ORACLES['converged']
     rows = [ConfigSpec(ce.name, ce.path), ConfigSpec(oracle.name,
                                                      oracle.path)]
@@ -95,5 +125,6 @@ def combination_rows() -> List[ConfigSpec]:
     rows += [ConfigSpec(name, f'configs/combinations/{name}_resnet20_'
                         f'{_FM}.py', after=after)
              for name, after in COMBINATIONS]
-    rows += [MISLAS_STAGE1, MISLAS]
+    rows += [MISLAS_STAGE1, MISLAS, WB_STAGE1, *weight_decay_rows(),
+             WEIGHT_BALANCING]
     return rows

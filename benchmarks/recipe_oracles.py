@@ -36,11 +36,14 @@ import math
 from typing import List, Optional, Sequence
 
 from benchmarks.common import git_provenance
-from benchmarks.lt_combinations import (COMBINATIONS, METHODS, MISLAS,
-                                        ORACLES, RECIPE_ORACLES)
+from benchmarks.lt_combinations import (COMBINATIONS, METHODS, ORACLES,
+                                        PAPER_METHODS, RECIPE_ORACLES,
+                                        WB_STAGE1, WB_STAGE1_CONFIG,
+                                        WEIGHT_DECAYS)
 from benchmarks.lt_gap import gap_closed
 from benchmarks.lt_logs import mean_std
-from benchmarks.lt_results import Results, last_fifth_line, metric_values
+from benchmarks.lt_results import (Results, last_fifth_line, metric_values,
+                                   run_curves)
 from benchmarks.noise import difference_cell
 
 SEEDS = 3
@@ -106,7 +109,8 @@ def goal_lines(results: Results) -> List[str]:
         return [f'- Goal (≥ {100 * GOAL:.0f}% of the CE→oracle gap): '
                 f'{NOT_RUN} for {ce_row} and {oracle_row}.']
     target = mean_std(ce)[0] + GOAL * (mean_std(oracle)[0] - mean_std(ce)[0])
-    combos = [name for name, _ in COMBINATIONS] + [MISLAS.name]
+    combos = [name for name, _ in COMBINATIONS] + [m.name
+                                                   for m in PAPER_METHODS]
     done = {r: _values(results, r) for r in combos}
     done = {r: v for r, v in done.items() if v is not None}
     missing = [r for r in combos if r not in done]
@@ -145,7 +149,7 @@ def stage_lines(results: Results) -> List[str]:
     ce = _values(results, ce_row)
     lines = []
     for row, stage1 in ([(n, a) for n, a in COMBINATIONS if a]
-                        + [(MISLAS.name, MISLAS.after)]):
+                        + [(m.name, m.after) for m in PAPER_METHODS]):
         values, first = _values(results, row), _values(results, stage1)
         if ce is None or values is None or first is None:
             lines.append(f'- {row} (stage 1: {stage1}): {NOT_RUN} of it, '
@@ -157,6 +161,49 @@ def stage_lines(results: Results) -> List[str]:
             f'against {ce_row} {_versus(ce, first)}; its second stage over '
             f'its stage 1: {_versus(first, values)}.')
     return lines
+
+
+def final_validation(results: Results, row: str) -> Optional[float]:
+    """The mean over ``row``'s :data:`SEEDS` kept runs of the validation
+    balanced accuracy at the end of training (None before then, or when a
+    run kept no curve or no validation at its last epoch)."""
+    if len(results.get(row, {})) < SEEDS:
+        return None
+    try:
+        curves = run_curves(results, row)
+    except FileNotFoundError:
+        return None
+    ends = [val.get(epochs) for epochs, _, val in curves.values()]
+    return None if None in ends else sum(ends) / len(ends)
+
+
+def _decay(value: float) -> str:
+    """A weight decay as the configs write it: 2e-4, 1e-3."""
+    return f'{value:.0e}'.replace('e-0', 'e-')
+
+
+def weight_decay_lines(results: Results) -> List[str]:
+    """Weight balancing's stage-1 weight decay as the held-out validation
+    split chose it: each candidate's final validation balanced accuracy
+    (:func:`final_validation`), the choice, and whether the stage-1 config
+    holds it. The test split plays no part."""
+    ends = {row: final_validation(results, row) for row, _ in WEIGHT_DECAYS}
+    cells = [f'{_decay(wd)} ({row}) '
+             + ('n/a' if ends[row] is None else f'{ends[row]:.2f}')
+             for row, wd in WEIGHT_DECAYS]
+    line = ('- Weight balancing\'s stage-1 weight decay, chosen on the '
+            'validation split (final validation balanced accuracy, mean '
+            f'over {SEEDS} seeds): ' + '; '.join(cells))
+    missing = [row for row, _ in WEIGHT_DECAYS if ends[row] is None]
+    if missing:
+        return [line + '. Not chosen yet: ' + ', '.join(missing)
+                + f' without {SEEDS} seeds and their validation curves.']
+    best_row, best_wd = max(WEIGHT_DECAYS, key=lambda rw: ends[rw[0]])
+    held = dict(WEIGHT_DECAYS)[WB_STAGE1.name]
+    return [line + f'. Chosen: {_decay(best_wd)}; `{WB_STAGE1_CONFIG}` '
+            + ('holds it.' if best_row == WB_STAGE1.name else
+               f'holds {_decay(held)}, **not the choice**: its rows measure a '
+               'weight decay validation did not pick.')]
 
 
 def convergence_line(results: Results, rows: Sequence[str]) -> str:
@@ -185,8 +232,10 @@ def render(results: Results) -> str:
         f'{SEEDS} seeds; against the plain oracle (the tables\' column) '
         'and against the recipe\'s oracle. Differences by the page\'s '
         'noise rule. MiSLAS is listed under mixup, its stage 1\'s '
-        'augmentation (its stage 2 re-balances the classifier, which '
-        'balanced data does not need).', ''] + recipe_table(results) + [
+        'augmentation, weight balancing under its stage 1\'s weight decay '
+        '(their stage 2 re-balances the classifier, which balanced data '
+        'does not need).', ''] + recipe_table(results) + [
+        ''] + weight_decay_lines(results) + [
         '', '### The goal: 90% of the gap', ''] + goal_lines(results) + [
         '', '### The two-stage rows, stage by stage', ''
     ] + stage_lines(results) + [

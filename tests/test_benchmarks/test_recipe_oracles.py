@@ -97,3 +97,51 @@ def test_the_goal_says_whether_its_ends_converged(results, tmp_path):
         'n/a (no training curves kept)' in ro.render(results)
     _curves(results, tmp_path, {'oracle': 5.0})
     assert 'oracle +1.00 (**not flat**)' in ro.render(results)
+
+
+def test_weight_decay_is_chosen_on_validation_not_test(results, tmp_path):
+    body = ro.render(results)
+    assert "- Weight balancing's stage-1 weight decay, chosen on the " \
+        'validation split' in body
+    assert '2e-4 (ce) n/a; 5e-4 (wb-stage1) n/a; 1e-3 (wb-stage1-wd1e-3) ' \
+        'n/a; 2e-3 (wb-stage1-wd2e-3) n/a. Not chosen yet: ce, wb-stage1, ' \
+        'wb-stage1-wd1e-3, wb-stage1-wd2e-3 without 3 seeds' in body
+    # validation ends at 80 + rise; test accuracies point the other way
+    for row, test in (('wb-stage1', 70), ('wb-stage1-wd1e-3', 90),
+                      ('wb-stage1-wd2e-3', 95)):
+        results[row] = _runs(test, test, test)
+    _curves(results, tmp_path, {'ce': 0.0, 'wb-stage1': 3.0,
+                                'wb-stage1-wd1e-3': 2.0,
+                                'wb-stage1-wd2e-3': 1.0})
+    body = ro.render(results)
+    assert '2e-4 (ce) 80.00; 5e-4 (wb-stage1) 83.00; 1e-3 ' \
+        '(wb-stage1-wd1e-3) 82.00; 2e-3 (wb-stage1-wd2e-3) 81.00. Chosen: ' \
+        '5e-4; `configs/weight_balancing/wb-stage1_resnet20_1xb128_' \
+        'fashion-mnist-lt1k-ir100.py` holds it.' in body
+    _curves(results, tmp_path, {'wb-stage1-wd1e-3': 4.0})
+    assert 'Chosen: 1e-3; `configs/weight_balancing/wb-stage1_resnet20_' \
+        '1xb128_fashion-mnist-lt1k-ir100.py` holds 5e-4, **not the ' \
+        'choice**' in ro.render(results)
+
+
+def test_the_stage1_config_holds_the_weight_decay_the_sweep_names():
+    from mmengine.config import Config
+
+    from benchmarks.common import ROOT
+    from benchmarks.lt_combinations import (WB_STAGE1, WB_STAGE1_CONFIG,
+                                            WEIGHT_DECAYS, weight_decay_rows)
+    cfg = Config.fromfile(f'{ROOT}/{WB_STAGE1_CONFIG}')
+    decays = dict(WEIGHT_DECAYS)
+    assert cfg.optim_wrapper.optimizer.weight_decay == decays[WB_STAGE1.name]
+    ce = Config.fromfile(f'{ROOT}/configs/baselines/resnet20_ce_1xb128_'
+                         'fashion-mnist-lt1k-ir100.py')
+    assert ce.optim_wrapper.optimizer.weight_decay == decays['ce']
+    oracle = Config.fromfile(
+        f'{ROOT}/configs/combinations/oracle-weight-decay_resnet20_1xb128_'
+        'fashion-mnist-balanced248.py')
+    assert oracle.optim_wrapper.optimizer.weight_decay == \
+        decays[WB_STAGE1.name]
+    for row in weight_decay_rows():
+        assert row.path == WB_STAGE1_CONFIG
+        assert row.cfg == [
+            f'optim_wrapper.optimizer.weight_decay={decays[row.name]}']

@@ -11,6 +11,8 @@ from .ib_warm_start_hook import IBWarmStartHook, ib_active
 from .load_from_check_hook import (LoadFromCheckHook, LoadMismatch,
                                    compare_state_dicts)
 from .long_tail_context_hook import LongTailContextHook, check_num_classes
+from .max_norm_hook import (MaxNormHook, max_norm_threshold,
+                            project_max_norm_)
 from .schedule_utils import resolve_epoch
 from .swa_hook import (SWAHook, recompute_bn_statistics, swa_anneal_factor,
                        swa_updates_after)
@@ -23,7 +25,8 @@ __all__ = [
     'IBWarmStartHook', 'LongTailContextHook', 'batch_augments_on',
     'check_num_classes', 'drw_class_weight', 'ib_active', 'parse_schedule',
     'piecewise_value', 'resolve_epoch', 'ClassifierRetrainHook',
-    'LoadFromCheckHook', 'LoadMismatch', 'compare_state_dicts', 'SWAHook',
+    'LoadFromCheckHook', 'LoadMismatch', 'compare_state_dicts',
+    'MaxNormHook', 'max_norm_threshold', 'project_max_norm_', 'SWAHook',
     'recompute_bn_statistics', 'swa_anneal_factor', 'swa_updates_after',
     'WorldSizeCheckHook', 'world_size_change'
 ]
