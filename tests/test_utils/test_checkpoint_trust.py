@@ -256,3 +256,16 @@ def test_safe_globals_are_scoped():
             assert set(torch.serialization.get_safe_globals()) == during
         assert during > before
         assert set(torch.serialization.get_safe_globals()) == before
+
+
+def test_a_missing_checkpoint_a_tool_writes_names_the_tool(tmp_path):
+    from mmlt.utils.compat import load_from_local
+    lite0 = tmp_path / 'efficientnet-lite0_tf_in1k_mmpretrain.pth'
+    with pytest.raises(FileNotFoundError,
+                       match=r'can not be found\. Write it .* with: python '
+                       r'tools/model_converters/efficientnet_lite_to_'
+                       r'mmpretrain\.py'):
+        load_from_local(str(lite0))
+    with pytest.raises(FileNotFoundError) as info:
+        load_from_local(str(tmp_path / 'other.pth'))
+    assert str(info.value) == f'{tmp_path}/other.pth can not be found.'
