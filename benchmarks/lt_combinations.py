@@ -95,9 +95,16 @@ WEIGHT_DECAYS: Tuple[Tuple[str, float], ...] = (
 WEIGHT_BALANCING = ConfigSpec(
     'weight-balancing', f'configs/weight_balancing/wb_resnet20_{_FM}.py',
     after=WB_STAGE1.name)
-# the record-holding methods implemented from their papers, each a
-# second stage after its stage-1 row
-PAPER_METHODS = (MISLAS, WEIGHT_BALANCING)
+# post-hoc logit adjustment (tau 1) on weight balancing's stage 1: tested,
+# not trained
+WB_POSTHOC_LA = ConfigSpec(
+    'wb-stage1-posthoc-la',
+    f'configs/weight_balancing/wb-stage1-posthoc-la_resnet20_{_FM}.py',
+    after=WB_STAGE1.name, test_only='{stage1_checkpoint}')
+# the rows after a stage-1 row beyond COMBINATIONS: the record-holding
+# methods implemented from their papers (a second stage each) and the
+# post-hoc adjustment of weight balancing's stage 1
+STAGE2_ROWS = (MISLAS, WEIGHT_BALANCING, WB_POSTHOC_LA)
 
 
 def weight_decay_rows() -> List[ConfigSpec]:
@@ -113,7 +120,8 @@ def combination_rows() -> List[ConfigSpec]:
     """Cross-entropy, the oracle and the oracles with a recipe, the
     single methods, the combinations, then MiSLAS and weight balancing
     after their stage 1 (weight balancing's with the weight decays the
-    validation split chose among)."""
+    validation split chose among, and tested with post-hoc logit
+    adjustment)."""
     ce, oracle = ORACLES['converged']
     rows = [ConfigSpec(ce.name, ce.path), ConfigSpec(oracle.name,
                                                      oracle.path)]
@@ -126,5 +134,5 @@ def combination_rows() -> List[ConfigSpec]:
                         f'{_FM}.py', after=after)
              for name, after in COMBINATIONS]
     rows += [MISLAS_STAGE1, MISLAS, WB_STAGE1, *weight_decay_rows(),
-             WEIGHT_BALANCING]
+             WEIGHT_BALANCING, WB_POSTHOC_LA]
     return rows

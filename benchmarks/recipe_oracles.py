@@ -37,7 +37,7 @@ from typing import List, Optional, Sequence
 
 from benchmarks.common import git_provenance
 from benchmarks.lt_combinations import (COMBINATIONS, METHODS, ORACLES,
-                                        PAPER_METHODS, RECIPE_ORACLES,
+                                        RECIPE_ORACLES, STAGE2_ROWS,
                                         WB_STAGE1, WB_STAGE1_CONFIG,
                                         WEIGHT_DECAYS)
 from benchmarks.lt_gap import gap_closed
@@ -110,7 +110,7 @@ def goal_lines(results: Results) -> List[str]:
                 f'{NOT_RUN} for {ce_row} and {oracle_row}.']
     target = mean_std(ce)[0] + GOAL * (mean_std(oracle)[0] - mean_std(ce)[0])
     combos = [name for name, _ in COMBINATIONS] + [m.name
-                                                   for m in PAPER_METHODS]
+                                                   for m in STAGE2_ROWS]
     done = {r: _values(results, r) for r in combos}
     done = {r: v for r, v in done.items() if v is not None}
     missing = [r for r in combos if r not in done]
@@ -149,7 +149,7 @@ def stage_lines(results: Results) -> List[str]:
     ce = _values(results, ce_row)
     lines = []
     for row, stage1 in ([(n, a) for n, a in COMBINATIONS if a]
-                        + [(m.name, m.after) for m in PAPER_METHODS]):
+                        + [(m.name, m.after) for m in STAGE2_ROWS]):
         values, first = _values(results, row), _values(results, stage1)
         if ce is None or values is None or first is None:
             lines.append(f'- {row} (stage 1: {stage1}): {NOT_RUN} of it, '
