@@ -145,3 +145,12 @@ def test_the_stage1_config_holds_the_weight_decay_the_sweep_names():
         assert row.path == WB_STAGE1_CONFIG
         assert row.cfg == [
             f'optim_wrapper.optimizer.weight_decay={decays[row.name]}']
+
+
+def test_a_tested_only_best_row_converged_as_its_stage1(results, tmp_path):
+    results['wb-stage1'] = _runs(80, 80, 80)
+    results['wb-stage1-posthoc-la'] = _runs(88, 88, 88)
+    _curves(results, tmp_path, {'ce': 0.0, 'oracle': 2.0, 'wb-stage1': 5.0})
+    body = ro.render(results)
+    assert 'Best combination: wb-stage1-posthoc-la' in body
+    assert 'oracle +0.40 (flat); wb-stage1 +1.00 (**not flat**).' in body
