@@ -146,14 +146,18 @@ def run_measured(cmd: Sequence[str], log_path: str) -> Tuple[int, float,
 # ------------------------------------------------------------------ runs
 def load_result(path: str, spec: ConfigSpec,
                 epochs: int) -> Optional[RunResult]:
-    """A run saved by an earlier invocation, if it used the same config and
-    epochs; else None."""
+    """A run saved by an earlier invocation, if it used the same config,
+    epochs and extra --cfg-options items (``cfg``; a run saved before they
+    were kept is taken on its config and epochs); else None."""
     if not osp.isfile(path):
         return None
     with open(path) as f:
         data = json.load(f)
+    cfg = data.pop('cfg', None)
     if data.pop('epochs', None) != epochs or data.pop('config',
                                                       None) != spec.path:
+        return None
+    if cfg is not None and cfg != list(spec.cfg):
         return None
     data['name'] = spec.name
     return RunResult(**data)
@@ -358,7 +362,8 @@ def run_one(spec: ConfigSpec, seed: int, args: argparse.Namespace,
             starts_from=starts_from(spec, seed, args, specs or {})))
     with open(saved, 'w') as f:
         json.dump(
-            dict(vars(result), epochs=epochs, config=spec.path),
+            dict(vars(result), epochs=epochs, config=spec.path,
+                 cfg=list(spec.cfg)),
             f,
             indent=2)
     record = record_dir_of(args, spec.name, seed)

@@ -270,6 +270,25 @@ def test_load_result_round_trip(tmp_path):
     assert lt_runs.load_result(str(tmp_path / 'none.json'), spec, 4) is None
 
 
+def test_load_result_keeps_a_run_only_with_the_same_row_cfg(tmp_path):
+    wd = ['optim_wrapper.optimizer.weight_decay=0.001']
+    spec = lt_rows.ConfigSpec(name='wd', path='configs/a.py', cfg=wd)
+    path = tmp_path / 'result.json'
+    saved = dict(vars(_result('wd', 0, 80.0)), epochs=60,
+                 config='configs/a.py')
+    # a run kept before the cfg items were saved: taken on its config
+    path.write_text(json.dumps(saved))
+    assert lt_runs.load_result(str(path), spec, 60) is not None
+    path.write_text(json.dumps(dict(saved, cfg=wd)))
+    assert lt_runs.load_result(str(path), spec, 60) is not None
+    other = lt_rows.ConfigSpec(
+        name='wd', path='configs/a.py',
+        cfg=['optim_wrapper.optimizer.weight_decay=0.002'])
+    assert lt_runs.load_result(str(path), other, 60) is None
+    plain = lt_rows.ConfigSpec(name='wd', path='configs/a.py')
+    assert lt_runs.load_result(str(path), plain, 60) is None
+
+
 def _args(*extra):
     return lt_benchmark.parse_args([
         '--configs', 'ce=configs/a.py', 'crt=configs/b.py',
