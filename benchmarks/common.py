@@ -9,6 +9,7 @@ Run the scripts from the repository root as modules
 ``sys.path`` edits. This module imports nothing of ``benchmarks``.
 """
 import datetime
+import functools
 import os
 import os.path as osp
 import platform
@@ -47,6 +48,26 @@ def machine_info(python: str) -> str:
             f'{python_version or "unknown"}, '
             f'{datetime.date.today().isoformat()}')
 
+
+
+@functools.lru_cache(maxsize=None)
+def numerics(python: str) -> str:
+    """What decides a run's floating-point rounding beyond its seed, as
+    ``python`` (with this process's environment, so its OMP_NUM_THREADS)
+    sees it: torch's CPU kernel level and its intra-op threads, e.g.
+    ``'torch CPU AVX512, 1 thread'``. A run repeats bit for bit only
+    where these match (and the versions of :func:`machine_info`); kept
+    with every run, it tells a seed's drift between machines from a
+    change of code."""
+    probe = ('import torch; print(torch.backends.cpu.get_cpu_capability()); '
+             'print(torch.get_num_threads())')
+    out = subprocess.run([python, '-c', probe], capture_output=True,
+                         text=True).stdout.split()
+    if len(out) != 2:
+        return 'unknown'
+    threads = int(out[1])
+    return (f'torch CPU {out[0]}, {threads} thread'
+            + ('' if threads == 1 else 's'))
 
 # the benchmark's run records (benchmarks/lt_archive.py): data the runs
 # write, not code

@@ -12,7 +12,7 @@ import subprocess
 import time
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from benchmarks.common import ROOT
+from benchmarks.common import ROOT, numerics
 from benchmarks.lt_archive import archive_run, finished_dir
 from benchmarks.lt_logs import (RESULT_FILE, RunResult, final_checkpoint,
                                 find_scalars, pick_metrics, read_json_lines,
@@ -359,7 +359,10 @@ def run_one(spec: ConfigSpec, seed: int, args: argparse.Namespace,
             val_balanced=(val[-1]['long_tail/balanced_accuracy']
                           if val else math.nan),
             # the runs of earlier rows this one started from
-            starts_from=starts_from(spec, seed, args, specs or {})))
+            starts_from=starts_from(spec, seed, args, specs or {}),
+            # the CPU kernels and threads it ran with (a seed repeats bit
+            # for bit only on the same)
+            numerics=numerics(args.python)))
     with open(saved, 'w') as f:
         json.dump(
             dict(vars(result), epochs=epochs, config=spec.path,

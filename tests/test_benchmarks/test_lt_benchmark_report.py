@@ -594,3 +594,18 @@ def test_schedule_line_takes_the_first_rows_options():
     assert longer.startswith("protocol 'converged': 100 epochs")
     assert 'validation every 5 epochs, every 1 from epoch 80,' in longer
     assert 'CosineAnnealingLR (epochs 5-100, per iteration)' in longer
+
+
+def test_numerics_names_the_kernels_and_threads_a_child_gets(monkeypatch):
+    import sys
+
+    import torch
+
+    from benchmarks import common
+    common.numerics.cache_clear()
+    monkeypatch.setenv('OMP_NUM_THREADS', '1')
+    assert common.numerics(sys.executable) == (
+        f'torch CPU {torch.backends.cpu.get_cpu_capability()}, 1 thread')
+    # an interpreter that prints nothing (no torch): said, not guessed
+    assert common.numerics('/bin/true') == 'unknown'
+    common.numerics.cache_clear()
