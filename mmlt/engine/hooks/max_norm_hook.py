@@ -99,6 +99,8 @@ class MaxNormHook(SingleInstanceHook):
         self.module = module
         self.thresh = float(thresh)
         self.radius: Optional[float] = None
+        # the capped weight, found once when training starts
+        self._capped: Optional[torch.Tensor] = None
 
     def _weight(self, runner) -> nn.Parameter:
         model = runner.model.module if is_model_wrapper(runner.model) \
@@ -128,7 +130,7 @@ class MaxNormHook(SingleInstanceHook):
             checkpoint.setdefault('meta', {})[_CHECKPOINT_KEY] = self.radius
 
     def before_train(self, runner) -> None:
-        weight = self._weight(runner)
+        weight = self._capped = self._weight(runner)
         if self.radius is None or runner.iter == 0:
             self.radius = max_norm_threshold(weight, self.thresh)
         capped = project_max_norm_(weight.data, self.radius)
@@ -139,4 +141,4 @@ class MaxNormHook(SingleInstanceHook):
 
     def after_train_iter(self, runner, batch_idx: int, data_batch=None,
                          outputs=None) -> None:
-        project_max_norm_(self._weight(runner).data, self.radius)
+        project_max_norm_(self._capped.data, self.radius)
