@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from typing import Dict, List, Mapping, Optional, Sequence
 
 from benchmarks.common import git_provenance
-from benchmarks.lt_combinations import ORACLES
+from benchmarks.lt_combinations import ORACLES, RECIPE_ORACLES
 from benchmarks.lt_curves import BALANCED
 from benchmarks.lt_protocol import section_plan
 from benchmarks.lt_results import Results
@@ -272,8 +272,9 @@ METHOD_PARTS = ('losses', 'samplers', 'heads', 'tricks', 'combinations')
 def long_tail_rows() -> List[str]:
     """Rows of the planned sections of :data:`METHOD_PARTS`, in page
     order, each once; not the oracles (cross-entropy on balanced data, the
-    end of the gap, not a method)."""
-    oracles = {oracle.name for _, oracle in ORACLES.values()}
+    end of the gap, not a method), with a recipe or without."""
+    oracles = {oracle.name for _, oracle in ORACLES.values()} | {
+        oracle for _, oracle, _ in RECIPE_ORACLES}
     names: List[str] = []
     for s in SECTIONS:
         if s.part in METHOD_PARTS and s.title:
