@@ -74,6 +74,10 @@ ORACLE_DELTAS = {
     'oracle-ema': ('logit-adjusted-ema', ('default_hooks.ema', )),
     'oracle-200e': ('logit-adjusted-200e',
                     ('train_cfg.max_epochs', 'train_cfg.dynamic_intervals')),
+    # weight balancing's stage 1, in its own folder
+    'oracle-weight-decay': (osp.join(ROOT, 'configs', 'weight_balancing',
+                                     'wb-stage1' + STEM + '.py'),
+                            ('optim_wrapper.optimizer.weight_decay', )),
 }
 
 pytestmark = pytest.mark.usefixtures('one_thread')
@@ -122,7 +126,8 @@ def test_a_recipe_oracle_is_the_recipe_on_the_oracle(name):
     cfg = _flat(Config.fromfile(osp.join(FOLDER,
                                          f'{name}{ORACLE_STEM}.py')).to_dict())
     changed = _changed(cfg, _flat(Config.fromfile(ORACLE).to_dict()), delta)
-    lt = _flat(Config.fromfile(_path(twin)).to_dict())
+    lt = _flat(Config.fromfile(
+        twin if twin.endswith('.py') else _path(twin)).to_dict())
     for key in changed:
         if not key.startswith(SOFT_CE):
             assert cfg[key] == lt[key], key

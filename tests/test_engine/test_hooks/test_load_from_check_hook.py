@@ -483,6 +483,8 @@ STAGE2 = {
     'mislas/mislas_resnet20_1xb128_fashion-mnist-lt1k-ir100.py':
     'cam_sampling/bot-combo-stage1-mixup_resnet20_1xb128_fashion-mnist'
     '-lt1k-ir100.py',
+    'weight_balancing/wb_resnet20_1xb128_fashion-mnist-lt1k-ir100.py':
+    'weight_balancing/wb-stage1_resnet20_1xb128_fashion-mnist-lt1k-ir100.py',
 }
 CONFIGS = osp.join(ROOT, 'configs')
 
