@@ -52,3 +52,13 @@ def lite0_checkpoint(tmp_path_factory) -> str:
     out = tmp_path_factory.mktemp('lite0') / 'lite0.pth'
     assert main(['--out', str(out)]) == str(out)
     return str(out)
+
+
+@pytest.fixture(scope='module')
+def tiny_fashion_mnist_root(tmp_path_factory) -> str:
+    """Fake Fashion-MNIST files (40 training and 2 test images a class) for
+    the stage-1 -> stage-2 config tests (tests/two_stage_helpers.py)."""
+    from test_datasets.group_lift_helpers import write_fake_fashion_mnist
+    root = tmp_path_factory.mktemp('fashion_mnist')
+    write_fake_fashion_mnist(root, train_per_class=40, test_per_class=2)
+    return str(root)

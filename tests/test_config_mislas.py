@@ -12,7 +12,7 @@ from torch import nn
 
 import mmlt  # noqa: F401
 from mmlt.models.losses import LabelAwareSmoothingLoss, label_aware_smoothing
-from test_datasets.group_lift_helpers import write_fake_fashion_mnist
+from two_stage_helpers import tiny_config as _tiny
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 STAGE1 = osp.join(ROOT, 'configs', 'cam_sampling',
@@ -25,35 +25,9 @@ pytestmark = pytest.mark.usefixtures('one_thread')
 
 
 @pytest.fixture(scope='module')
-def fake_root(tmp_path_factory):
-    root = tmp_path_factory.mktemp('fashion_mnist')
-    write_fake_fashion_mnist(root, train_per_class=40, test_per_class=2)
-    return str(root)
-
-
-def _tiny(path, root, work_dir):
-    """The config on the stand-in: a long-tailed draw of 40 .. 4 images
-    (159), one epoch of two batches (80 and 79), no validation or test.
-    (Not mmengine's ``num_batch_per_epoch``: it keeps the first images of
-    the dataset, which leaves the rarest classes out of class-balanced
-    sampling.)"""
-    cfg = Config.fromfile(path)
-    loader = cfg.train_dataloader
-    loader.dataset.dataset.data_root = root
-    loader.dataset.update(max_count=40, imbalance_ratio=10)
-    loader.update(batch_size=80, num_workers=0, persistent_workers=False)
-    cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
-    cfg.test_cfg = cfg.test_dataloader = cfg.test_evaluator = None
-    cfg.train_cfg.max_epochs = 1
-    cfg.default_hooks.long_tail_context.plot = False
-    cfg.work_dir = str(work_dir)
-    return cfg
-
-
-@pytest.fixture(scope='module')
-def stage1(fake_root, tmp_path_factory):
+def stage1(tiny_fashion_mnist_root, tmp_path_factory):
     work_dir = tmp_path_factory.mktemp('stage1')
-    cfg = _tiny(STAGE1, fake_root, work_dir)
+    cfg = _tiny(STAGE1, tiny_fashion_mnist_root, work_dir)
     cfg.param_scheduler = []  # the 5-epoch warm-up does not fit one epoch
     assert cfg.data_preprocessor.batch_augments.augments == [
         dict(type='Mixup', alpha=1.0)]
@@ -76,9 +50,10 @@ def test_stage2_config_chains_to_the_mixup_stage1():
         type='RebalancedSampler', strategy='class_balanced')
 
 
-def test_mislas_stage2_trains_two_iterations(stage1, fake_root, tmp_path):
+def test_mislas_stage2_trains_two_iterations(stage1, tiny_fashion_mnist_root,
+                                             tmp_path):
     path, ckpt = stage1
-    cfg = _tiny(STAGE2, fake_root, tmp_path)
+    cfg = _tiny(STAGE2, tiny_fashion_mnist_root, tmp_path)
     cfg.load_from = path
     runner = Runner.from_cfg(cfg)
     runner.train()

@@ -13,8 +13,7 @@ from mmengine.runner import Runner
 import mmlt  # noqa: F401
 from mmlt.engine.hooks import MaxNormHook, max_norm_threshold
 from mmlt.models.losses import ClassBalancedLoss
-from test_config_mislas import _tiny
-from test_datasets.group_lift_helpers import write_fake_fashion_mnist
+from two_stage_helpers import tiny_config as _tiny
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CE = osp.join(ROOT, 'configs', 'baselines',
@@ -25,13 +24,6 @@ STAGE2 = osp.join(ROOT, 'configs', 'weight_balancing',
                   'wb_resnet20_1xb128_fashion-mnist-lt1k-ir100.py')
 
 pytestmark = pytest.mark.usefixtures('one_thread')
-
-
-@pytest.fixture(scope='module')
-def fake_root(tmp_path_factory):
-    root = tmp_path_factory.mktemp('fashion_mnist')
-    write_fake_fashion_mnist(root, train_per_class=40, test_per_class=2)
-    return str(root)
 
 
 def test_stage1_is_cross_entropy_with_the_larger_weight_decay():
@@ -57,16 +49,16 @@ def test_stage2_config_chains_to_stage1():
                                               thresh=0.1)
 
 
-def test_weight_balancing_stage2_trains_under_the_cap(fake_root,
-                                                      tmp_path):
-    cfg = _tiny(STAGE1, fake_root, tmp_path / 'stage1')
+def test_weight_balancing_stage2_trains_under_the_cap(
+        tiny_fashion_mnist_root, tmp_path):
+    cfg = _tiny(STAGE1, tiny_fashion_mnist_root, tmp_path / 'stage1')
     cfg.param_scheduler = []  # the 5-epoch warm-up does not fit one epoch
     Runner.from_cfg(cfg).train()
     path = str(tmp_path / 'stage1' / 'epoch_1.pth')
     start = torch.load(path, map_location='cpu',
                        weights_only=False)['state_dict']
 
-    cfg = _tiny(STAGE2, fake_root, tmp_path / 'stage2')
+    cfg = _tiny(STAGE2, tiny_fashion_mnist_root, tmp_path / 'stage2')
     cfg.load_from = path
     runner = Runner.from_cfg(cfg)
     runner.train()
