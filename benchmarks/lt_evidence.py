@@ -29,8 +29,9 @@ its markers in the file ``--readme`` names.
 - ``paper-signs`` (:mod:`benchmarks.paper_signs`; converged and finetune):
   each row's gain over cross-entropy against the sign its paper reports,
   and the fine-tuned gain beside it;
-- ``group-lift`` (:mod:`benchmarks.group_lift`): each group plan against
-  cross-entropy on the same group-lift data;
+- ``group-lift`` (:mod:`benchmarks.group_lift`; converged and finetune):
+  each group plan against cross-entropy on the same group-lift data, from
+  scratch and fine-tuned, and side by side;
 - ``recipe-direction`` (:mod:`benchmarks.recipe_direction`): the recipes'
   change from V1 to V4 against the reference project's, and the recipe
   ablations;

@@ -382,7 +382,9 @@ def test_group_lift_section_names_the_lift_and_its_cost():
         'plan-a-rare': _group_runs((70.0, 71.0), (80.0, 81.0)),
     }
     body = group_lift.render(results)
-    rows = {line.split(' | ')[0][2:]: line for line in body.splitlines()
+    # the from-scratch table, before the fine-tuned part
+    scratch = body.split('Rare group 1, fine-tuned')[0]
+    rows = {line.split(' | ')[0][2:]: line for line in scratch.splitlines()
             if line.startswith('| ') and not line.startswith('| row')}
     assert list(rows) == ['ce-rare', 'g1-weight2-rare', 'plan-c-rare']
     assert rows['plan-c-rare'].startswith(
@@ -398,6 +400,40 @@ def test_group_lift_section_names_the_lift_and_its_cost():
     assert '### Degraded' not in body and '### Rare group 1' in body
     with pytest.raises(FileNotFoundError, match='no group-lift baseline'):
         group_lift.render({'ce-rare': results['plan-a-rare']})
+
+
+def test_group_lift_section_sets_the_fine_tuned_plans_beside():
+    """The fine-tuned runs get their own table against their own
+    baseline, and a side-by-side table of the plans both protocols train
+    says where the group-1 advice flips; a case without a fine-tuned
+    baseline says so."""
+    base = _group_runs((50.0, 51.0, 52.0), (80.0, 81.0, 82.0))
+    lifted = _group_runs((60.0, 61.0, 62.0), (80.0, 81.0, 82.0))
+    scratch = {'ce-rare': base, 'plan-c-rare': lifted,
+               'g1-weight2-rare': lifted,
+               'ce-degraded': base, 'plan-a-degraded': lifted}
+    # fine-tuned: a baseline 10 points higher on group 1, plan C no lift,
+    # g1-weight2 not run; no degraded runs at all
+    finetuned = {
+        'ce-rare': _group_runs((60.0, 61.0, 62.0), (85.0, 86.0, 87.0)),
+        'plan-c-rare': _group_runs((60.5, 61.5, 62.5), (85.0, 86.0, 87.0)),
+    }
+    body = group_lift.render(scratch, finetuned)
+    tuned = body.split('### Rare group 1, fine-tuned')[1].split('###')[0]
+    assert '| plan-c-rare | 61.50 ± 1.00 (3) | +0.50 (within noise) |' \
+        in tuned
+    assert 'Group 1 lifted beyond the noise by: no plan.' in tuned
+    assert 'g1-weight2-rare (0 of 3 seeds)' in tuned
+    assert ('| plan-c-rare | helps (+10.00) | within noise (+0.50) | yes | '
+            'within noise (+0.00) | within noise (+0.00) |') in body
+    assert ('| g1-weight2-rare | helps (+10.00) | not run yet | — | '
+            'within noise (+0.00) | not run yet |') in body
+    # rows only the converged plan has are not in the side-by-side table
+    assert '| focal-rare | helps' not in body
+    assert ('Degraded group 1, fine-tuned (EfficientNet-Lite0 from '
+            'ImageNet-1k weights): not run yet (ce-degraded has 0 of 3 '
+            'seeds).') in body
+    assert '| plan-a-degraded | helps (+10.00) | not run yet | — |' in body
 
 
 def test_val_curve_lines_read_the_validation_scalars(tmp_path):
