@@ -38,7 +38,7 @@ from typing import Dict, List
 from benchmarks.common import git_provenance
 from benchmarks.lt_curves import BALANCED
 from benchmarks.lt_logs import mean_std
-from benchmarks.lt_results import (Results, change_on, per_class_rows,
+from benchmarks.lt_results import (Results, change_on, class_recalls,
                                    require_seeds)
 from benchmarks.lt_tables import shot_delta_lines, val_curve_lines
 from benchmarks.noise import exceeds_noise, noise_verdict
@@ -61,15 +61,10 @@ def smallest_classes_recall(results: Results, row: str,
     """Test recall (percent) of the ``k`` classes with the fewest training
     images, ``{class (training images): [recall per seed]}``, fewest
     first, from each run's ``per_class.csv``."""
-    out: Dict[str, List[float]] = {}
-    for _, run in sorted(results[row].items()):
-        rows = sorted(per_class_rows(run['run_dir']),
-                      key=lambda r: (int(r['train_count']),
-                                     int(r['class_index'])))[:k]
-        for r in rows:
-            out.setdefault(f"{r['class_name']} ({r['train_count']})",
-                           []).append(float(r['recall']))
-    return out
+    smallest = sorted(class_recalls(results, row),
+                      key=lambda c: (c.train_count, c.index))[:k]
+    return {f'{c.name} ({c.train_count})': list(c.recalls)
+            for c in smallest}
 
 
 def render(results: Results, seeds: int = 3) -> str:

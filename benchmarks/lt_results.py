@@ -12,6 +12,7 @@ import csv
 import glob
 import json
 import os.path as osp
+from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from benchmarks.lt_archive import dumped_config
@@ -154,6 +155,40 @@ def per_class_rows(run_dir: str) -> List[Dict[str, str]]:
                                 'writes them with save_per_class=True)')
     with open(path, newline='') as f:
         return list(csv.DictReader(f))
+
+
+@dataclass(frozen=True)
+class ClassRecall:
+    """One class's test recall over a row's seeds (percent), with what the
+    ``per_class.csv`` says of the class."""
+    index: int
+    name: str
+    shot: str
+    train_count: int
+    recalls: Tuple[float, ...]
+
+
+def class_recalls(results: Results, row: str) -> List[ClassRecall]:
+    """Test recall of every class over ``row``'s seeds (in seed order), by
+    class index, from each run's ``per_class.csv`` (:func:`per_class_rows`).
+
+    Raises:
+        FileNotFoundError: For a run without the file, naming it.
+        ValueError: If the runs' classes differ, naming the run.
+    """
+    classes: Dict[int, ClassRecall] = {}
+    for seed, run in sorted(results[row].items()):
+        rows = per_class_rows(run['run_dir'])
+        if classes and set(classes) != {int(r['class_index']) for r in rows}:
+            raise ValueError(f'{row} seed {seed}: per_class.csv has other '
+                             'classes than the row\'s other seeds')
+        for r in rows:
+            i = int(r['class_index'])
+            old = classes.get(i)
+            classes[i] = ClassRecall(
+                i, r['class_name'], r['shot'], int(r['train_count']),
+                (old.recalls if old else ()) + (float(r['recall']), ))
+    return [classes[i] for i in sorted(classes)]
 
 
 def smallest_class_f1(run_dir: str) -> float:

@@ -17,11 +17,12 @@ def _run(tmp_path, row, seed, few, tail_recall):
     (d / 'stamp' / 'vis_data' / 'scalars.json').write_text(
         '\n'.join(json.dumps(x) for x in lines))
     with open(d / 'per_class.csv', 'w', newline='') as f:
-        w = csv.DictWriter(f, ['class_index', 'class_name', 'train_count',
-                               'recall'])
+        w = csv.DictWriter(f, ['class_index', 'class_name', 'shot',
+                               'train_count', 'recall'])
         w.writeheader()
         for i, (name, count) in enumerate(CLASSES):
             w.writerow(dict(class_index=i, class_name=name,
+                            shot='few' if count < 20 else 'many',
                             train_count=count,
                             recall=tail_recall if count <= 10 else 90.0))
     metrics = {'long_tail/balanced_accuracy': 70.0 + few / 10,

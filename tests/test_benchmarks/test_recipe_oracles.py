@@ -154,3 +154,48 @@ def test_a_tested_only_best_row_converged_as_its_stage1(results, tmp_path):
     body = ro.render(results)
     assert 'Best combination: wb-stage1-posthoc-la' in body
     assert 'oracle +0.40 (flat); wb-stage1 +1.00 (**not flat**).' in body
+
+
+def _per_class(tmp_path, results, row, recalls):
+    """Give each seed of ``row`` a per_class.csv: the classes of
+    :data:`CLASSES` with ``recalls`` (per class, the same every seed)."""
+    import csv
+    for seed, run in results[row].items():
+        d = tmp_path / row / f'seed{seed}'
+        d.mkdir(parents=True)
+        with open(d / 'per_class.csv', 'w', newline='') as f:
+            w = csv.DictWriter(f, ['class_index', 'class_name', 'shot',
+                                   'train_count', 'recall'])
+            w.writeheader()
+            for i, ((name, shot, count), r) in enumerate(zip(CLASSES,
+                                                             recalls)):
+                w.writerow(dict(class_index=i, class_name=name, shot=shot,
+                                train_count=count, recall=r))
+        run['run_dir'] = str(d)
+
+
+CLASSES = (('Shirt', 'many', 100), ('Bag', 'medium', 30),
+           ('Boot', 'few', 5))
+
+
+def test_where_the_rest_of_the_gap_lies(results, tmp_path):
+    """Per class, the oracle's recall minus the best combination's, and
+    each class's share of their sum (which is 3 × the balanced gap)."""
+    # without per-class results, the section says so
+    assert 'Where the rest of the gap lies: not known' in ro.render(results)
+    _per_class(tmp_path, results, 'ce', (90, 60, 30))
+    _per_class(tmp_path, results, 'logit-adjusted-mixup', (85, 70, 50))
+    _per_class(tmp_path, results, 'oracle', (80, 80, 80))
+    body = ro.render(results)
+    # oracle − best: -5, +10, +30, sum 35
+    assert 'adds up to 3 × the balanced gap (11.67 points)' in body
+    assert '| Shirt (100) | many | 90.0 | 85.0 | 80.0 | -5.0 | -14% |' \
+        in body
+    assert '| Boot (5) | few | 30.0 | 50.0 | 80.0 | +30.0 | 86% |' in body
+    assert ('Classes holding at least 10% of what is left: Boot (5 '
+            'training images, few-shot) 86%; Bag (30 training images, '
+            'medium-shot) 29%.') in body
+    # a row whose classes differ is refused
+    _per_class(tmp_path / 'other', results, 'oracle', (80, 80))
+    with pytest.raises(ValueError, match='other classes'):
+        ro.render(results)
