@@ -16,7 +16,7 @@ and group-0 verdicts from scratch and fine-tuned, and whether the advice
 flips. Written by ``python -m benchmarks.lt_evidence --sections
 group-lift``.
 """
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 from benchmarks.common import git_provenance
 from benchmarks.lt_curves import BALANCED
@@ -81,14 +81,21 @@ def case_lines(results: Results, protocol: str, case: str,
     return lines
 
 
-def _verdict_cell(results: Results, row: str, key: str, case: str,
-                  seeds: int) -> str:
+def _verdict(results: Results, row: str, key: str, case: str,
+             seeds: int) -> Optional[Tuple[str, float]]:
+    """``row``'s change on ``ce-<case>`` in ``key``: (the noise rule's
+    verdict, Δ); None until both have ``seeds`` runs."""
     base = f'ce-{case}'
     if not (_finished(results, row, seeds) and
             _finished(results, base, seeds)):
-        return NOT_RUN
+        return None
     delta, pooled = change_on(results, base, row, key)
-    return f'{gain_verdict(delta, pooled)} ({delta:+.2f})'
+    return gain_verdict(delta, pooled), delta
+
+
+def _cell(verdict: Optional[Tuple[str, float]]) -> str:
+    return NOT_RUN if verdict is None else \
+        f'{verdict[0]} ({verdict[1]:+.2f})'
 
 
 def regimes_lines(scratch: Results, finetuned: Results, case: str,
@@ -105,15 +112,14 @@ def regimes_lines(scratch: Results, finetuned: Results, case: str,
              'flips? | group 0, from scratch | group 0, fine-tuned |',
              '|---|---|---|---|---|---|']
     for row in both:
-        g1 = [_verdict_cell(r, row, GROUP1, case, seeds)
+        g1 = [_verdict(r, row, GROUP1, case, seeds)
               for r in (scratch, finetuned)]
-        g0 = [_verdict_cell(r, row, GROUP0, case, seeds)
+        g0 = [_verdict(r, row, GROUP0, case, seeds)
               for r in (scratch, finetuned)]
-        flips = ('—' if NOT_RUN in g1 else
-                 'yes' if g1[0].split(' (')[0] != g1[1].split(' (')[0]
-                 else 'no')
-        lines.append(f'| {row} | {g1[0]} | {g1[1]} | {flips} | {g0[0]} | '
-                     f'{g0[1]} |')
+        flips = ('—' if None in g1 else
+                 'yes' if g1[0][0] != g1[1][0] else 'no')
+        lines.append(f'| {row} | {_cell(g1[0])} | {_cell(g1[1])} | '
+                     f'{flips} | {_cell(g0[0])} | {_cell(g0[1])} |')
     return lines
 
 

@@ -112,10 +112,9 @@ def _combinations_done(results: Results) -> Dict[str, List[float]]:
     return {r: v for r, v in done.items() if v is not None}
 
 
-def best_combination(results: Results) -> Optional[str]:
-    """The combination with the highest mean balanced accuracy among those
-    with every seed; None before any has them."""
-    done = _combinations_done(results)
+def best_combination(done: Dict[str, List[float]]) -> Optional[str]:
+    """The combination with the highest mean balanced accuracy of ``done``
+    (:func:`_combinations_done`); None when it is empty."""
     return max(done, key=lambda r: mean_std(done[r])[0]) if done else None
 
 
@@ -132,7 +131,7 @@ def remaining_gap_lines(results: Results) -> List[str]:
         ValueError: If the rows' classes differ.
     """
     ce_row, oracle_row = (s.name for s in ORACLES['converged'])
-    best = best_combination(results)
+    best = best_combination(_combinations_done(results))
     if best is None or _values(results, ce_row) is None or \
             _values(results, oracle_row) is None:
         return []
@@ -196,7 +195,7 @@ def goal_lines(results: Results) -> List[str]:
              f'{100 * GOAL:.0f}% of it is {target:.2f}.']
     if not done:
         return lines + ['- No combination has its seeds yet.']
-    best = best_combination(results)
+    best = best_combination(done)
     share = gap_closed(done[best], ce, oracle)
     lines.append(
         f'- Best combination: {best}, {_acc(done[best])}, '
